@@ -1,1 +1,33 @@
-export {};
+export { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
+export type {
+  AccessControlOptions,
+  AclView,
+  AuthContext,
+  CreateTokenInput,
+  CreateUserInput,
+  DomainView,
+  LoginInput,
+  LoginSuccess,
+  PermissionsView,
+  TokenView,
+  UpdateAclInput,
+  UpdateTokenInput,
+  UpdateUserInput,
+  UserView,
+} from "./access-control.js";
+export { ManualClock, nowEpochSeconds, systemClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export {
+  ConflictError,
+  InvalidParameterError,
+  NotFoundError,
+  PermissionDeniedError,
+  StoreCorruptError,
+  StoreLockTimeoutError,
+  TooManyRequestsError,
+} from "./errors.js";
+export { emptyAccessConfig, emptyAccessState } from "./model.js";
+export type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
+export { err, ok } from "./result.js";
+export type { Result } from "./result.js";
+export type { AccessStore, StoredKeys, StoreVersions } from "./store.js";

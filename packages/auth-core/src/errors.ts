@@ -1,0 +1,68 @@
+/**
+ * Typed failures the facade throws. The bff maps each class to one HTTP status in
+ * a single error handler; nothing else decides status codes.
+ */
+
+/** Bad parameter values: HTTP 400 with a per-parameter map. */
+export class InvalidParameterError extends Error {
+  override readonly name = "InvalidParameterError";
+  constructor(
+    message: string,
+    readonly errors: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The caller is authenticated but lacks a privilege: HTTP 403. */
+export class PermissionDeniedError extends Error {
+  override readonly name = "PermissionDeniedError";
+  constructor(message = "permission check failed") {
+    super(message);
+  }
+}
+
+/** The named user, token or entry does not exist: HTTP 404. */
+export class NotFoundError extends Error {
+  override readonly name = "NotFoundError";
+}
+
+/** Already exists, or the config digest did not match: HTTP 409. */
+export class ConflictError extends Error {
+  override readonly name = "ConflictError";
+}
+
+/** The argon2 gate is full, or the source is throttled: HTTP 429 with Retry-After. */
+export class TooManyRequestsError extends Error {
+  override readonly name = "TooManyRequestsError";
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The store's cross-process lock could not be taken in time: HTTP 503. */
+export class StoreLockTimeoutError extends Error {
+  override readonly name = "StoreLockTimeoutError";
+  constructor(
+    readonly path: string,
+    readonly waitedMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not lock ${path} within ${waitedMs} ms`, options);
+  }
+}
+
+/** A stored file or row does not parse; never silently replaced with an empty one. */
+export class StoreCorruptError extends Error {
+  override readonly name = "StoreCorruptError";
+  constructor(
+    readonly location: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${location}: ${reason}`, options);
+  }
+}

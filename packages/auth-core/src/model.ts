@@ -1,0 +1,60 @@
+/**
+ * The access configuration as stored by every backend. Field names follow the
+ * PBS wire format so that a config object can be returned without renaming.
+ */
+
+/** A user of the built-in `pbs` realm (or any realm the store knows). */
+export interface UserRecord {
+  userid: string;
+  enable: boolean;
+  /** Epoch seconds; 0 means never. */
+  expire: number;
+  comment?: string;
+  firstname?: string;
+  lastname?: string;
+  email?: string;
+}
+
+/** API token metadata. The secret's hash lives apart, in the token shadow. */
+export interface TokenRecord {
+  /** Full authid, `user@realm!name`. */
+  tokenid: string;
+  enable: boolean;
+  /** Epoch seconds; 0 means never. */
+  expire: number;
+  comment?: string;
+}
+
+export interface AclEntry {
+  path: string;
+  /** A userid or a token authid. */
+  ugid: string;
+  roleid: RoleId;
+  propagate: boolean;
+}
+
+export type RoleId = "Admin" | "Audit" | "NoAccess";
+
+/** Users, tokens and ACL: the part guarded by the config generation (I5). */
+export interface AccessConfig {
+  users: Record<string, UserRecord>;
+  tokens: Record<string, TokenRecord>;
+  acl: AclEntry[];
+}
+
+/** Everything one mutation may read and change, loaded under the store lock. */
+export interface AccessState {
+  config: AccessConfig;
+  /** authid -> argon2id hash of the token secret (`token.shadow`). */
+  tokenHashes: Record<string, string>;
+  /** userid -> argon2id hash of the password (the password shadow). */
+  passwordHashes: Record<string, string>;
+}
+
+export function emptyAccessConfig(): AccessConfig {
+  return { users: {}, tokens: {}, acl: [] };
+}
+
+export function emptyAccessState(): AccessState {
+  return { config: emptyAccessConfig(), tokenHashes: {}, passwordHashes: {} };
+}

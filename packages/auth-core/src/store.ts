@@ -1,0 +1,71 @@
+import type { AccessConfig, AccessState } from "./model.js";
+
+/**
+ * Opaque fingerprints of what a cache was filled from. Two equal strings mean the
+ * underlying data has not changed; any difference means "flush and reload".
+ */
+export interface StoreVersions {
+  /** Token secrets: the secrets generation, plus (file backend) the stat stamp of `token.shadow`. */
+  secrets: string;
+  /** Users, token metadata and ACL: the config generation, plus (file backend) the stat stamps of the config files. */
+  config: string;
+}
+
+/** Key material shared by every process (and, with PostgreSQL, every node). */
+export interface StoredKeys {
+  /** PEM, PKCS#8 Ed25519 private key that signs tickets. */
+  ticketPrivateKeyPem: string;
+  /** PEM, SPKI Ed25519 public key that verifies tickets. */
+  ticketPublicKeyPem: string;
+  /** Base64 of 32 random bytes: the HMAC key of CSRF prevention tokens. */
+  csrfKeyBase64: string;
+}
+
+/**
+ * A storage backend: the embedded file store or PostgreSQL. Both pass the same
+ * contract suite (`describeAccessStoreContract`).
+ */
+export interface AccessStore {
+  readonly kind: "file" | "postgres";
+
+  /**
+   * Current versions, on the hot path of every authenticated request. The file
+   * backend answers synchronously: one positioned read of the counters file and a
+   * stat of each store file, so hand edits are seen on the next request (I3). The
+   * PostgreSQL backend answers from its LISTEN state and queries the generation row
+   * while its listener is down.
+   */
+  readVersions(): StoreVersions | Promise<StoreVersions>;
+
+  /** Users, token metadata and ACL, with the SHA-256 digest of the stored config. */
+  readConfig(): Promise<{ config: AccessConfig; digest: string; versions: StoreVersions }>;
+
+  /** The argon2id hash of a token secret, or undefined when the token has none. */
+  readTokenHash(authid: string): Promise<string | undefined>;
+
+  /** The argon2id hash of a user's password, or undefined. */
+  readPasswordHash(userid: string): Promise<string | undefined>;
+
+  /**
+   * Runs `change` on a freshly loaded state while holding the store's exclusive
+   * lock (file: cross-process lock file; PostgreSQL: a transaction that locks the
+   * generation row). What `change` modified is written atomically, and the
+   * generation of each changed part is bumped before the lock is released
+   * (PostgreSQL: with `pg_notify` in the same transaction). If `change` throws,
+   * nothing is written and the error propagates. `change` must not do slow work
+   * such as hashing: hash before calling `mutate`.
+   */
+  mutate<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }>;
+
+  /** Loads the shared keys, creating them exactly once across processes/nodes. */
+  loadOrCreateKeys(): Promise<StoredKeys>;
+
+  /**
+   * Pushes versions changed by other nodes (PostgreSQL NOTIFY, and a forced
+   * change on listener reconnect). Returns the unsubscribe function. The file
+   * backend needs no push: readVersions is cheap enough to call per request.
+   */
+  subscribe?(listener: (versions: StoreVersions) => void): () => void;
+
+  close(): Promise<void>;
+}
