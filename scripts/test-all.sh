@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The full test run behind `pnpm test`: build, typecheck, lint, unit and integration
+# tests (vitest, including multi-process and PostgreSQL suites) and the Playwright e2e
+# suites against the real built server in Debian's Chromium. Every stage runs even
+# when an earlier one failed, so one run shows every failure; the exit code is
+# non-zero if any stage failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+failed=()
+stage() {
+  local name=$1; shift
+  printf '\n=== %s ===\n' "$name"
+  if ! "$@"; then failed+=("$name"); fi
+}
+
+mkdir -p test-results
+rm -f test-results/vitest-results.json test-results/e2e-results.json
+
+stage "test services" bash scripts/ensure-test-services.sh
+stage "build (tsc --build + vite build)" pnpm run build
+stage "lint" pnpm run lint
+stage "unit and integration (vitest)" pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest-results.json
+stage "e2e (playwright)" pnpm run test:e2e
+
+node scripts/summarize-tests.mjs || failed+=("summary")
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\nFAILED stages: %s\n' "${failed[*]}"
+  exit 1
+fi
+printf '\nAll stages passed.\n'
