@@ -1,0 +1,98 @@
+/**
+ * Starts the real built server (`apps/bff/dist/main.js`) in a child process with a
+ * fresh data dir, and waits for its readiness line. Only loopback addresses are used.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const REPO_ROOT = resolve(import.meta.dirname, "../..");
+const READY_PATTERN = /listening on (https:\/\/\S+)/;
+const START_TIMEOUT_MS = 60_000;
+
+export interface RunningServer {
+  baseUrl: string;
+  dataDir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  workers: number;
+  adminPassword: string;
+  extraEnv?: Record<string, string>;
+  dataDir?: string;
+}
+
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "gatehouse-bench-"));
+  const port = await findFreePort();
+  const child = spawn(process.execPath, [join(REPO_ROOT, "apps/bff/dist/main.js")], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      GATEHOUSE_HOST: "127.0.0.1",
+      GATEHOUSE_PORT: String(port),
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_WORKERS: String(options.workers),
+      GATEHOUSE_ADMIN_PASSWORD: options.adminPassword,
+      ...options.extraEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+
+  const baseUrl = await new Promise<string>((resolveUrl, reject) => {
+    let output = "";
+    const timer = setTimeout(() => {
+      reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms:\n${output}`));
+    }, START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = READY_PATTERN.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolveUrl(match[1].replace(/\/$/, ""));
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with code ${code} before it was ready:\n${output}`));
+    });
+  });
+  // Keep draining the pipes so a chatty server never blocks on a full pipe.
+  child.stdout?.resume();
+  child.stderr?.resume();
+
+  return {
+    baseUrl,
+    dataDir,
+    process: child,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
