@@ -31,3 +31,7 @@ export type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserReco
 export { err, ok } from "./result.js";
 export type { Result } from "./result.js";
 export type { AccessStore, StoredKeys, StoreVersions } from "./store.js";
+export { TokenSecretCache } from "./secret-cache.js";
+export type { TokenSecretCacheOptions } from "./secret-cache.js";
+export { ConfigCache } from "./config-cache.js";
+export type { ConfigSnapshot } from "./config-cache.js";

@@ -1,0 +1,124 @@
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+
+/** Default bound on cached tokens; each entry is a 32-byte digest plus its key. */
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+interface CachedSecret {
+  /** HMAC-SHA256 of the verified secret under the per-process key; never the secret itself (I4). */
+  digest: Buffer;
+  insertedAtMs: number;
+}
+
+export interface TokenSecretCacheOptions {
+  /** Entries older than this are misses, bounding how long an unseen out-of-band edit can go unnoticed (I3). */
+  ttlMs: number;
+  maxEntries?: number;
+}
+
+/**
+ * Verified token secrets of one process, valid for exactly one `secrets` store
+ * version. The fields are ordinary (not `#private`) so that tests can walk the
+ * whole structure and prove that no plaintext secret is reachable from it.
+ */
+export class TokenSecretCache {
+  /** Per-process HMAC key: a digest from a heap dump is useless without it, and it never leaves memory. */
+  private readonly hmacKey: Buffer = randomBytes(32);
+  /** Map order is insertion order, so the first key is always the oldest entry. */
+  private readonly entries = new Map<string, CachedSecret>();
+  /** The `secrets` version every entry was verified against; null before the first use. */
+  private version: string | null = null;
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+
+  constructor(options: TokenSecretCacheOptions) {
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0) {
+      throw new RangeError(`TokenSecretCache: ttlMs must be a finite number >= 0, got ${options.ttlMs}`);
+    }
+    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new RangeError(`TokenSecretCache: maxEntries must be an integer >= 1, got ${maxEntries}`);
+    }
+    this.ttlMs = options.ttlMs;
+    this.maxEntries = maxEntries;
+  }
+
+  /**
+   * True only when `secret` equals the secret verified earlier for `authid` under
+   * the same `secrets` version and within the TTL. A changed version flushes the
+   * whole cache first, so a rotation or deletion anywhere drops every entry (I1).
+   */
+  matches(authid: string, secret: string, currentSecretsVersion: string, nowMs: number): boolean {
+    this.adoptVersion(currentSecretsVersion);
+    const entry = this.entries.get(authid);
+    if (entry === undefined) return false;
+    if (this.isStale(entry, nowMs)) {
+      this.entries.delete(authid);
+      return false;
+    }
+    // Both digests are 32 bytes, so the compare time depends on neither secret (I4).
+    return timingSafeEqual(this.digestSecret(authid, secret), entry.digest);
+  }
+
+  /**
+   * Records a successful verification. Skipped when the store changed while the
+   * hash was being checked: the secret may already be rotated away, and caching it
+   * would resurrect it (I2, no zombie inserts). Callers insert successes only.
+   */
+  insertIfUnchanged(
+    authid: string,
+    secret: string,
+    versionBeforeHashing: string,
+    versionNow: string,
+    nowMs: number,
+  ): boolean {
+    if (versionBeforeHashing !== versionNow) return false;
+    // Entries always belong to the adopted version; adopting this one (flushing
+    // the rest when it differs) keeps that true whichever version is newer.
+    this.adoptVersion(versionNow);
+    this.entries.delete(authid);
+    this.entries.set(authid, { digest: this.digestSecret(authid, secret), insertedAtMs: nowMs });
+    this.evictOldestBeyondLimit();
+    return true;
+  }
+
+  /**
+   * A keyed fingerprint of `secret` for `authid`, safe to use as a map key (the
+   * hash gate's collapse key) because it reveals nothing without the process key.
+   */
+  fingerprint(authid: string, secret: string): string {
+    return this.digestSecret(authid, secret).toString("base64url");
+  }
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private adoptVersion(version: string): void {
+    if (this.version === version) return;
+    this.entries.clear();
+    this.version = version;
+  }
+
+  private isStale(entry: CachedSecret, nowMs: number): boolean {
+    const ageMs = nowMs - entry.insertedAtMs;
+    // A clock that went backwards would otherwise stretch the TTL indefinitely.
+    return ageMs < 0 || ageMs >= this.ttlMs;
+  }
+
+  private digestSecret(authid: string, secret: string): Buffer {
+    // The authid is bound into the digest so an entry can only ever match its own token.
+    return createHmac("sha256", this.hmacKey).update(authid).update("\0").update(secret).digest();
+  }
+
+  private evictOldestBeyondLimit(): void {
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) return;
+      this.entries.delete(oldest.value);
+    }
+  }
+}
