@@ -66,3 +66,18 @@ export class StoreCorruptError extends Error {
     super(`${location}: ${reason}`, options);
   }
 }
+
+/**
+ * The store's cross-process lock was lost while held (its lock dir was removed or
+ * taken over as stale, e.g. after a long event-loop stall). The operation stopped
+ * before writing anything: HTTP 503, safe to retry.
+ */
+export class StoreLockCompromisedError extends Error {
+  override readonly name = "StoreLockCompromisedError";
+  constructor(
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`lost the lock ${path} while holding it`, options);
+  }
+}
