@@ -1,0 +1,148 @@
+/**
+ * Server configuration from the environment, validated once at boot. A bad value
+ * stops the server with one message that names every offending variable; values
+ * are never echoed, because some (the admin password, the database URL) are secret.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { err, ok, type Result } from "@gatehouse/auth-core";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ServerConfig {
+  host: string;
+  /** 0 asks the OS for a free port; the readiness line prints the real one. */
+  port: number;
+  /** Absolute path of the file backend, keys and TLS material. */
+  dataDir: string;
+  adminPassword: string | undefined;
+  workers: number;
+  databaseUrl: string | undefined;
+  /** 0 disables the verified-secret cache: every token request hashes (the bench baseline). */
+  tokenCacheTtlS: number;
+  tls: { certFile: string; keyFile: string } | undefined;
+  logLevel: LogLevel;
+  /** Test-only: name the serving worker in an `X-Gatehouse-Worker` response header. */
+  exposeWorkerId: boolean;
+}
+
+export interface LoadedConfig {
+  config: ServerConfig;
+  /** Unknown GATEHOUSE_* variables, most likely typos; reported but not fatal. */
+  warnings: string[];
+}
+
+const KNOWN_VARIABLES = [
+  "GATEHOUSE_HOST",
+  "GATEHOUSE_PORT",
+  "GATEHOUSE_DATA_DIR",
+  "GATEHOUSE_ADMIN_PASSWORD",
+  "GATEHOUSE_WORKERS",
+  "GATEHOUSE_DATABASE_URL",
+  "GATEHOUSE_TOKEN_CACHE_TTL_S",
+  "GATEHOUSE_TLS_CERT_FILE",
+  "GATEHOUSE_TLS_KEY_FILE",
+  "GATEHOUSE_LOG_LEVEL",
+  "GATEHOUSE_TEST_EXPOSE_WORKER",
+] as const;
+
+// A cluster of more workers than this on one host only adds contention for the
+// store lock and the argon2 gate.
+const MAX_WORKERS = 64;
+const MAX_TOKEN_CACHE_TTL_S = 86_400;
+
+function integerVariable(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback;
+      const parsed = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+      if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+      ctx.issues.push({ code: "custom", message: `must be an integer from ${min} to ${max}`, input: value });
+      return z.NEVER;
+    });
+}
+
+function pathVariable() {
+  return z.string().max(4096, "must be at most 4096 characters").optional();
+}
+
+const envSchema = z.object({
+  GATEHOUSE_HOST: z
+    .string()
+    .max(255, "must be at most 255 characters")
+    .regex(/^[^\s/]+$/, "must be a host name or an IP address")
+    .default("127.0.0.1"),
+  GATEHOUSE_PORT: integerVariable(0, 65_535, 8007),
+  GATEHOUSE_DATA_DIR: pathVariable(),
+  GATEHOUSE_ADMIN_PASSWORD: z.string().max(1024, "must be at most 1024 characters").optional(),
+  GATEHOUSE_WORKERS: integerVariable(1, MAX_WORKERS, 1),
+  GATEHOUSE_DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || isPostgresUrl(value), "must be a postgres:// or postgresql:// URL"),
+  GATEHOUSE_TOKEN_CACHE_TTL_S: integerVariable(0, MAX_TOKEN_CACHE_TTL_S, 60),
+  GATEHOUSE_TLS_CERT_FILE: pathVariable(),
+  GATEHOUSE_TLS_KEY_FILE: pathVariable(),
+  GATEHOUSE_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  GATEHOUSE_TEST_EXPOSE_WORKER: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
+});
+
+function isPostgresUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const protocol = new URL(value).protocol;
+  return protocol === "postgres:" || protocol === "postgresql:";
+}
+
+/**
+ * Reads the configuration. An empty variable counts as unset, the way shell and
+ * compose files usually mean it. Relative paths resolve against `cwd`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Result<LoadedConfig> {
+  const raw: Record<string, string> = {};
+  for (const name of KNOWN_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value !== "") raw[name] = value;
+  }
+  const parsed = envSchema.safeParse(raw);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0] ?? "environment")} ${issue.message}`);
+  }
+  const certFile = raw.GATEHOUSE_TLS_CERT_FILE;
+  const keyFile = raw.GATEHOUSE_TLS_KEY_FILE;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push("GATEHOUSE_TLS_CERT_FILE and GATEHOUSE_TLS_KEY_FILE must be set together (or neither, for a self-signed certificate)");
+  }
+  if (problems.length > 0 || !parsed.success) {
+    return err(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const vars = parsed.data;
+  const toPath = (path: string) => (isAbsolute(path) ? path : resolve(cwd, path));
+  const config: ServerConfig = {
+    host: vars.GATEHOUSE_HOST,
+    port: vars.GATEHOUSE_PORT,
+    dataDir: toPath(vars.GATEHOUSE_DATA_DIR ?? "./data"),
+    adminPassword: vars.GATEHOUSE_ADMIN_PASSWORD,
+    workers: vars.GATEHOUSE_WORKERS,
+    databaseUrl: vars.GATEHOUSE_DATABASE_URL,
+    tokenCacheTtlS: vars.GATEHOUSE_TOKEN_CACHE_TTL_S,
+    tls: certFile !== undefined && keyFile !== undefined ? { certFile: toPath(certFile), keyFile: toPath(keyFile) } : undefined,
+    logLevel: vars.GATEHOUSE_LOG_LEVEL,
+    exposeWorkerId: vars.GATEHOUSE_TEST_EXPOSE_WORKER === "1",
+  };
+  const known = new Set<string>(KNOWN_VARIABLES);
+  const warnings = Object.keys(env)
+    .filter((name) => name.startsWith("GATEHOUSE_") && !known.has(name))
+    .sort()
+    .map((name) => `unknown variable ${name} ignored (known: ${KNOWN_VARIABLES.join(", ")})`);
+  return ok({ config, warnings });
+}
+
+/** The base URL to print and to test against; IPv6 hosts need brackets. */
+export function formatBaseUrl(host: string, port: number): string {
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return `https://${shownHost}:${port}`;
+}
