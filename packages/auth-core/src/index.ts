@@ -35,3 +35,14 @@ export { TokenSecretCache } from "./secret-cache.js";
 export type { TokenSecretCacheOptions } from "./secret-cache.js";
 export { ConfigCache } from "./config-cache.js";
 export type { ConfigSnapshot } from "./config-cache.js";
+export {
+  isTokenAuthid,
+  parseApiTokenHeader,
+  parseAuthid,
+  parseTokenName,
+  parseUserid,
+  AUTHID_MAX_LENGTH,
+  USERID_MAX_LENGTH,
+} from "./ids.js";
+export type { ApiTokenCredential, ParsedAuthid, ParsedUserid } from "./ids.js";
+export { generateTokenSecret, isWellFormedTokenSecret } from "./token-secret.js";
