@@ -1,0 +1,89 @@
+/**
+ * The signed-in frame: navigation, the current user, logout, and the routed screen.
+ * It also keeps the ticket fresh for as long as it is mounted.
+ */
+import { useEffect, useRef } from "react";
+import { Button } from "../components/Button.js";
+import { ErrorBoundary } from "../components/ErrorBoundary.js";
+import { PermissionsPage } from "../features/acl/components/PermissionsPage.js";
+import { useLogout } from "../features/auth/api/delete-ticket.js";
+import { useTicketRenewal } from "../features/auth/api/renew-ticket.js";
+import { TokensPage } from "../features/tokens/components/TokensPage.js";
+import { UsersPage } from "../features/users/components/UsersPage.js";
+import type { Session } from "../lib/session.js";
+import { NavLink } from "./NavLink.js";
+import { findRoute, paths, routeTitles, usePathname, type RouteId } from "./paths.js";
+
+const NAV_ORDER: readonly RouteId[] = ["tokens", "users", "permissions"];
+
+function renderRoute(route: RouteId | null) {
+  switch (route) {
+    case "tokens":
+      return <TokensPage />;
+    case "users":
+      return <UsersPage />;
+    case "permissions":
+      return <PermissionsPage />;
+    case null:
+      return (
+        <section className="page">
+          <h1 tabIndex={-1}>Page not found</h1>
+          <p>
+            There is nothing at this address. <NavLink to={paths.tokens} current={false}>Go to the API tokens</NavLink>.
+          </p>
+        </section>
+      );
+  }
+}
+
+export interface AppShellProps {
+  session: Session;
+}
+
+export function AppShell({ session }: AppShellProps) {
+  const pathname = usePathname();
+  const route = findRoute(pathname);
+  const logout = useLogout();
+  const firstRender = useRef(true);
+  useTicketRenewal(session.username, session.restored === true);
+
+  useEffect(() => {
+    document.title = `${route === null ? "Not found" : routeTitles[route]} · Gatehouse`;
+    // Move keyboard and screen-reader focus to the new screen's heading, but not on
+    // the first render, where the browser's own start position is expected.
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    document.querySelector<HTMLElement>("main h1")?.focus();
+  }, [route]);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="topbar__brand">Gatehouse</span>
+        <nav className="nav" aria-label="Main">
+          {NAV_ORDER.map((id) => (
+            <NavLink key={id} to={paths[id]} current={route === id}>
+              {routeTitles[id]}
+            </NavLink>
+          ))}
+        </nav>
+        <div className="topbar__user">
+          <span className="topbar__username" aria-label="Signed in as">
+            {session.username}
+          </span>
+          <Button onClick={() => logout.mutate()} pending={logout.isPending}>
+            {logout.isPending ? "Logging out…" : "Log out"}
+          </Button>
+        </div>
+      </header>
+      <main id="main" className="main">
+        <ErrorBoundary resetKey={pathname}>{renderRoute(route)}</ErrorBoundary>
+      </main>
+    </div>
+  );
+}

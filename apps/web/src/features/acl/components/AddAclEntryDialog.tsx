@@ -1,0 +1,109 @@
+import { useId, useState, type FormEvent } from "react";
+import { Button } from "../../../components/Button.js";
+import { CheckboxField } from "../../../components/CheckboxField.js";
+import { Dialog } from "../../../components/Dialog.js";
+import { ErrorMessage } from "../../../components/ErrorMessage.js";
+import { SelectField } from "../../../components/SelectField.js";
+import { TextField } from "../../../components/TextField.js";
+import { validateAclPath } from "../../../lib/validation.js";
+import { useAddAclEntry } from "../api/add-acl-entry.js";
+import { useAclSubjects } from "../api/get-acl-subjects.js";
+import { ROLES, type RoleId } from "../api/get-acl.js";
+
+const KNOWN_PATHS = ["/", "/access", "/access/users", "/access/acl", "/system"];
+
+export interface AddAclEntryDialogProps {
+  onClose: () => void;
+}
+
+interface FieldErrors {
+  path: string | null;
+  authId: string | null;
+}
+
+function isRoleId(value: string): value is RoleId {
+  return ROLES.some((role) => role.id === value);
+}
+
+export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
+  const addEntry = useAddAclEntry();
+  const subjects = useAclSubjects();
+  const pathListId = useId();
+  const subjectListId = useId();
+  const [path, setPath] = useState("/");
+  const [authId, setAuthId] = useState("");
+  const [role, setRole] = useState<RoleId>("Audit");
+  const [propagate, setPropagate] = useState(true);
+  const [errors, setErrors] = useState<FieldErrors>({ path: null, authId: null });
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const next: FieldErrors = {
+      path: validateAclPath(path.trim()),
+      authId: authId.trim() === "" ? "Enter a user (name@realm) or a token (name@realm!token)." : null,
+    };
+    setErrors(next);
+    if (next.path !== null || next.authId !== null) return;
+    addEntry.mutate({ path: path.trim(), authId: authId.trim(), role, propagate }, { onSuccess: onClose });
+  }
+
+  return (
+    <Dialog title="Add permission" onClose={onClose} busy={addEntry.isPending}>
+      <form onSubmit={handleSubmit} noValidate className="form">
+        <TextField
+          label="Path"
+          value={path}
+          onChange={setPath}
+          error={errors.path}
+          list={pathListId}
+          autoComplete="off"
+          spellCheck={false}
+          hint="Where the role applies, for example /access/users."
+        />
+        <datalist id={pathListId}>
+          {KNOWN_PATHS.map((known) => (
+            <option key={known} value={known} />
+          ))}
+        </datalist>
+        <TextField
+          label="User or token"
+          value={authId}
+          onChange={setAuthId}
+          error={errors.authId}
+          list={subjectListId}
+          autoComplete="off"
+          spellCheck={false}
+          hint="alice@pbs, or alice@pbs!ci for a token."
+        />
+        <datalist id={subjectListId}>
+          {(subjects.data ?? []).map((subject) => (
+            <option key={subject} value={subject} />
+          ))}
+        </datalist>
+        <SelectField
+          label="Role"
+          value={role}
+          onChange={(value) => {
+            if (isRoleId(value)) setRole(value);
+          }}
+          options={ROLES.map((entry) => ({ value: entry.id, label: `${entry.id}: ${entry.description}` }))}
+        />
+        <CheckboxField
+          label="Propagate"
+          checked={propagate}
+          onChange={setPropagate}
+          hint="Also apply the role to every path below this one."
+        />
+        <ErrorMessage error={addEntry.error} />
+        <div className="actions">
+          <Button onClick={onClose} disabled={addEntry.isPending}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" pending={addEntry.isPending}>
+            {addEntry.isPending ? "Adding…" : "Add permission"}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

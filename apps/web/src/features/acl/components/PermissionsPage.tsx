@@ -1,0 +1,78 @@
+import { useState } from "react";
+import { Button } from "../../../components/Button.js";
+import { Table, type TableColumn } from "../../../components/Table.js";
+import { useAcl, type AclRow } from "../api/get-acl.js";
+import { AddAclEntryDialog } from "./AddAclEntryDialog.js";
+import { RemoveAclEntryDialog } from "./RemoveAclEntryDialog.js";
+
+type OpenDialog = { kind: "add" } | { kind: "remove"; entry: AclRow };
+
+function describeEntry(entry: AclRow): string {
+  return `${entry.roleid} for ${entry.ugid} on ${entry.path}`;
+}
+
+export function PermissionsPage() {
+  const acl = useAcl();
+  const [dialog, setDialog] = useState<OpenDialog | null>(null);
+  const close = () => setDialog(null);
+
+  const columns: TableColumn<AclRow>[] = [
+    { id: "path", header: "Path", render: (row) => <code>{row.path}</code>, isRowHeader: true },
+    { id: "ugid", header: "User or token", render: (row) => row.ugid },
+    { id: "type", header: "Type", render: (row) => row.ugidType },
+    { id: "role", header: "Role", render: (row) => row.roleid },
+    { id: "propagate", header: "Propagate", render: (row) => (row.propagate ? "yes" : "no") },
+    {
+      id: "actions",
+      header: "Actions",
+      className: "cell--actions",
+      render: (row) => (
+        <div className="row-actions">
+          <Button
+            variant="ghost"
+            className="button--ghost-danger"
+            aria-label={`Remove ${describeEntry(row)}`}
+            onClick={() => setDialog({ kind: "remove", entry: row })}
+          >
+            Remove
+          </Button>
+        </div>
+      ),
+    },
+  ];
+
+  function renderDialog(open: OpenDialog) {
+    switch (open.kind) {
+      case "add":
+        return <AddAclEntryDialog onClose={close} />;
+      case "remove":
+        return <RemoveAclEntryDialog entry={open.entry} onClose={close} />;
+    }
+  }
+
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <header className="page__header">
+        <h1 id="page-title" tabIndex={-1}>
+          Permissions
+        </h1>
+        <Button variant="primary" onClick={() => setDialog({ kind: "add" })}>
+          Add permission
+        </Button>
+      </header>
+      <p className="page__intro">
+        Each entry gives a user or a token a role on a path. A token never has more than its user.
+      </p>
+      <Table
+        caption="Access control list"
+        columns={columns}
+        rows={acl.data}
+        getRowKey={(row) => `${row.path} ${row.ugid} ${row.roleid}`}
+        isLoading={acl.isPending}
+        error={acl.error}
+        emptyMessage="No permission entries yet."
+      />
+      {dialog === null ? null : renderDialog(dialog)}
+    </section>
+  );
+}

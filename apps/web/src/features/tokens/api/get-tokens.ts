@@ -1,0 +1,75 @@
+/**
+ * The token table's data: every user the caller may see, with their tokens embedded
+ * (`include_tokens=1`), flattened into one row per token. The user list is kept too,
+ * for the owner choice of the add dialog.
+ */
+import { queryOptions, useQuery } from "@tanstack/react-query";
+import { api } from "../../../lib/api-client.js";
+import { accessKeys } from "../../../lib/query-keys.js";
+
+interface WireToken {
+  tokenid: string;
+  "token-name"?: string;
+  enable?: boolean | number;
+  expire?: number;
+  comment?: string;
+}
+
+interface WireUser {
+  userid: string;
+  tokens?: WireToken[];
+}
+
+export interface TokenRow {
+  /** `user@realm!name` */
+  tokenid: string;
+  userid: string;
+  tokenName: string;
+  /** PBS leaves `enable` out when it is the default, true. */
+  enable: boolean;
+  /** Epoch seconds, 0 for never. */
+  expire: number;
+  comment: string;
+}
+
+export interface TokenList {
+  userids: string[];
+  tokens: TokenRow[];
+}
+
+function toTokenRow(userid: string, token: WireToken): TokenRow {
+  const bang = token.tokenid.lastIndexOf("!");
+  return {
+    tokenid: token.tokenid,
+    userid,
+    tokenName: token["token-name"] ?? token.tokenid.slice(bang + 1),
+    enable: token.enable === undefined ? true : Boolean(token.enable),
+    expire: token.expire ?? 0,
+    comment: token.comment ?? "",
+  };
+}
+
+export function toTokenList(users: readonly WireUser[]): TokenList {
+  const userids = users.map((user) => user.userid).sort((a, b) => a.localeCompare(b));
+  const tokens = users
+    .flatMap((user) => (user.tokens ?? []).map((token) => toTokenRow(user.userid, token)))
+    .sort((a, b) => a.tokenid.localeCompare(b.tokenid));
+  return { userids, tokens };
+}
+
+export async function fetchTokens(signal?: AbortSignal): Promise<TokenList> {
+  const users = await api.request<WireUser[]>("GET", "/access/users", { query: { include_tokens: 1 }, signal });
+  return toTokenList(users);
+}
+
+export function tokensQueryOptions() {
+  return queryOptions({
+    // Under the users root: a user mutation (delete deletes tokens) refreshes this too.
+    queryKey: [...accessKeys.users, "with-tokens"] as const,
+    queryFn: ({ signal }) => fetchTokens(signal),
+  });
+}
+
+export function useTokens() {
+  return useQuery(tokensQueryOptions());
+}

@@ -1,0 +1,54 @@
+import { queryOptions, useQuery } from "@tanstack/react-query";
+import { api } from "../../../lib/api-client.js";
+import { accessKeys } from "../../../lib/query-keys.js";
+
+interface WireUser {
+  userid: string;
+  enable?: boolean | number;
+  expire?: number;
+  comment?: string;
+  firstname?: string;
+  lastname?: string;
+  email?: string;
+}
+
+export interface UserRow {
+  userid: string;
+  enable: boolean;
+  /** Epoch seconds, 0 for never. */
+  expire: number;
+  comment: string;
+  firstname: string;
+  lastname: string;
+  email: string;
+}
+
+export function toUserRow(user: WireUser): UserRow {
+  return {
+    userid: user.userid,
+    enable: user.enable === undefined ? true : Boolean(user.enable),
+    expire: user.expire ?? 0,
+    comment: user.comment ?? "",
+    firstname: user.firstname ?? "",
+    lastname: user.lastname ?? "",
+    email: user.email ?? "",
+  };
+}
+
+export async function fetchUsers(signal?: AbortSignal): Promise<UserRow[]> {
+  const users = await api.request<WireUser[]>("GET", "/access/users", { signal });
+  return users.map(toUserRow).sort((a, b) => a.userid.localeCompare(b.userid));
+}
+
+export function usersQueryOptions() {
+  return queryOptions({
+    // The root of every query on /access/users: invalidating it also refreshes the
+    // token list, which embeds users and loses a deleted user's tokens.
+    queryKey: accessKeys.users,
+    queryFn: ({ signal }) => fetchUsers(signal),
+  });
+}
+
+export function useUsers() {
+  return useQuery(usersQueryOptions());
+}

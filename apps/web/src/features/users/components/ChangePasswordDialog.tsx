@@ -1,0 +1,58 @@
+import { useState, type FormEvent } from "react";
+import { Button } from "../../../components/Button.js";
+import { Dialog } from "../../../components/Dialog.js";
+import { ErrorMessage } from "../../../components/ErrorMessage.js";
+import { TextField } from "../../../components/TextField.js";
+import { validatePassword } from "../../../lib/validation.js";
+import { useChangePassword } from "../api/change-password.js";
+
+export interface ChangePasswordDialogProps {
+  userid: string;
+  onClose: () => void;
+}
+
+export function ChangePasswordDialog({ userid, onClose }: ChangePasswordDialogProps) {
+  const changePassword = useChangePassword();
+  const [password, setPassword] = useState("");
+  const [confirmation, setConfirmation] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const problem = validatePassword(password, confirmation);
+    setError(problem);
+    if (problem !== null) return;
+    changePassword.mutate({ userid, password }, { onSuccess: onClose });
+  }
+
+  return (
+    <Dialog title={`Change password of ${userid}`} onClose={onClose} busy={changePassword.isPending}>
+      <form onSubmit={handleSubmit} noValidate className="form">
+        <TextField
+          label="New password"
+          type="password"
+          value={password}
+          onChange={setPassword}
+          error={error}
+          autoComplete="new-password"
+        />
+        <TextField
+          label="Confirm new password"
+          type="password"
+          value={confirmation}
+          onChange={setConfirmation}
+          autoComplete="new-password"
+        />
+        <ErrorMessage error={changePassword.error} />
+        <div className="actions">
+          <Button onClick={onClose} disabled={changePassword.isPending}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" pending={changePassword.isPending}>
+            {changePassword.isPending ? "Saving…" : "Change password"}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

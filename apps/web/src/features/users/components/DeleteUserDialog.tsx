@@ -1,0 +1,29 @@
+import { ConfirmDialog } from "../../../components/ConfirmDialog.js";
+import { useDeleteUser } from "../api/delete-user.js";
+
+export interface DeleteUserDialogProps {
+  userid: string;
+  onClose: () => void;
+}
+
+export function DeleteUserDialog({ userid, onClose }: DeleteUserDialogProps) {
+  const deleteUser = useDeleteUser();
+  return (
+    <ConfirmDialog
+      title="Delete user?"
+      confirmLabel="Delete user"
+      pending={deleteUser.isPending}
+      error={deleteUser.error}
+      onCancel={onClose}
+      onConfirm={() => deleteUser.mutate(userid, { onSuccess: onClose })}
+    >
+      <p>
+        <strong>{userid}</strong> will be deleted.
+      </p>
+      <p className="warning">
+        All API tokens of this user are deleted with it, together with every permission entry of the user and its
+        tokens. Scripts using those tokens lose access immediately.
+      </p>
+    </ConfirmDialog>
+  );
+}

@@ -1,0 +1,111 @@
+import { useState } from "react";
+import { Button } from "../../../components/Button.js";
+import { Table, type TableColumn } from "../../../components/Table.js";
+import { formatExpire, isExpired, nowEpochSeconds } from "../../../lib/time.js";
+import { useUsers, type UserRow } from "../api/get-users.js";
+import { AddUserDialog } from "./AddUserDialog.js";
+import { ChangePasswordDialog } from "./ChangePasswordDialog.js";
+import { DeleteUserDialog } from "./DeleteUserDialog.js";
+import { EditUserDialog } from "./EditUserDialog.js";
+
+type OpenDialog =
+  | { kind: "add" }
+  | { kind: "edit"; user: UserRow }
+  | { kind: "password"; user: UserRow }
+  | { kind: "delete"; user: UserRow };
+
+function fullName(user: UserRow): string {
+  return [user.firstname, user.lastname].filter((part) => part !== "").join(" ");
+}
+
+export function UsersPage() {
+  const users = useUsers();
+  const [dialog, setDialog] = useState<OpenDialog | null>(null);
+  const close = () => setDialog(null);
+  const nowS = nowEpochSeconds();
+
+  const columns: TableColumn<UserRow>[] = [
+    { id: "userid", header: "User", render: (row) => row.userid, isRowHeader: true },
+    {
+      id: "enable",
+      header: "Enabled",
+      render: (row) => <span className={`badge badge--${row.enable ? "ok" : "off"}`}>{row.enable ? "Yes" : "No"}</span>,
+    },
+    {
+      id: "expire",
+      header: "Expires",
+      render: (row) => (
+        <>
+          {formatExpire(row.expire)}
+          {isExpired(row.expire, nowS) ? <span className="badge badge--off">expired</span> : null}
+        </>
+      ),
+    },
+    { id: "name", header: "Name", render: fullName },
+    { id: "email", header: "Email", render: (row) => row.email },
+    { id: "comment", header: "Comment", render: (row) => row.comment, className: "cell--comment" },
+    {
+      id: "actions",
+      header: "Actions",
+      className: "cell--actions",
+      render: (row) => (
+        <div className="row-actions">
+          <Button variant="ghost" aria-label={`Edit ${row.userid}`} onClick={() => setDialog({ kind: "edit", user: row })}>
+            Edit
+          </Button>
+          <Button
+            variant="ghost"
+            aria-label={`Change password of ${row.userid}`}
+            onClick={() => setDialog({ kind: "password", user: row })}
+          >
+            Password
+          </Button>
+          <Button
+            variant="ghost"
+            className="button--ghost-danger"
+            aria-label={`Delete ${row.userid}`}
+            onClick={() => setDialog({ kind: "delete", user: row })}
+          >
+            Delete
+          </Button>
+        </div>
+      ),
+    },
+  ];
+
+  function renderDialog(open: OpenDialog) {
+    switch (open.kind) {
+      case "add":
+        return <AddUserDialog onClose={close} />;
+      case "edit":
+        return <EditUserDialog user={open.user} onClose={close} />;
+      case "password":
+        return <ChangePasswordDialog userid={open.user.userid} onClose={close} />;
+      case "delete":
+        return <DeleteUserDialog userid={open.user.userid} onClose={close} />;
+    }
+  }
+
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <header className="page__header">
+        <h1 id="page-title" tabIndex={-1}>
+          Users
+        </h1>
+        <Button variant="primary" onClick={() => setDialog({ kind: "add" })}>
+          Add user
+        </Button>
+      </header>
+      <Table
+        caption="Users"
+        columns={columns}
+        rows={users.data}
+        getRowKey={(row) => row.userid}
+        isLoading={users.isPending}
+        error={users.error}
+        emptyMessage="No users to show."
+      />
+      {dialog === null ? null : renderDialog(dialog)}
+    </section>
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * A failed API call as the page shows it: the server's one-line message, the
+ * per-parameter reasons of a 400, and the status that decides what the UI does
+ * (401 ends the session, 403 explains missing rights, 409 asks for a reload).
+ * Status 0 means the request never got an HTTP answer.
+ */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** What to tell the user about any thrown value, without leaking request details. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    switch (error.status) {
+      case 0:
+        return "The server could not be reached. Check the connection and try again.";
+      case 403:
+        return `Permission denied: ${error.message}`;
+      case 409:
+        return `${error.message}. Someone else changed this meanwhile; the view has been refreshed, try again.`;
+      default:
+        return error.message;
+    }
+  }
+  return "Something went wrong in the page. Try again or reload.";
+}
+
+/** True for errors a retry cannot fix: the server understood and refused. */
+export function isClientError(error: unknown): boolean {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500;
+}
