@@ -46,3 +46,8 @@ export {
 } from "./ids.js";
 export type { ApiTokenCredential, ParsedAuthid, ParsedUserid } from "./ids.js";
 export { generateTokenSecret, isWellFormedTokenSecret } from "./token-secret.js";
+export { StoreLockCompromisedError } from "./errors.js";
+export { FileAccessStore, openFileStore, STORE_FILES } from "./file-store.js";
+export type { FileStoreOptions } from "./file-store.js";
+export { FileGenerationCounter } from "./generation.js";
+export type { GenerationCounter, GenerationPart, Generations } from "./generation.js";

@@ -1,0 +1,474 @@
+/**
+ * The embedded file backend: everything lives in one data dir, every write happens
+ * under the cross-process store lock, and every file is replaced atomically.
+ *
+ *   user.json      users and token metadata          (config)
+ *   acl.json       ACL entries                       (config)
+ *   shadow.json    userid -> password hash           (config: a new password is a config change)
+ *   token.shadow   authid -> token secret hash       (secrets)
+ *   authkey.key    Ed25519 private key, PEM          authkey.pub  its public key, PEM
+ *   csrf.key       base64 of 32 random bytes
+ *   generations.bin  the two generation counters    store.lock   the lock directory
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import {
+  ABSENT_STAMP,
+  readFileSnapshot,
+  readFileStamp,
+  parseStoredJson,
+  removeAtomicTempFiles,
+  writeFileAtomic,
+} from "./atomic-file.js";
+import { StoreCorruptError } from "./errors.js";
+import { FileGenerationCounter } from "./generation.js";
+import type { GenerationCounter } from "./generation.js";
+import type { AccessConfig, AccessState, AclEntry, TokenRecord, UserRecord } from "./model.js";
+import type { AccessStore, StoredKeys, StoreVersions } from "./store.js";
+import { StoreLock } from "./store-lock.js";
+import type { HeldLock } from "./store-lock.js";
+
+export const STORE_FILES = {
+  users: "user.json",
+  acl: "acl.json",
+  passwordShadow: "shadow.json",
+  tokenShadow: "token.shadow",
+  ticketPrivateKey: "authkey.key",
+  ticketPublicKey: "authkey.pub",
+  csrfKey: "csrf.key",
+  generations: "generations.bin",
+  lock: "store.lock",
+} as const;
+
+const SECRET_FILE_MODE = 0o600;
+const PUBLIC_FILE_MODE = 0o644;
+const DATA_DIR_MODE = 0o700;
+const CSRF_KEY_BYTES = 32;
+
+// --- on-disk shapes -------------------------------------------------------------
+
+/** "__proto__" as a map key would set a prototype instead of an entry. */
+const mapKey = z.string().min(1).refine((key) => key !== "__proto__", "reserved key");
+
+const userRecordSchema = z.object({
+  userid: z.string().min(1),
+  enable: z.boolean(),
+  expire: z.number().int().nonnegative(),
+  comment: z.string().optional(),
+  firstname: z.string().optional(),
+  lastname: z.string().optional(),
+  email: z.string().optional(),
+});
+
+const tokenRecordSchema = z.object({
+  tokenid: z.string().min(1),
+  enable: z.boolean(),
+  expire: z.number().int().nonnegative(),
+  comment: z.string().optional(),
+});
+
+/** Each map is keyed by the id inside its record; a mismatch would make lookups lie. */
+function keyedBy<T extends z.ZodType>(record: T, idOf: (value: z.infer<T>) => string) {
+  return z.record(mapKey, record).superRefine((map, ctx) => {
+    for (const [key, value] of Object.entries(map)) {
+      if (idOf(value) !== key) {
+        ctx.addIssue({ code: "custom", path: [key], message: "key does not match the id inside the record" });
+      }
+    }
+  });
+}
+
+const usersFileSchema = z.object({
+  users: keyedBy(userRecordSchema, (u) => u.userid),
+  tokens: keyedBy(tokenRecordSchema, (t) => t.tokenid),
+});
+
+const aclFileSchema = z.array(
+  z.object({
+    path: z.string().min(1),
+    ugid: z.string().min(1),
+    roleid: z.enum(["Admin", "Audit", "NoAccess"]),
+    propagate: z.boolean(),
+  }),
+);
+
+const hashMapSchema = z.record(mapKey, z.string().min(1));
+
+interface UsersFile {
+  users: Record<string, UserRecord>;
+  tokens: Record<string, TokenRecord>;
+}
+
+type StoredPart = "users" | "acl" | "passwordShadow" | "tokenShadow";
+
+interface PartSpec<T> {
+  file: string;
+  schema: z.ZodType<T>;
+  empty: () => T;
+  generation: "secrets" | "config";
+}
+
+interface PartValues {
+  users: UsersFile;
+  acl: AclEntry[];
+  passwordShadow: Record<string, string>;
+  tokenShadow: Record<string, string>;
+}
+
+/** Which file holds each part, how it parses, and which generation guards it. */
+const PARTS: { [P in StoredPart]: PartSpec<PartValues[P]> } = {
+  users: {
+    file: STORE_FILES.users,
+    schema: usersFileSchema,
+    empty: () => ({ users: {}, tokens: {} }),
+    generation: "config",
+  },
+  acl: { file: STORE_FILES.acl, schema: aclFileSchema, empty: () => [], generation: "config" },
+  passwordShadow: { file: STORE_FILES.passwordShadow, schema: hashMapSchema, empty: () => ({}), generation: "config" },
+  tokenShadow: { file: STORE_FILES.tokenShadow, schema: hashMapSchema, empty: () => ({}), generation: "secrets" },
+};
+
+/** Indented and newline-terminated, so a hand edit or a diff stays readable. */
+function serializePart(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+// --- parsed-file cache ------------------------------------------------------------
+
+interface LoadedPart<T> {
+  /** Generation + stamp the value was read under. */
+  key: string;
+  value: T;
+  /** The stored bytes; empty for a missing file. */
+  bytes: Buffer;
+}
+
+export interface FileStoreOptions {
+  dataDir: string;
+  /** Longest wait for the store lock before StoreLockTimeoutError. Default 10 s. */
+  lockTimeoutMs?: number;
+  /** Age after which a lock left by a dead process is broken. Default 5 s, minimum 2 s. */
+  lockStaleMs?: number;
+}
+
+export async function openFileStore(opts: FileStoreOptions): Promise<FileAccessStore> {
+  const dataDir = resolve(opts.dataDir);
+  // 0700: the dir holds the ticket signing key and every hash.
+  await mkdir(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+  const lock = new StoreLock(join(dataDir, STORE_FILES.lock), {
+    ...(opts.lockTimeoutMs === undefined ? {} : { timeoutMs: opts.lockTimeoutMs }),
+    ...(opts.lockStaleMs === undefined ? {} : { staleMs: opts.lockStaleMs }),
+  });
+  const generationsPath = join(dataDir, STORE_FILES.generations);
+  await lock.run(async () => {
+    // Under the lock no writer is active, so any temp file is a crashed writer's leftover.
+    await removeAtomicTempFiles(dataDir);
+    await FileGenerationCounter.ensureFile(generationsPath);
+  });
+  return new FileAccessStore(dataDir, lock, FileGenerationCounter.open(generationsPath));
+}
+
+export class FileAccessStore implements AccessStore {
+  readonly kind = "file" as const;
+  private readonly cache = new Map<StoredPart, LoadedPart<unknown>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private keys: Promise<StoredKeys> | null = null;
+  private closed = false;
+
+  /** Use openFileStore, which prepares the data dir first. */
+  constructor(
+    readonly dataDir: string,
+    private readonly lock: StoreLock,
+    private readonly generations: GenerationCounter,
+  ) {}
+
+  pathOf(file: string): string {
+    return join(this.dataDir, file);
+  }
+
+  /**
+   * The counters file and the stamps of the files behind each part. The generation
+   * is read before the stamps: whatever is loaded after this call is at least as new
+   * as the versions returned, so a cache filled with it can only be flushed too
+   * early, never kept too long.
+   */
+  readVersions(): StoreVersions {
+    this.assertOpen();
+    return this.computeVersions();
+  }
+
+  /** readVersions without the open check: a mutation that started before close() still finishes. */
+  private computeVersions(): StoreVersions {
+    const generations = this.generations.read();
+    const tokenShadow = readFileStamp(this.pathOf(STORE_FILES.tokenShadow));
+    const users = readFileStamp(this.pathOf(STORE_FILES.users));
+    const acl = readFileStamp(this.pathOf(STORE_FILES.acl));
+    return { secrets: `${generations.secrets}/${tokenShadow}`, config: `${generations.config}/${users}/${acl}` };
+  }
+
+  async readConfig(): Promise<{ config: AccessConfig; digest: string; versions: StoreVersions }> {
+    return this.track(async () => {
+      const versions = this.computeVersions();
+      const [users, acl] = await Promise.all([this.loadCachedPart("users"), this.loadCachedPart("acl")]);
+      const config: AccessConfig = structuredClone({
+        users: users.value.users,
+        tokens: users.value.tokens,
+        acl: acl.value,
+      });
+      return { config, digest: computeConfigDigest(users.bytes, acl.bytes), versions };
+    });
+  }
+
+  async readTokenHash(authid: string): Promise<string | undefined> {
+    return this.track(async () => readOwn((await this.loadCachedPart("tokenShadow")).value, authid));
+  }
+
+  async readPasswordHash(userid: string): Promise<string | undefined> {
+    return this.track(async () => readOwn((await this.loadCachedPart("passwordShadow")).value, userid));
+  }
+
+  async mutate<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }> {
+    return this.track(() =>
+      this.lock.run(async (held) => {
+        const current = await this.loadStateFresh();
+        const draft = structuredClone(current.state);
+        const result = change(draft);
+        const next = serializeState(draft);
+        await this.writeChangedParts(held, current.serialized, next);
+        return { result, versions: this.computeVersions() };
+      }),
+    );
+  }
+
+  async loadOrCreateKeys(): Promise<StoredKeys> {
+    this.assertOpen();
+    // Memoized: keys never change while the process runs, and concurrent first
+    // calls in one process share a single creation.
+    this.keys ??= this.track(async () => (await this.readKeys()) ?? (await this.createKeysOnce()));
+    try {
+      return { ...(await this.keys) };
+    } catch (error) {
+      this.keys = null;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Let started mutations finish: the lock must be released and the bumps done.
+    await Promise.allSettled([...this.inFlight]);
+    this.generations.close();
+    this.cache.clear();
+  }
+
+  // --- internals ------------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`FileAccessStore: the store in ${this.dataDir} is closed`);
+  }
+
+  private async track<R>(operation: () => Promise<R>): Promise<R> {
+    this.assertOpen();
+    const promise = operation();
+    this.inFlight.add(promise);
+    try {
+      return await promise;
+    } finally {
+      this.inFlight.delete(promise);
+    }
+  }
+
+  /**
+   * A part's parsed content, re-read only when its generation or file stamp moved.
+   * The key is taken before the read, and the stored key uses the stamp of the bytes
+   * actually read, so a cached value is never newer than its key claims.
+   */
+  private async loadCachedPart<P extends StoredPart>(part: P): Promise<LoadedPart<PartValues[P]>> {
+    const spec = PARTS[part] as PartSpec<PartValues[P]>;
+    const generation = this.generations.read()[spec.generation];
+    const path = this.pathOf(spec.file);
+    const cached = this.cache.get(part) as LoadedPart<PartValues[P]> | undefined;
+    if (cached && cached.key === `${generation}/${readFileStamp(path)}`) return cached;
+    const snapshot = await readFileSnapshot(path);
+    const loaded: LoadedPart<PartValues[P]> = snapshot
+      ? {
+          key: `${generation}/${snapshot.stamp}`,
+          value: parseStoredJson(snapshot.bytes, path, spec.schema),
+          bytes: snapshot.bytes,
+        }
+      : { key: `${generation}/${ABSENT_STAMP}`, value: spec.empty(), bytes: Buffer.alloc(0) };
+    this.cache.set(part, loaded);
+    return loaded;
+  }
+
+  /** Every part straight from disk, bypassing the cache: the state a mutation builds on. */
+  private async loadStateFresh(): Promise<{ state: AccessState; serialized: SerializedState }> {
+    const [users, acl, passwordShadow, tokenShadow] = await Promise.all([
+      this.loadPartFresh("users"),
+      this.loadPartFresh("acl"),
+      this.loadPartFresh("passwordShadow"),
+      this.loadPartFresh("tokenShadow"),
+    ]);
+    const state: AccessState = {
+      config: { users: users.users, tokens: users.tokens, acl },
+      tokenHashes: tokenShadow,
+      passwordHashes: passwordShadow,
+    };
+    return { state, serialized: serializeState(state) };
+  }
+
+  private async loadPartFresh<P extends StoredPart>(part: P): Promise<PartValues[P]> {
+    const spec = PARTS[part] as PartSpec<PartValues[P]>;
+    const path = this.pathOf(spec.file);
+    const snapshot = await readFileSnapshot(path);
+    return snapshot ? parseStoredJson(snapshot.bytes, path, spec.schema) : spec.empty();
+  }
+
+  /**
+   * Secrets first: a token's hash is written before its metadata on create, and
+   * removed before its metadata on delete, so no intermediate state accepts a
+   * secret that the finished mutation would reject.
+   */
+  private async writeChangedParts(held: HeldLock, before: SerializedState, after: SerializedState): Promise<void> {
+    const order: StoredPart[] = ["tokenShadow", "passwordShadow", "users", "acl"];
+    const changed = order.filter((part) => before[part] !== after[part]);
+    if (changed.length === 0) return;
+    held.assertHeld();
+    for (const part of changed) {
+      await writeFileAtomic(this.pathOf(PARTS[part].file), after[part], { mode: SECRET_FILE_MODE });
+    }
+    if (changed.some((part) => PARTS[part].generation === "secrets")) this.generations.bump("secrets");
+    if (changed.some((part) => PARTS[part].generation === "config")) this.generations.bump("config");
+  }
+
+  /** The stored keys, or null when any file is missing; a file that does not parse is corrupt. */
+  private async readKeys(): Promise<StoredKeys | null> {
+    const privatePath = this.pathOf(STORE_FILES.ticketPrivateKey);
+    const publicPath = this.pathOf(STORE_FILES.ticketPublicKey);
+    const csrfPath = this.pathOf(STORE_FILES.csrfKey);
+    const [privatePem, publicPem, csrf] = await Promise.all([
+      readFileSnapshot(privatePath),
+      readFileSnapshot(publicPath),
+      readFileSnapshot(csrfPath),
+    ]);
+    if (!privatePem || !publicPem || !csrf) return null;
+    const ticketPrivateKeyPem = privatePem.bytes.toString("utf8");
+    const ticketPublicKeyPem = publicPem.bytes.toString("utf8");
+    if (derivePublicKeyPem(ticketPrivateKeyPem, privatePath) !== normalizePem(ticketPublicKeyPem, publicPath)) {
+      throw new StoreCorruptError(publicPath, "does not match authkey.key");
+    }
+    return { ticketPrivateKeyPem, ticketPublicKeyPem, csrfKeyBase64: parseCsrfKey(csrf.bytes, csrfPath) };
+  }
+
+  /**
+   * Under the lock, re-checks and writes only what is missing: the first process
+   * to get the lock creates the keys, every later one finds them.
+   */
+  private async createKeysOnce(): Promise<StoredKeys> {
+    return this.lock.run(async (held) => {
+      const privatePath = this.pathOf(STORE_FILES.ticketPrivateKey);
+      const publicPath = this.pathOf(STORE_FILES.ticketPublicKey);
+      const csrfPath = this.pathOf(STORE_FILES.csrfKey);
+      const [privatePem, publicPem, csrf] = await Promise.all([
+        readFileSnapshot(privatePath),
+        readFileSnapshot(publicPath),
+        readFileSnapshot(csrfPath),
+      ]);
+
+      let ticketPrivateKeyPem: string;
+      let ticketPublicKeyPem: string;
+      if (privatePem) {
+        // A lone private key (the public half was deleted) keeps every issued ticket valid.
+        ticketPrivateKeyPem = privatePem.bytes.toString("utf8");
+        ticketPublicKeyPem = derivePublicKeyPem(ticketPrivateKeyPem, privatePath);
+        if (publicPem && normalizePem(publicPem.bytes.toString("utf8"), publicPath) !== ticketPublicKeyPem) {
+          throw new StoreCorruptError(publicPath, "does not match authkey.key");
+        }
+      } else {
+        const pair = generateKeyPairSync("ed25519", {
+          privateKeyEncoding: { type: "pkcs8", format: "pem" },
+          publicKeyEncoding: { type: "spki", format: "pem" },
+        });
+        ticketPrivateKeyPem = pair.privateKey;
+        ticketPublicKeyPem = pair.publicKey;
+      }
+      const csrfKeyBase64 = csrf
+        ? parseCsrfKey(csrf.bytes, csrfPath)
+        : randomBytes(CSRF_KEY_BYTES).toString("base64");
+
+      held.assertHeld();
+      if (!privatePem) await writeFileAtomic(privatePath, ticketPrivateKeyPem, { mode: SECRET_FILE_MODE });
+      if (!privatePem || !publicPem) await writeFileAtomic(publicPath, ticketPublicKeyPem, { mode: PUBLIC_FILE_MODE });
+      if (!csrf) await writeFileAtomic(csrfPath, `${csrfKeyBase64}\n`, { mode: SECRET_FILE_MODE });
+      // An existing public file is returned as stored, so every process hands out identical strings.
+      const storedPublicPem = publicPem ? publicPem.bytes.toString("utf8") : ticketPublicKeyPem;
+      return { ticketPrivateKeyPem, ticketPublicKeyPem: storedPublicPem, csrfKeyBase64 };
+    });
+  }
+}
+
+type SerializedState = Record<StoredPart, string>;
+
+/**
+ * Validates a state against the on-disk schemas and renders each part. A change
+ * that produced something the store could not read back is a programming error,
+ * and it fails here, before anything is written.
+ */
+function serializeState(state: AccessState): SerializedState {
+  const render = <T>(part: StoredPart, schema: z.ZodType<T>, value: unknown): string => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.map(String).join(".") ?? "?";
+      throw new TypeError(`mutate produced an invalid ${PARTS[part].file} at ${where}: ${issue?.message ?? "invalid"}`);
+    }
+    return serializePart(parsed.data);
+  };
+  return {
+    users: render("users", usersFileSchema, { users: state.config.users, tokens: state.config.tokens }),
+    acl: render("acl", aclFileSchema, state.config.acl),
+    passwordShadow: render("passwordShadow", hashMapSchema, state.passwordHashes),
+    tokenShadow: render("tokenShadow", hashMapSchema, state.tokenHashes),
+  };
+}
+
+/** SHA-256 over the stored bytes; the NUL separator cannot occur inside JSON text. */
+function computeConfigDigest(usersBytes: Uint8Array, aclBytes: Uint8Array): string {
+  return createHash("sha256").update(usersBytes).update("\0").update(aclBytes).digest("hex");
+}
+
+function readOwn(map: Record<string, string>, key: string): string | undefined {
+  // Own properties only: an authid such as "constructor" must not reach the prototype.
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+function derivePublicKeyPem(privatePem: string, location: string): string {
+  let key;
+  try {
+    key = createPrivateKey(privatePem);
+  } catch {
+    throw new StoreCorruptError(location, "not a PEM private key");
+  }
+  if (key.asymmetricKeyType !== "ed25519") throw new StoreCorruptError(location, "not an Ed25519 key");
+  return createPublicKey(key).export({ type: "spki", format: "pem" }).toString();
+}
+
+function normalizePem(publicPem: string, location: string): string {
+  try {
+    return createPublicKey(publicPem).export({ type: "spki", format: "pem" }).toString();
+  } catch {
+    throw new StoreCorruptError(location, "not a PEM public key");
+  }
+}
+
+function parseCsrfKey(bytes: Buffer, location: string): string {
+  const text = bytes.toString("utf8").trim();
+  const decoded = Buffer.from(text, "base64");
+  if (decoded.length !== CSRF_KEY_BYTES || decoded.toString("base64") !== text) {
+    throw new StoreCorruptError(location, `expected base64 of ${CSRF_KEY_BYTES} bytes`);
+  }
+  return text;
+}
