@@ -29,6 +29,8 @@ describe("readCookieTickets", () => {
     expect(selectCookieTicket(readCookieTickets("PBSAuthCookie=legacy"))).toBe("legacy");
     expect(selectCookieTicket(readCookieTickets("other=1"))).toBeNull();
     expect(selectCookieTicket(readCookieTickets(undefined))).toBeNull();
+    expect(selectCookieTicket(readCookieTickets("__Host-PBSAuthCookie=; PBSAuthCookie=legacy"))).toBe("legacy");
+    expect(selectCookieTicket(readCookieTickets("__Host-PBSAuthCookie="))).toBeNull();
   });
 
   test("percent-encoded and quoted values are decoded, and a bad encoding is kept as sent", () => {

@@ -61,9 +61,15 @@ export function readCookieTickets(header: string | undefined): CookieTickets {
   return found;
 }
 
-/** The cookie ticket that authenticates a request: the `__Host-` cookie wins over the legacy one. */
+/**
+ * The cookie ticket that authenticates a request: the `__Host-` cookie wins over
+ * the legacy one. An empty value (a cleared cookie some clients still send)
+ * carries no credential and counts as absent.
+ */
 export function selectCookieTicket(tickets: CookieTickets): string | null {
-  return tickets.ticket ?? tickets.legacyTicket;
+  if (tickets.ticket !== null && tickets.ticket !== "") return tickets.ticket;
+  if (tickets.legacyTicket !== null && tickets.legacyTicket !== "") return tickets.legacyTicket;
+  return null;
 }
 
 function decodeCookieValue(raw: string): string {

@@ -1,0 +1,152 @@
+/**
+ * The Express application: security headers on everything, the /api2/json routes,
+ * the SPA, and one error handler. `createApp` holds no auth logic: it wires
+ * middleware around the route table and hands every decision to auth-core.
+ */
+import express, { type Express, type Request, type RequestHandler } from "express";
+import type { AccessControl } from "@gatehouse/auth-core";
+import { ApiError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import { createAuthenticate, readAuth } from "./middleware/authenticate.js";
+import { createBodyParsing } from "./middleware/body-parsing.js";
+import { createErrorHandler } from "./middleware/error-handler.js";
+import { createRequestLogger } from "./middleware/request-logger.js";
+import { CSRF_EXEMPT_ROUTES, createRequireCsrf } from "./middleware/require-csrf.js";
+import { createSecurityHeaders } from "./middleware/security-headers.js";
+import { mergeParameterSources, toPlainRecord } from "./params.js";
+import { API_PREFIX, API_ROUTES } from "./routes/api-routes.js";
+import { describeRoute, type ApiRoute, type HttpMethod, type RouteReply } from "./routes/route.js";
+import { DEFAULT_WEB_DIST_DIR, createSpaHandler } from "./spa.js";
+
+export interface AppDeps {
+  accessControl: AccessControl;
+  logger: Logger;
+  /** The SPA build; defaults to apps/web/dist. */
+  webDistDir?: string;
+  /** Test-only: sent as `X-Gatehouse-Worker` so a test can see which process answered. */
+  workerId?: string;
+  /** Largest request body; 64 KiB by default. */
+  bodyLimitBytes?: number;
+}
+
+export interface RouteInfo {
+  method: HttpMethod;
+  /** Full path including /api2/json, in Express syntax. */
+  path: string;
+  auth: ApiRoute["auth"];
+  /** Whether a cookie-authenticated request must carry a valid CSRFPreventionToken. */
+  csrf: boolean;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+// ExtJS clients append `_dc=<time>` to GETs to defeat caches; PBS ignores it.
+const CACHE_BUSTER_PARAM = "_dc";
+
+/** Every API route with its protection, for tests that iterate the whole API. */
+export function listApiRoutes(): RouteInfo[] {
+  const exempt = new Set(CSRF_EXEMPT_ROUTES);
+  return API_ROUTES.map((route) => ({
+    method: route.method,
+    path: `${API_PREFIX}${route.path}`,
+    auth: route.auth,
+    csrf: route.auth === "required" && route.method !== "GET" && !exempt.has(describeRoute(route)),
+  }));
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { accessControl, logger } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  // Escapes <, > and & in JSON so an API reply can never be sniffed as markup.
+  app.set("json escape", true);
+
+  app.use(createSecurityHeaders());
+  if (deps.workerId !== undefined) app.use(createWorkerHeader(deps.workerId));
+  app.use(createRequestLogger({ logger }));
+  app.use(API_PREFIX, createApiRouter(accessControl, deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
+  app.use(createSpaHandler({ distDir: deps.webDistDir ?? DEFAULT_WEB_DIST_DIR, accessControl }));
+  app.use(function unknownRouteMiddleware() {
+    throw new ApiError("ROUTE_NOT_FOUND");
+  });
+  app.use(createErrorHandler({ logger }));
+  return app;
+}
+
+function createApiRouter(accessControl: AccessControl, bodyLimitBytes: number): express.Router {
+  checkCsrfExemptions(API_ROUTES);
+  const router = express.Router({ caseSensitive: true });
+  const authenticate = createAuthenticate({ accessControl });
+  const requireCsrf = createRequireCsrf({ accessControl });
+  const exempt = new Set(CSRF_EXEMPT_ROUTES);
+
+  router.use(function noStoreMiddleware(_req, res, next) {
+    // API replies may carry secrets and CSRF tokens: never cache them.
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
+  router.use(createBodyParsing({ limitBytes: bodyLimitBytes }));
+  for (const route of API_ROUTES) {
+    const guards: RequestHandler[] = [];
+    if (route.auth === "required") {
+      guards.push(authenticate);
+      if (!exempt.has(describeRoute(route))) guards.push(requireCsrf);
+    }
+    const method = route.method.toLowerCase() as Lowercase<HttpMethod>;
+    router[method](route.path, ...guards, createRouteHandler(route, accessControl));
+  }
+  router.use(function unknownApiRouteMiddleware() {
+    throw new ApiError("ROUTE_NOT_FOUND");
+  });
+  return router;
+}
+
+/**
+ * Refuses to build an app where a state-changing route could skip CSRF by
+ * accident: an unauthenticated non-GET route must be listed as exempt, and every
+ * listed exemption must name a real route.
+ */
+function checkCsrfExemptions(routes: readonly ApiRoute[]): void {
+  const names = new Set(routes.map(describeRoute));
+  for (const entry of CSRF_EXEMPT_ROUTES) {
+    if (!names.has(entry)) throw new Error(`CSRF_EXEMPT_ROUTES lists "${entry}", which is not a route; remove it`);
+  }
+  for (const route of routes) {
+    if (route.method !== "GET" && route.auth === "none" && !CSRF_EXEMPT_ROUTES.includes(describeRoute(route))) {
+      throw new Error(`${describeRoute(route)} changes state without authentication; require auth or add it to CSRF_EXEMPT_ROUTES with a reason`);
+    }
+  }
+}
+
+function createRouteHandler(route: ApiRoute, accessControl: AccessControl): RequestHandler {
+  return async function apiRouteHandler(req, res) {
+    const params = collectParams(req);
+    const reply: RouteReply =
+      route.auth === "required"
+        ? await route.handle({ params, accessControl, req, res, auth: readAuth(req) })
+        : await route.handle({ params, accessControl, req, res });
+    const body: { data: unknown; digest?: string } = { data: reply.data ?? null };
+    if (reply.digest !== undefined) body.digest = reply.digest;
+    res.status(200).json(body);
+  };
+}
+
+/** Query string, body and path parameters as one record, as PBS merges them. */
+function collectParams(req: Request): Record<string, unknown> {
+  const query = toPlainRecord(req.query);
+  delete query[CACHE_BUSTER_PARAM];
+  const rawBody: unknown = req.body;
+  if (rawBody !== undefined && (typeof rawBody !== "object" || rawBody === null || Array.isArray(rawBody))) {
+    throw new ApiError("BODY_NOT_OBJECT");
+  }
+  return mergeParameterSources(query, toPlainRecord(rawBody), toPlainRecord(req.params));
+}
+
+function createWorkerHeader(workerId: string): RequestHandler {
+  if (!/^[\w.-]{1,64}$/.test(workerId)) throw new TypeError("createApp: workerId must be 1-64 word characters");
+  return function workerHeaderMiddleware(_req, res, next) {
+    res.setHeader("X-Gatehouse-Worker", workerId);
+    next();
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Parameter schemas shared by the /access routes, so a userid or a comment is
+ * validated the same way wherever it appears. Id rules come from auth-core.
+ */
+import { z } from "zod";
+import { parseAuthid, parseTokenName, parseUserid } from "@gatehouse/auth-core";
+import { formInteger, identifier, oneOf, text } from "../../params.js";
+
+export const userid = () => identifier(parseUserid);
+export const authId = () => identifier(parseAuthid);
+export const tokenName = () => identifier(parseTokenName);
+
+export const comment = () => text({ max: 256 });
+export const personName = () => text({ max: 256 });
+export const email = () => text({ max: 256 });
+// Passwords are bounded only in length here; strength rules belong to auth-core.
+export const password = () => text({ min: 1, max: 1024 });
+
+// Epoch seconds up to the end of year 9999; 0 means "never expires".
+export const expire = () => formInteger({ min: 0, max: 253_402_300_799 });
+
+export const roleId = () => oneOf(["Admin", "Audit", "NoAccess"]);
+
+/** An ACL path; its structure is checked by auth-core. */
+export const aclPath = () => text({ min: 1, max: 256 });
+
+/** The SHA-256 config digest a client read, echoed back to detect concurrent edits. */
+export const digest = () =>
+  text({ min: 1, max: 64 }).pipe(z.string().regex(/^[0-9a-f]{64}$/, { error: "expected a 64-digit lowercase hex digest" }));

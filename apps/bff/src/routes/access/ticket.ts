@@ -1,0 +1,77 @@
+/**
+ * POST /access/ticket (login and renewal) and DELETE /access/ticket (logout).
+ *
+ * The legacy flow returns the ticket in the body for API clients. With
+ * `http-only=true` the ticket goes only into an HttpOnly cookie and the body gets
+ * an unsigned `ticket-info` for renewal timing, so no script can read the session.
+ */
+import { z } from "zod";
+import type { LoginSuccess } from "@gatehouse/auth-core";
+import { CLEAR_TICKET_COOKIE, formatTicketCookie, readCookieTickets } from "../../cookies.js";
+import { ApiError } from "../../errors.js";
+import { readSource } from "../../middleware/authenticate.js";
+import { parseParams, pbsBoolean, text } from "../../params.js";
+import type { ApiRoute, PublicRouteContext } from "../route.js";
+
+// Long enough for a ticket, which is accepted in place of a password for renewal.
+const MAX_PASSWORD_OR_TICKET_LENGTH = 4096;
+
+const loginSchema = z.strictObject({
+  username: text({ min: 1, max: 64 }),
+  password: text({ max: MAX_PASSWORD_OR_TICKET_LENGTH }).optional(),
+  // PVE-style clients may send the realm apart from a bare user name.
+  realm: text({ min: 1, max: 32 }).optional(),
+  "http-only": pbsBoolean().optional(),
+});
+
+const logoutSchema = z.strictObject({});
+
+async function logIn({ params, accessControl, req, res }: PublicRouteContext) {
+  const input = parseParams(loginSchema, params);
+  const username = input.realm !== undefined && !input.username.includes("@") ? `${input.username}@${input.realm}` : input.username;
+  const source = readSource(req);
+  const httpOnly = input["http-only"] ?? false;
+
+  if (!httpOnly && input.password === undefined) {
+    throw new ApiError("PARAMETER_INVALID", { errors: { password: "parameter is missing" } });
+  }
+  let login: LoginSuccess | null = null;
+  // The SPA renews by posting without a password: its cookie is the credential.
+  const cookieTicket = httpOnly ? readCookieTickets(req.headers.cookie).ticket : null;
+  if (cookieTicket !== null && cookieTicket !== "") {
+    login = await accessControl.login({ username, password: cookieTicket, source });
+  }
+  if (login === null && input.password !== undefined) {
+    login = await accessControl.login({ username, password: input.password, source });
+  }
+  if (login === null) throw new ApiError("LOGIN_FAILED");
+
+  if (!httpOnly) {
+    return { data: { username: login.username, ticket: login.ticket, CSRFPreventionToken: login.CSRFPreventionToken } };
+  }
+  res.setHeader("Set-Cookie", formatTicketCookie(login.ticket));
+  return {
+    data: { username: login.username, "ticket-info": login.ticketInfo, CSRFPreventionToken: login.CSRFPreventionToken },
+  };
+}
+
+export const ticketRoutes: readonly ApiRoute[] = [
+  {
+    method: "POST",
+    path: "/access/ticket",
+    summary: "log in with a password, or renew with a ticket",
+    auth: "none",
+    handle: logIn,
+  },
+  {
+    method: "DELETE",
+    path: "/access/ticket",
+    summary: "log out: clear the ticket cookie",
+    auth: "none",
+    handle({ params, res }) {
+      parseParams(logoutSchema, params);
+      res.setHeader("Set-Cookie", CLEAR_TICKET_COOKIE);
+      return { data: null };
+    },
+  },
+];

@@ -1,0 +1,86 @@
+/**
+ * /access/users/:userid/token[/:tokenname]: API tokens. A new or regenerated secret
+ * appears in exactly one response and is never logged.
+ */
+import { z } from "zod";
+import { parseParams, pbsBoolean, propertyList } from "../../params.js";
+import type { ApiRoute } from "../route.js";
+import { comment, digest, expire, tokenName, userid } from "./fields.js";
+
+const listSchema = z.strictObject({ userid: userid() });
+const oneSchema = z.strictObject({ userid: userid(), tokenname: tokenName() });
+
+const createSchema = z.strictObject({
+  userid: userid(),
+  tokenname: tokenName(),
+  comment: comment().optional(),
+  enable: pbsBoolean().optional(),
+  expire: expire().optional(),
+});
+
+const updateSchema = z.strictObject({
+  userid: userid(),
+  tokenname: tokenName(),
+  comment: comment().optional(),
+  enable: pbsBoolean().optional(),
+  expire: expire().optional(),
+  delete: propertyList(["comment"]).optional(),
+  regenerate: pbsBoolean().optional(),
+  digest: digest().optional(),
+});
+
+const deleteSchema = z.strictObject({ userid: userid(), tokenname: tokenName(), digest: digest().optional() });
+
+export const tokenRoutes: readonly ApiRoute[] = [
+  {
+    method: "GET",
+    path: "/access/users/:userid/token",
+    summary: "list a user's tokens",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      const input = parseParams(listSchema, params);
+      return accessControl.listTokens(auth, input.userid);
+    },
+  },
+  {
+    method: "GET",
+    path: "/access/users/:userid/token/:tokenname",
+    summary: "read a token",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      const input = parseParams(oneSchema, params);
+      return accessControl.readToken(auth, input.userid, input.tokenname);
+    },
+  },
+  {
+    method: "POST",
+    path: "/access/users/:userid/token/:tokenname",
+    summary: "create a token; the secret is returned only here",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      const { userid: owner, tokenname, ...options } = parseParams(createSchema, params);
+      return { data: await accessControl.createToken(auth, owner, tokenname, options) };
+    },
+  },
+  {
+    method: "PUT",
+    path: "/access/users/:userid/token/:tokenname",
+    summary: "update a token, or regenerate its secret",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      const { userid: owner, tokenname, ...changes } = parseParams(updateSchema, params);
+      return { data: await accessControl.updateToken(auth, owner, tokenname, changes) };
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/access/users/:userid/token/:tokenname",
+    summary: "delete a token and its ACL entries",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      const input = parseParams(deleteSchema, params);
+      await accessControl.deleteToken(auth, input.userid, input.tokenname, input.digest);
+      return { data: null };
+    },
+  },
+];

@@ -1,0 +1,90 @@
+/** /access/users: list, create, read, update and delete users. */
+import { z } from "zod";
+import { parseParams, pbsBoolean, propertyList } from "../../params.js";
+import type { ApiRoute } from "../route.js";
+import { comment, digest, email, expire, password, personName, userid } from "./fields.js";
+
+const listSchema = z.strictObject({ include_tokens: pbsBoolean().optional() });
+
+const createSchema = z.strictObject({
+  userid: userid(),
+  password: password().optional(),
+  enable: pbsBoolean().optional(),
+  expire: expire().optional(),
+  comment: comment().optional(),
+  firstname: personName().optional(),
+  lastname: personName().optional(),
+  email: email().optional(),
+});
+
+const readSchema = z.strictObject({ userid: userid() });
+
+const updateSchema = z.strictObject({
+  userid: userid(),
+  password: password().optional(),
+  enable: pbsBoolean().optional(),
+  expire: expire().optional(),
+  comment: comment().optional(),
+  firstname: personName().optional(),
+  lastname: personName().optional(),
+  email: email().optional(),
+  delete: propertyList(["comment", "firstname", "lastname", "email"]).optional(),
+  digest: digest().optional(),
+});
+
+const deleteSchema = z.strictObject({ userid: userid(), digest: digest().optional() });
+
+export const userRoutes: readonly ApiRoute[] = [
+  {
+    method: "GET",
+    path: "/access/users",
+    summary: "list users, optionally with their tokens",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      const input = parseParams(listSchema, params);
+      return accessControl.listUsers(auth, { includeTokens: input.include_tokens ?? false });
+    },
+  },
+  {
+    method: "POST",
+    path: "/access/users",
+    summary: "create a user",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      await accessControl.createUser(auth, parseParams(createSchema, params));
+      return { data: null };
+    },
+  },
+  {
+    method: "GET",
+    path: "/access/users/:userid",
+    summary: "read a user",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      const input = parseParams(readSchema, params);
+      return accessControl.readUser(auth, input.userid);
+    },
+  },
+  {
+    method: "PUT",
+    path: "/access/users/:userid",
+    summary: "update a user",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      const { userid: target, ...changes } = parseParams(updateSchema, params);
+      await accessControl.updateUser(auth, target, changes);
+      return { data: null };
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/access/users/:userid",
+    summary: "delete a user with its tokens and ACL entries",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      const input = parseParams(deleteSchema, params);
+      await accessControl.deleteUser(auth, input.userid, input.digest);
+      return { data: null };
+    },
+  },
+];

@@ -1,0 +1,64 @@
+/** The HTTPS listener around the Express app, with header and time limits. */
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { Express } from "express";
+import type { TlsCredentials } from "./tls.js";
+
+export interface StartServerOptions {
+  app: Express;
+  tls: Pick<TlsCredentials, "cert" | "key">;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, then drops what is left. */
+  close(graceMs?: number): Promise<void>;
+}
+
+// Node answers 431 beyond this; a PBS request needs a ticket cookie, not more.
+export const MAX_HEADER_BYTES = 16 * 1024;
+const HEADERS_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+const DEFAULT_GRACE_MS = 10_000;
+
+export async function startHttpsServer(options: StartServerOptions): Promise<RunningServer> {
+  const server = createServer(
+    {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      minVersion: "TLSv1.2",
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    },
+    options.app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    close: (graceMs = DEFAULT_GRACE_MS) => closeGracefully(server, graceMs),
+  };
+}
+
+async function closeGracefully(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+}
