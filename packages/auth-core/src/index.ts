@@ -51,3 +51,12 @@ export { FileAccessStore, openFileStore, STORE_FILES } from "./file-store.js";
 export type { FileStoreOptions } from "./file-store.js";
 export { FileGenerationCounter } from "./generation.js";
 export type { GenerationCounter, GenerationPart, Generations } from "./generation.js";
+export {
+  ARGON2_OPTIONS,
+  argon2Hasher,
+  DUMMY_PASSWORD_HASH,
+  hashSecret,
+  verifyAgainstDummyHash,
+  verifySecretHash,
+} from "./password-hash.js";
+export type { SecretHasher } from "./password-hash.js";
