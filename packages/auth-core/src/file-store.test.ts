@@ -171,7 +171,7 @@ describe("FileAccessStore", () => {
     });
     expect(await store.readTokenHash("alice@pbs!ci")).toBe("original-hash");
     const before = store.readVersions();
-    // Same length as before, written in place: only mtime/ctime tell the change.
+    // Written in place (same inode) by an editor, not through the store.
     writeFileSync(fileIn(STORE_FILES.tokenShadow), JSON.stringify({ "alice@pbs!ci": "replaced-hash" }));
     const after = store.readVersions();
     expect(after.secrets).not.toBe(before.secrets);
@@ -249,6 +249,17 @@ describe("FileAccessStore", () => {
       }),
     ).rejects.toThrow(TypeError);
     expect(readdirSync(dataDir)).not.toContain(STORE_FILES.tokenShadow);
+    expect(await store.readTokenHash("alice@pbs!ci")).toBeUndefined();
+  });
+
+  it("an async change is refused and writes nothing", async () => {
+    const store = await open();
+    await expect(
+      store.mutate(async (state) => {
+        state.tokenHashes["alice@pbs!ci"] = "hash";
+        await Promise.resolve();
+      }),
+    ).rejects.toThrow(/synchronous/);
     expect(await store.readTokenHash("alice@pbs!ci")).toBeUndefined();
   });
 

@@ -243,6 +243,7 @@ export class FileAccessStore implements AccessStore {
         const current = await this.loadStateFresh();
         const draft = structuredClone(current.state);
         const result = change(draft);
+        assertSynchronous(result);
         const next = serializeState(draft);
         await this.writeChangedParts(held, current.serialized, next);
         return { result, versions: this.computeVersions() };
@@ -441,6 +442,16 @@ function serializeState(state: AccessState): SerializedState {
     passwordShadow: render("passwordShadow", hashMapSchema, state.passwordHashes),
     tokenShadow: render("tokenShadow", hashMapSchema, state.tokenHashes),
   };
+}
+
+/**
+ * A change runs under the lock and its draft is written as soon as it returns: edits
+ * made after an await inside it would be silently lost, so a promise is refused.
+ */
+function assertSynchronous(result: unknown): void {
+  if (typeof (result as { then?: unknown } | null)?.then === "function") {
+    throw new TypeError("mutate: the change must be synchronous; do async work (such as hashing) before mutate");
+  }
 }
 
 /** SHA-256 over the stored bytes; the NUL separator cannot occur inside JSON text. */

@@ -99,6 +99,10 @@ export class MemoryAccessStore implements AccessStore {
     await Promise.resolve();
     const draft = structuredClone(this.backend.state);
     const result = change(draft);
+    // As in the file store: a draft is written when the change returns, so an async change would lose edits.
+    if (typeof (result as { then?: unknown } | null)?.then === "function") {
+      throw new TypeError("mutate: the change must be synchronous; do async work (such as hashing) before mutate");
+    }
     const changed = compareStates(this.backend.state, draft);
     // The draft is cloned again so a caller that kept a reference to it cannot edit the store later.
     this.backend.state = structuredClone(draft);
