@@ -60,3 +60,14 @@ export {
   verifySecretHash,
 } from "./password-hash.js";
 export type { SecretHasher } from "./password-hash.js";
+export {
+  ACL_PATH_MAX_LENGTH,
+  computePrivileges,
+  hasPrivilege,
+  isPrivilege,
+  isRoleId,
+  isValidAclPath,
+  PRIVILEGES,
+  ROLES,
+} from "./acl.js";
+export type { Privilege } from "./acl.js";

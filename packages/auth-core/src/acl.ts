@@ -1,0 +1,125 @@
+/**
+ * Privileges, roles and the PBS ACL evaluation: which privileges an authid holds
+ * on a path, given the ACL entries of the access config.
+ */
+import { parseAuthid } from "./ids.js";
+import type { AccessConfig, AclEntry, RoleId } from "./model.js";
+
+export const PRIVILEGES = ["Sys.Audit", "Sys.Modify", "Permissions.Modify"] as const;
+export type Privilege = (typeof PRIVILEGES)[number];
+
+export const ROLES: Readonly<Record<RoleId, readonly Privilege[]>> = Object.freeze({
+  Admin: Object.freeze([...PRIVILEGES]),
+  Audit: Object.freeze(["Sys.Audit"] as const),
+  NoAccess: Object.freeze([] as const),
+});
+
+const NO_ACCESS: RoleId = "NoAccess";
+
+/** PBS caps ACL paths at 128 characters. */
+export const ACL_PATH_MAX_LENGTH = 128;
+/** Components start like a safe id, so `.` and `..` can never be one. */
+const ACL_PATH_COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+export function isRoleId(s: string): s is RoleId {
+  return Object.prototype.hasOwnProperty.call(ROLES, s);
+}
+
+export function isPrivilege(s: string): s is Privilege {
+  return (PRIVILEGES as readonly string[]).includes(s);
+}
+
+/** `/` or `/a/b/...`: no empty, `.` or `..` components and no trailing slash. */
+export function isValidAclPath(path: string): boolean {
+  if (path === "/") return true;
+  if (path.length > ACL_PATH_MAX_LENGTH || !path.startsWith("/")) return false;
+  return path
+    .slice(1)
+    .split("/")
+    .every((component) => ACL_PATH_COMPONENT.test(component));
+}
+
+/** Path components; like PBS, repeated and trailing slashes are ignored when looking up. */
+function splitAclPath(path: string): string[] {
+  return path.split("/").filter((component) => component.length > 0);
+}
+
+/** Role name -> propagate flag, as in PBS's role maps. */
+type RoleMap = Map<string, boolean>;
+
+/**
+ * The roles that `ugid`'s entries at one node contribute. `isTarget` says whether
+ * this node is the path asked about: non-propagating entries count only there.
+ * An applicable NoAccess entry wins over every other role at the same node.
+ */
+function extractRoles(entries: readonly AclEntry[], isTarget: boolean): RoleMap {
+  const roles: RoleMap = new Map();
+  for (const entry of entries) {
+    if (!entry.propagate && !isTarget) continue;
+    if (entry.roleid === NO_ACCESS) return new Map([[NO_ACCESS, false]]);
+    roles.set(entry.roleid, entry.propagate);
+  }
+  return roles;
+}
+
+/**
+ * PBS semantics: walk from `/` down to the path; at each node a non-empty set of
+ * entries for this ugid replaces everything inherited from above, so a deeper
+ * entry (NoAccess included) overrides a broader one.
+ */
+function computeRoles(acl: readonly AclEntry[], ugid: string, path: string): RoleMap {
+  const byNode = new Map<string, AclEntry[]>();
+  for (const entry of acl) {
+    if (entry.ugid !== ugid) continue;
+    const node = splitAclPath(entry.path).join("/");
+    const list = byNode.get(node);
+    if (list === undefined) byNode.set(node, [entry]);
+    else list.push(entry);
+  }
+  const components = splitAclPath(path);
+  let roles: RoleMap = new Map();
+  for (let depth = 0; depth <= components.length; depth++) {
+    const entries = byNode.get(components.slice(0, depth).join("/"));
+    if (entries === undefined) continue;
+    const atNode = extractRoles(entries, depth === components.length);
+    if (atNode.size > 0) roles = atNode;
+  }
+  return roles;
+}
+
+/** Privilege -> whether it propagates to paths below. */
+function computeDirectPrivileges(config: AccessConfig, ugid: string, path: string): Map<Privilege, boolean> {
+  const privileges = new Map<Privilege, boolean>();
+  for (const [roleid, propagate] of computeRoles(config.acl, ugid, path)) {
+    // A hand-edited config may name a role that does not exist: it grants nothing.
+    if (!isRoleId(roleid)) continue;
+    for (const privilege of ROLES[roleid]) {
+      privileges.set(privilege, propagate || privileges.get(privilege) === true);
+    }
+  }
+  return privileges;
+}
+
+/**
+ * The privileges `authid` holds on `path`, each with its propagate flag. A token
+ * gets the intersection of its own entries and its user's, so a token can never
+ * exceed its owner and a token without entries holds nothing.
+ */
+export function computePrivileges(config: AccessConfig, authid: string, path: string): Map<Privilege, boolean> {
+  const parsed = parseAuthid(authid);
+  // Nothing that is not an authid can hold a privilege, whatever the ACL says.
+  if (!parsed.ok) return new Map();
+  const own = computeDirectPrivileges(config, authid, path);
+  if (parsed.value.tokenName === null) return own;
+  const ownerPrivileges = computeDirectPrivileges(config, parsed.value.userid, path);
+  const intersection = new Map<Privilege, boolean>();
+  for (const [privilege, propagate] of own) {
+    const ownerPropagate = ownerPrivileges.get(privilege);
+    if (ownerPropagate !== undefined) intersection.set(privilege, propagate && ownerPropagate);
+  }
+  return intersection;
+}
+
+export function hasPrivilege(config: AccessConfig, authid: string, path: string, privilege: Privilege): boolean {
+  return computePrivileges(config, authid, path).has(privilege);
+}
