@@ -293,7 +293,7 @@ export class FileAccessStore implements AccessStore {
   /**
    * A part's parsed content, re-read only when its generation or file stamp moved.
    * The key is taken before the read, and the stored key uses the stamp of the bytes
-   * actually read, so a cached value is never newer than its key claims.
+   * actually read, so a key never claims content newer than the value it holds.
    */
   private async loadCachedPart<P extends StoredPart>(part: P): Promise<LoadedPart<PartValues[P]>> {
     const spec = PARTS[part] as PartSpec<PartValues[P]>;

@@ -37,7 +37,12 @@ export interface AccessStore {
    */
   readVersions(): StoreVersions | Promise<StoreVersions>;
 
-  /** Users, token metadata and ACL, with the SHA-256 digest of the stored config. */
+  /**
+   * Users, token metadata and ACL, with the SHA-256 digest of the stored config.
+   * The config is the caller's own copy. `versions` were read before the data, so
+   * they are never newer than it: a cache filled from this call may be flushed too
+   * early, never kept too long.
+   */
   readConfig(): Promise<{ config: AccessConfig; digest: string; versions: StoreVersions }>;
 
   /** The argon2id hash of a token secret, or undefined when the token has none. */
@@ -53,7 +58,9 @@ export interface AccessStore {
    * generation of each changed part is bumped before the lock is released
    * (PostgreSQL: with `pg_notify` in the same transaction). If `change` throws,
    * nothing is written and the error propagates. `change` must not do slow work
-   * such as hashing: hash before calling `mutate`.
+   * such as hashing: hash before calling `mutate`. It must be synchronous: the
+   * draft is written when it returns, so a returned promise is refused.
+   * The `state` it receives is a private copy; keeping it after the call changes nothing.
    */
   mutate<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }>;
 
