@@ -34,6 +34,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript helper scripts sit outside every tsconfig: lint them without types.
+    files: ["**/*.mjs"],
+    extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
     files: ["apps/web/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { "react-hooks": reactHooks, "@tanstack/query": pluginQuery },
