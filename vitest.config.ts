@@ -8,7 +8,7 @@ export default defineConfig({
   resolve: { conditions: sourceConditions },
   ssr: { resolve: { conditions: sourceConditions, externalConditions: ["source"] } },
   test: {
-    projects: ["packages/auth-core", "apps/bff"],
+    projects: ["packages/auth-core", "apps/bff", "apps/web"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
