@@ -9,6 +9,7 @@ import {
   InvalidParameterError,
   NotFoundError,
   PermissionDeniedError,
+  StoreLockCompromisedError,
   StoreLockTimeoutError,
   TooManyRequestsError,
 } from "@gatehouse/auth-core";
@@ -69,6 +70,8 @@ export function describeError(error: unknown): ErrorReply {
   }
   // The lock path is an internal detail; the client only needs to retry.
   if (error instanceof StoreLockTimeoutError) return { ...fromRegistry("STORE_BUSY"), retryAfterS: STORE_BUSY_RETRY_AFTER_S };
+  // The change may not have been written; retrying against a fresh lock is safe.
+  if (error instanceof StoreLockCompromisedError) return { ...fromRegistry("STORE_BUSY"), retryAfterS: STORE_BUSY_RETRY_AFTER_S };
   const status = readHttpStatus(error);
   if (status === 413) return fromRegistry("BODY_TOO_LARGE");
   if (status === 415) return fromRegistry("UNSUPPORTED_ENCODING");
