@@ -71,3 +71,15 @@ export {
   ROLES,
 } from "./acl.js";
 export type { Privilege } from "./acl.js";
+export {
+  createTicket,
+  formatTicketInfo,
+  generateTicketKeyPair,
+  isWithinTicketWindow,
+  TICKET_LIFETIME_S,
+  TICKET_MAX_LENGTH,
+  TICKET_MAX_SKEW_S,
+  VerifiedTicketCache,
+  verifyTicket,
+} from "./ticket.js";
+export type { TicketKeyPair, VerifiedTicket, VerifiedTicketCacheOptions } from "./ticket.js";
