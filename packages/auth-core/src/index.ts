@@ -83,3 +83,4 @@ export {
   verifyTicket,
 } from "./ticket.js";
 export type { TicketKeyPair, VerifiedTicket, VerifiedTicketCacheOptions } from "./ticket.js";
+export { createCsrfToken, CSRF_KEY_MIN_BYTES, verifyCsrfToken } from "./csrf.js";
