@@ -84,3 +84,5 @@ export {
 } from "./ticket.js";
 export type { TicketKeyPair, VerifiedTicket, VerifiedTicketCacheOptions } from "./ticket.js";
 export { createCsrfToken, CSRF_KEY_MIN_BYTES, verifyCsrfToken } from "./csrf.js";
+export { HashGate } from "./hash-gate.js";
+export type { HashGateOptions, HashGateStats } from "./hash-gate.js";

@@ -1,0 +1,102 @@
+/**
+ * A bound on slow-hash work. Each argon2 verification takes tens of milliseconds
+ * and 19 MiB; without a bound, a flood of wrong secrets would queue without limit
+ * and starve every other request of CPU and memory. Past the bound the caller is
+ * told to come back later (429 with Retry-After) at once.
+ */
+import { TooManyRequestsError } from "./errors.js";
+
+export interface HashGateOptions {
+  /** Tasks that may run at once; about the number of cores argon2 may use. */
+  concurrency: number;
+  /** Tasks that may wait for a slot; beyond this `run` rejects at once. */
+  queueLimit: number;
+  /** Seconds a rejected caller is told to wait. Default 1. */
+  retryAfterS?: number;
+}
+
+export interface HashGateStats {
+  running: number;
+  queued: number;
+  /** Calls refused because the queue was full, since creation. */
+  rejected: number;
+  /** Calls that joined an identical pending task instead of running their own, since creation. */
+  collapsed: number;
+}
+
+interface QueuedTask {
+  start(): void;
+}
+
+const DEFAULT_RETRY_AFTER_S = 1;
+
+export class HashGate {
+  private readonly concurrency: number;
+  private readonly queueLimit: number;
+  private readonly retryAfterS: number;
+  private readonly waiting: QueuedTask[] = [];
+  private readonly pending = new Map<string, Promise<unknown>>();
+  private running = 0;
+  private rejected = 0;
+  private collapsed = 0;
+
+  constructor(opts: HashGateOptions) {
+    if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
+      throw new RangeError(`HashGate: concurrency must be an integer >= 1, got ${opts.concurrency}`);
+    }
+    if (!Number.isInteger(opts.queueLimit) || opts.queueLimit < 0) {
+      throw new RangeError(`HashGate: queueLimit must be an integer >= 0, got ${opts.queueLimit}`);
+    }
+    const retryAfterS = opts.retryAfterS ?? DEFAULT_RETRY_AFTER_S;
+    if (!Number.isFinite(retryAfterS) || retryAfterS <= 0) {
+      throw new RangeError(`HashGate: retryAfterS must be a number > 0, got ${retryAfterS}`);
+    }
+    this.concurrency = opts.concurrency;
+    this.queueLimit = opts.queueLimit;
+    this.retryAfterS = retryAfterS;
+  }
+
+  /**
+   * Runs `task` when a slot is free. Calls with the same non-null `collapseKey`
+   * while one is pending share its promise, so the hash runs once for all of
+   * them; the key must therefore identify the whole input of the task.
+   */
+  run<T>(collapseKey: string | null, task: () => Promise<T>): Promise<T> {
+    if (collapseKey !== null) {
+      const shared = this.pending.get(collapseKey);
+      if (shared !== undefined) {
+        this.collapsed++;
+        return shared as Promise<T>;
+      }
+    }
+    if (this.running >= this.concurrency && this.waiting.length >= this.queueLimit) {
+      this.rejected++;
+      return Promise.reject(new TooManyRequestsError("too many secret verifications in progress, retry later", this.retryAfterS));
+    }
+    let result: Promise<T> | undefined;
+    const release = (): void => {
+      this.running--;
+      // Removed before the callers see the outcome, so a call that starts after it runs afresh.
+      if (collapseKey !== null && this.pending.get(collapseKey) === result) this.pending.delete(collapseKey);
+      this.waiting.shift()?.start();
+    };
+    result = new Promise<T>((resolve) => {
+      const start = (): void => {
+        this.running++;
+        // new Promise turns a synchronous throw in `task` into a rejection too.
+        const outcome = new Promise<T>((resolveTask) => resolveTask(task()));
+        // Registered before `resolve` adopts `outcome`, so the slot is free before any caller resumes.
+        void outcome.then(release, release);
+        resolve(outcome);
+      };
+      if (this.running < this.concurrency) start();
+      else this.waiting.push({ start });
+    });
+    if (collapseKey !== null) this.pending.set(collapseKey, result);
+    return result;
+  }
+
+  stats(): HashGateStats {
+    return { running: this.running, queued: this.waiting.length, rejected: this.rejected, collapsed: this.collapsed };
+  }
+}
