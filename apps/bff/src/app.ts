@@ -59,6 +59,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  // Replies are small and never cached (no-store); hashing each one for an ETag is wasted work.
+  app.set("etag", false);
   // Escapes <, > and & in JSON so an API reply can never be sniffed as markup.
   app.set("json escape", true);
 

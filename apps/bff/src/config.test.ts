@@ -18,6 +18,7 @@ describe("loadConfig", () => {
       databaseUrl: undefined,
       tokenCacheTtlS: 60,
       tls: undefined,
+      webDir: undefined,
       logLevel: "info",
       exposeWorkerId: false,
     });
@@ -37,6 +38,7 @@ describe("loadConfig", () => {
           GATEHOUSE_TOKEN_CACHE_TTL_S: "0",
           GATEHOUSE_TLS_CERT_FILE: "/etc/gh/cert.pem",
           GATEHOUSE_TLS_KEY_FILE: "key.pem",
+          GATEHOUSE_WEB_DIR: "web",
           GATEHOUSE_LOG_LEVEL: "silent",
           GATEHOUSE_TEST_EXPOSE_WORKER: "1",
         },
@@ -52,6 +54,7 @@ describe("loadConfig", () => {
       databaseUrl: "postgresql://gh:pw@127.0.0.1/gatehouse",
       tokenCacheTtlS: 0,
       tls: { certFile: "/etc/gh/cert.pem", keyFile: "/srv/app/key.pem" },
+      webDir: "/srv/app/web",
       logLevel: "silent",
       exposeWorkerId: true,
     });

@@ -22,6 +22,8 @@ export interface ServerConfig {
   /** 0 disables the verified-secret cache: every token request hashes (the bench baseline). */
   tokenCacheTtlS: number;
   tls: { certFile: string; keyFile: string } | undefined;
+  /** The SPA build to serve; undefined means apps/web/dist. */
+  webDir: string | undefined;
   logLevel: LogLevel;
   /** Test-only: name the serving worker in an `X-Gatehouse-Worker` response header. */
   exposeWorkerId: boolean;
@@ -43,6 +45,7 @@ const KNOWN_VARIABLES = [
   "GATEHOUSE_TOKEN_CACHE_TTL_S",
   "GATEHOUSE_TLS_CERT_FILE",
   "GATEHOUSE_TLS_KEY_FILE",
+  "GATEHOUSE_WEB_DIR",
   "GATEHOUSE_LOG_LEVEL",
   "GATEHOUSE_TEST_EXPOSE_WORKER",
 ] as const;
@@ -86,6 +89,7 @@ const envSchema = z.object({
   GATEHOUSE_TOKEN_CACHE_TTL_S: integerVariable(0, MAX_TOKEN_CACHE_TTL_S, 60),
   GATEHOUSE_TLS_CERT_FILE: pathVariable(),
   GATEHOUSE_TLS_KEY_FILE: pathVariable(),
+  GATEHOUSE_WEB_DIR: pathVariable(),
   GATEHOUSE_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   GATEHOUSE_TEST_EXPOSE_WORKER: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
 });
@@ -130,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Result<LoadedCo
     databaseUrl: vars.GATEHOUSE_DATABASE_URL,
     tokenCacheTtlS: vars.GATEHOUSE_TOKEN_CACHE_TTL_S,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile: toPath(certFile), keyFile: toPath(keyFile) } : undefined,
+    webDir: vars.GATEHOUSE_WEB_DIR === undefined ? undefined : toPath(vars.GATEHOUSE_WEB_DIR),
     logLevel: vars.GATEHOUSE_LOG_LEVEL,
     exposeWorkerId: vars.GATEHOUSE_TEST_EXPOSE_WORKER === "1",
   };

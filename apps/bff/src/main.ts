@@ -73,6 +73,7 @@ async function serve(config: ServerConfig, logger: Logger): Promise<{ server: Ru
     const app = createApp({
       accessControl,
       logger,
+      ...(config.webDir === undefined ? {} : { webDistDir: config.webDir }),
       ...(config.exposeWorkerId ? { workerId: String(process.pid) } : {}),
     });
     const server = await startHttpsServer({ app, tls, host: config.host, port: config.port }).catch((error: unknown) => {
