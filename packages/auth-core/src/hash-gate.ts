@@ -73,14 +73,13 @@ export class HashGate {
       this.rejected++;
       return Promise.reject(new TooManyRequestsError("too many secret verifications in progress, retry later", this.retryAfterS));
     }
-    let result: Promise<T> | undefined;
     const release = (): void => {
       this.running--;
       // Removed before the callers see the outcome, so a call that starts after it runs afresh.
       if (collapseKey !== null && this.pending.get(collapseKey) === result) this.pending.delete(collapseKey);
       this.waiting.shift()?.start();
     };
-    result = new Promise<T>((resolve) => {
+    const result = new Promise<T>((resolve) => {
       const start = (): void => {
         this.running++;
         // new Promise turns a synchronous throw in `task` into a rejection too.
