@@ -86,3 +86,5 @@ export type { TicketKeyPair, VerifiedTicket, VerifiedTicketCacheOptions } from "
 export { createCsrfToken, CSRF_KEY_MIN_BYTES, verifyCsrfToken } from "./csrf.js";
 export { HashGate } from "./hash-gate.js";
 export type { HashGateOptions, HashGateStats } from "./hash-gate.js";
+export { FailureThrottle } from "./throttle.js";
+export type { FailureThrottleOptions } from "./throttle.js";
