@@ -81,3 +81,20 @@ export class StoreLockCompromisedError extends Error {
     super(`lost the lock ${path} while holding it`, options);
   }
 }
+
+/**
+ * The PostgreSQL schema was migrated by a newer build than this one. The node
+ * refuses to start rather than write rows the newer code does not expect.
+ */
+export class PostgresSchemaTooNewError extends Error {
+  override readonly name = "PostgresSchemaTooNewError";
+  constructor(
+    readonly schema: string,
+    readonly databaseVersion: number,
+    readonly supportedVersion: number,
+  ) {
+    super(
+      `PostgreSQL schema "${schema}" is at migration ${databaseVersion}, newer than this build supports (${supportedVersion}); upgrade this node`,
+    );
+  }
+}

@@ -1,0 +1,273 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { StoreCorruptError, StoreLockTimeoutError } from "./errors.js";
+import type { PostgresStoreOptions } from "./postgres-store.js";
+import { openPostgresStore } from "./postgres-store.js";
+import type { PostgresAccessStore } from "./postgres-store.js";
+import type { StoreVersions } from "./store.js";
+import { describeAccessStoreContract } from "./test-support/store-contract.js";
+import {
+  createTestSchemaName,
+  describeWithPostgres,
+  dropTestSchema,
+  probePostgres,
+  runAdminQuery,
+  TEST_DATABASE_URL,
+} from "./test-support/postgres-test-database.js";
+
+const postgres = await probePostgres();
+
+/** Small pools: several suites and engineers share one server with max_connections = 100. */
+const POOL_SIZE = 4;
+const WAIT_MS = 5_000;
+
+function openNode(schema: string, options: Partial<PostgresStoreOptions> = {}): Promise<PostgresAccessStore> {
+  return openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: POOL_SIZE, ...options });
+}
+
+/** The generation part of a version string: comparable across nodes, whose epochs differ. */
+function generationOf(version: string): string {
+  return version.slice(version.lastIndexOf(":") + 1);
+}
+
+/** Resolves with the first pushed versions that satisfy `accept`; rejects after WAIT_MS. */
+function waitForPush(store: PostgresAccessStore, accept: (v: StoreVersions) => boolean): Promise<StoreVersions> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`no matching version push within ${WAIT_MS} ms`));
+    }, WAIT_MS);
+    const unsubscribe = store.subscribe((versions) => {
+      if (!accept(versions)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(versions);
+    });
+  });
+}
+
+describeWithPostgres(postgres, "PostgreSQL AccessStore", () => {
+  describeAccessStoreContract("postgres", async () => {
+    const schema = createTestSchemaName();
+    const store = await openNode(schema);
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await dropTestSchema(schema);
+      },
+      openAnother: () => openNode(schema),
+    };
+  });
+
+  describe("PostgreSQL-specific behaviour", () => {
+    const schemas: string[] = [];
+    const stores: PostgresAccessStore[] = [];
+
+    afterEach(async () => {
+      for (const store of stores.splice(0).reverse()) await store.close();
+      for (const schema of schemas.splice(0)) await dropTestSchema(schema);
+    });
+
+    async function openNodes(count: number, options: Partial<PostgresStoreOptions>[] = []): Promise<PostgresAccessStore[]> {
+      const schema = createTestSchemaName();
+      schemas.push(schema);
+      const opened: PostgresAccessStore[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const store = await openNode(schema, options[i] ?? {});
+        stores.push(store);
+        opened.push(store);
+      }
+      return opened;
+    }
+
+    function schemaOfTest(): string {
+      const schema = schemas[schemas.length - 1];
+      if (schema === undefined) throw new Error("no schema opened");
+      return schema;
+    }
+
+    it("a mutation on one node reaches the other node by NOTIFY, with no query per readVersions", async () => {
+      const [a, b] = await openNodes(2);
+      if (!a || !b) throw new Error("nodes missing");
+      const before = b.readVersions();
+      expect(before).not.toBeInstanceOf(Promise);
+      const pushed = waitForPush(b, (v) => generationOf(v.secrets) === "1");
+
+      const { versions } = await a.mutate((state) => {
+        state.tokenHashes["alice@pbs!ci"] = "hash-one";
+      });
+      const seen = await pushed;
+
+      expect(generationOf(seen.secrets)).toBe(generationOf(versions.secrets));
+      const now = b.readVersions();
+      expect(now).not.toBeInstanceOf(Promise);
+      expect(now).toEqual(seen);
+      expect((now as StoreVersions).config).toBe((before as StoreVersions).config);
+      expect(b.readStats()).toMatchObject({ connected: true, fallbackVersionQueries: 0 });
+    });
+
+    it("with the listener killed, readVersions queries the row, sees a concurrent mutation at once, and the reconnect changes the versions", async () => {
+      // A long first backoff keeps the outage open while the test acts in it.
+      const [a, b] = await openNodes(2, [{}, { reconnectBackoff: { initialDelayMs: 2_000, maxDelayMs: 4_000 } }]);
+      if (!a || !b) throw new Error("nodes missing");
+      const healthy = b.readVersions() as StoreVersions;
+      const { backendPid, epoch } = b.readStats();
+      expect(backendPid).toBeGreaterThan(0);
+
+      const [terminated] = await runAdminQuery<{ ok: boolean }>("SELECT pg_terminate_backend($1) AS ok", [backendPid]);
+      expect(terminated?.ok).toBe(true);
+      await expect.poll(() => b.readStats().connected, { timeout: WAIT_MS }).toBe(false);
+
+      const { versions: written } = await a.mutate((state) => {
+        state.config.users["alice@pbs"] = { userid: "alice@pbs", enable: false, expire: 0 };
+      });
+      const during = b.readVersions();
+      expect(during).toBeInstanceOf(Promise);
+      const duringVersions = await during;
+      expect(generationOf(duringVersions.config)).toBe(generationOf(written.config));
+      expect(duringVersions.config).not.toBe(healthy.config);
+      expect(b.readStats().fallbackVersionQueries).toBe(1);
+
+      const reconnectPush = waitForPush(b, () => b.readStats().connected);
+      await expect.poll(() => b.readStats().connected, { timeout: WAIT_MS }).toBe(true);
+      const afterReconnect = b.readVersions();
+      expect(afterReconnect).not.toBeInstanceOf(Promise);
+      expect(await reconnectPush).toEqual(afterReconnect);
+      const stats = b.readStats();
+      expect(stats).toMatchObject({ connected: true, reconnects: 1, epoch: epoch + 1, fallbackVersionQueries: 1 });
+      expect(stats.backendPid).not.toBe(backendPid);
+      // Same generations as during the outage, but a new epoch: caches from before the reconnect are flushed.
+      expect((afterReconnect as StoreVersions).config).not.toBe(duringVersions.config);
+      expect((afterReconnect as StoreVersions).secrets).not.toBe(duringVersions.secrets);
+      expect(generationOf((afterReconnect as StoreVersions).config)).toBe(generationOf(written.config));
+
+      // Notifications flow again on the new session.
+      const pushed = waitForPush(b, (v) => generationOf(v.secrets) === "1");
+      await a.mutate((state) => {
+        state.tokenHashes["alice@pbs!ci"] = "hash-one";
+      });
+      await pushed;
+      expect(b.readStats().fallbackVersionQueries).toBe(1);
+    });
+
+    it("the heartbeat notices a generation bump that came without a notification and moves the epoch", async () => {
+      const [b] = await openNodes(1, [{ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 2_000 }]);
+      if (!b) throw new Error("node missing");
+      const before = b.readVersions() as StoreVersions;
+      const { epoch } = b.readStats();
+      await runAdminQuery(`UPDATE "${schemaOfTest()}".generations SET secrets = secrets + 1`);
+      await expect.poll(() => (b.readVersions() as StoreVersions).secrets, { timeout: WAIT_MS }).not.toBe(before.secrets);
+      const after = b.readVersions() as StoreVersions;
+      expect(generationOf(after.secrets)).toBe("1");
+      expect(after.config).not.toBe(before.config);
+      expect(b.readStats().epoch).toBe(epoch + 1);
+    });
+
+    it("500 concurrent creates from two nodes all land exactly once", async () => {
+      const [a, b] = await openNodes(2);
+      if (!a || !b) throw new Error("nodes missing");
+      const perNode = 250;
+      const create = (node: PostgresAccessStore, who: string, i: number) =>
+        node.mutate((state) => {
+          const userid = `${who}${i}@pbs`;
+          state.config.users[userid] = { userid, enable: true, expire: 0 };
+          state.tokenHashes[`${userid}!t`] = `hash-${who}-${i}`;
+          return userid;
+        });
+      const results = await Promise.all([
+        ...Array.from({ length: perNode }, (_, i) => create(a, "a", i)),
+        ...Array.from({ length: perNode }, (_, i) => create(b, "b", i)),
+      ]);
+
+      expect(new Set(results.map((r) => r.result)).size).toBe(2 * perNode);
+      const { config } = await a.readConfig();
+      expect(Object.keys(config.users)).toHaveLength(2 * perNode);
+      const schema = schemaOfTest();
+      const [counts] = await runAdminQuery<{ users: string; distinct_users: string; hashes: string }>(
+        `SELECT (SELECT count(*) FROM "${schema}".users) AS users,
+                (SELECT count(DISTINCT userid) FROM "${schema}".users) AS distinct_users,
+                (SELECT count(*) FROM "${schema}".token_hashes) AS hashes`,
+      );
+      expect(counts).toEqual({ users: "500", distinct_users: "500", hashes: "500" });
+      // One bump per mutation and part: no mutation was lost or applied twice.
+      const [generations] = await runAdminQuery(`SELECT secrets::text, config::text FROM "${schema}".generations`);
+      expect(generations).toEqual({ secrets: "500", config: "500" });
+      await expect.poll(() => generationOf((b.readVersions() as StoreVersions).config), { timeout: WAIT_MS }).toBe("500");
+    });
+
+    it("a mutation that cannot get the generation row lock in time fails with StoreLockTimeoutError and writes nothing", async () => {
+      const [a] = await openNodes(1, [{ lockTimeoutMs: 200 }]);
+      if (!a) throw new Error("node missing");
+      const schema = schemaOfTest();
+      const pg = await import("pg");
+      const holder = new pg.default.Client({ connectionString: TEST_DATABASE_URL });
+      await holder.connect();
+      try {
+        await holder.query(`BEGIN; SELECT * FROM "${schema}".generations FOR UPDATE`);
+        const failure = a.mutate((state) => {
+          state.config.users["alice@pbs"] = { userid: "alice@pbs", enable: true, expire: 0 };
+        });
+        await expect(failure).rejects.toBeInstanceOf(StoreLockTimeoutError);
+        await expect(failure).rejects.toMatchObject({ path: `${schema}.generations`, waitedMs: 200 });
+        await holder.query("ROLLBACK");
+      } finally {
+        await holder.end();
+      }
+      expect((await a.readConfig()).config.users).toEqual({});
+      await a.mutate((state) => {
+        state.config.users["alice@pbs"] = { userid: "alice@pbs", enable: true, expire: 0 };
+      });
+      expect(Object.keys((await a.readConfig()).config.users)).toEqual(["alice@pbs"]);
+    });
+
+    it("a row that does not fit the model is reported as StoreCorruptError, not dropped", async () => {
+      const [a] = await openNodes(1);
+      if (!a) throw new Error("node missing");
+      await runAdminQuery(
+        `INSERT INTO "${schemaOfTest()}".users (userid, enable, expire) VALUES ('alice@pbs', true, 9007199254740993)`,
+      );
+      await expect(a.readConfig()).rejects.toBeInstanceOf(StoreCorruptError);
+      await expect(a.mutate(() => undefined)).rejects.toBeInstanceOf(StoreCorruptError);
+    });
+
+    it("a change that produces a record the tables cannot hold is refused and rolled back", async () => {
+      const [a] = await openNodes(1);
+      if (!a) throw new Error("node missing");
+      const before = a.readVersions();
+      await expect(
+        a.mutate((state) => {
+          state.config.users["alice@pbs"] = { userid: "bob@pbs", enable: true, expire: 0 };
+        }),
+      ).rejects.toBeInstanceOf(TypeError);
+      expect((await a.readConfig()).config.users).toEqual({});
+      expect(a.readVersions()).toEqual(before);
+    });
+
+    it("a key from Object.prototype round-trips as an own entry", async () => {
+      const [a] = await openNodes(1);
+      if (!a) throw new Error("node missing");
+      await a.mutate((state) => {
+        Object.defineProperty(state.passwordHashes, "__proto__", { value: "pw", enumerable: true, writable: true });
+      });
+      const seen = await a.mutate((state) => Object.hasOwn(state.passwordHashes, "__proto__"));
+      expect(seen.result).toBe(true);
+      expect(await a.readPasswordHash("__proto__")).toBe("pw");
+    });
+
+    it("after close, readVersions throws and the listener session is gone", async () => {
+      const [a] = await openNodes(1);
+      if (!a) throw new Error("node missing");
+      const { backendPid } = a.readStats();
+      await a.close();
+      expect(() => a.readVersions()).toThrow(/closed/);
+      const rows = await runAdminQuery("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [backendPid]);
+      expect(rows).toHaveLength(0);
+    });
+
+    it("a schema name that could inject SQL is refused before connecting", async () => {
+      await expect(openPostgresStore({ connectionString: TEST_DATABASE_URL, schema: 'x"; DROP TABLE y; --' })).rejects.toThrow(
+        /schema name/,
+      );
+    });
+  });
+});

@@ -1,0 +1,338 @@
+/**
+ * The PostgreSQL AccessStore: many bff nodes share one database, and a bump of a
+ * generation on any node reaches every other node through NOTIFY. See
+ * docs/decisions/003-postgres-generations.md for the connection layout.
+ */
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import pg from "pg";
+import type { ClientConfig, Pool, PoolClient } from "pg";
+import { StoreCorruptError, StoreLockTimeoutError } from "./errors.js";
+import type { AccessConfig, AccessState } from "./model.js";
+import type { PostgresListenerEvent, PostgresListenerState, ReconnectBackoff } from "./postgres-listener.js";
+import { PostgresGenerationListener } from "./postgres-listener.js";
+import { migratePostgresSchema } from "./postgres-migrations.js";
+import type { StateChanges } from "./postgres-rows.js";
+import {
+  computeConfigDigest,
+  diffStates,
+  parseConfigColumns,
+  parseGenerationsRow,
+  parseStateColumns,
+  summarizeChanges,
+} from "./postgres-rows.js";
+import type { PostgresSql } from "./postgres-sql.js";
+import { createPostgresSql, DEFAULT_POSTGRES_SCHEMA } from "./postgres-sql.js";
+import type { AccessStore, StoredKeys, StoreVersions } from "./store.js";
+
+/** Operational events for logs and metrics. Errors come from `pg` and carry no passwords. */
+export type PostgresStoreEvent = PostgresListenerEvent | { type: "pool-error"; error: unknown };
+
+export interface PostgresStoreOptions {
+  /** Queries and transactions; may point at a transaction-pooling PgBouncer. */
+  connectionString: string;
+  /**
+   * The LISTEN session. Must be a direct connection to PostgreSQL (or a
+   * session-pooling proxy): transaction pooling silently breaks LISTEN/NOTIFY.
+   * Defaults to `connectionString`.
+   */
+  listenConnectionString?: string;
+  /** Schema holding the tables; created and migrated at start. Default `gatehouse`. */
+  schema?: string;
+  /** Pooled connections per node. Default 10. */
+  poolSize?: number;
+  /** How long a mutation waits for the generation row lock before StoreLockTimeoutError. Default 10 000. */
+  lockTimeoutMs?: number;
+  /** Connect timeout of pooled and listener connections. Default 5 000. */
+  connectTimeoutMs?: number;
+  reconnectBackoff?: ReconnectBackoff;
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  onEvent?: (event: PostgresStoreEvent) => void;
+}
+
+/** Counters for tests and metrics. */
+export interface PostgresStoreStats extends PostgresListenerState {
+  /** readVersions calls answered by querying the generation row because the listener was down. */
+  fallbackVersionQueries: number;
+}
+
+const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** A node that stalls inside a mutation must not hold the generation row (and so every other node) forever. */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+const PG_LOCK_NOT_AVAILABLE = "55P03";
+
+/** Creates the schema if needed, runs pending migrations and connects the listener. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresAccessStore> {
+  const sql = createPostgresSql(options.schema ?? DEFAULT_POSTGRES_SCHEMA);
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new RangeError(`poolSize must be an integer >= 1, got ${poolSize}`);
+  if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1) {
+    throw new RangeError(`lockTimeoutMs must be an integer >= 1, got ${lockTimeoutMs}`);
+  }
+
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: poolSize,
+    connectionTimeoutMillis: connectTimeoutMs,
+    application_name: "gatehouse",
+  });
+  // Without a listener, an idle pooled connection that dies would crash the process.
+  pool.on("error", (error) => options.onEvent?.({ type: "pool-error", error }));
+
+  const listenerConfig: ClientConfig = {
+    connectionString: options.listenConnectionString ?? options.connectionString,
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
+    application_name: "gatehouse-listener",
+  };
+  const listener = new PostgresGenerationListener({
+    clientConfig: listenerConfig,
+    schema: sql.schema,
+    readGenerationsSql: sql.readGenerations,
+    ...(options.reconnectBackoff ? { backoff: options.reconnectBackoff } : {}),
+    ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+    ...(options.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: options.heartbeatTimeoutMs } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+
+  try {
+    await migratePostgresSchema(pool, sql.schema);
+    await listener.start();
+  } catch (error) {
+    await listener.stop();
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return new PostgresAccessStore(pool, listener, sql, lockTimeoutMs);
+}
+
+export class PostgresAccessStore implements AccessStore {
+  readonly kind = "postgres" as const;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private fallbackVersionQueries = 0;
+
+  /** Use openPostgresStore: the schema must be migrated and the listener started first. */
+  constructor(
+    private readonly pool: Pool,
+    private readonly listener: PostgresGenerationListener,
+    private readonly sql: PostgresSql,
+    private readonly lockTimeoutMs: number,
+  ) {}
+
+  /**
+   * Synchronous from the listener's state while it is up, so the hot path does no
+   * query; while it is down, a cheap read of the generation row, never a cached
+   * answer, because a notification may have been missed.
+   */
+  readVersions(): StoreVersions | Promise<StoreVersions> {
+    this.assertOpen();
+    return this.listener.currentVersions() ?? this.queryVersions();
+  }
+
+  async readConfig(): Promise<{ config: AccessConfig; digest: string; versions: StoreVersions }> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<Record<string, unknown>>(this.sql.readConfig);
+    const row = this.expectGenerationsRow(rows[0]);
+    const config = parseConfigColumns(row, this.sql.schema);
+    // The versions of the snapshot the config was read from, not whatever the listener knows by now.
+    const versions = this.listener.observe(parseGenerationsRow(row, this.generationsLocation()));
+    return { config, digest: computeConfigDigest(config), versions };
+  }
+
+  async readTokenHash(authid: string): Promise<string | undefined> {
+    return await this.readHash(this.sql.readTokenHash, authid);
+  }
+
+  async readPasswordHash(userid: string): Promise<string | undefined> {
+    return await this.readHash(this.sql.readPasswordHash, userid);
+  }
+
+  async mutate<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }> {
+    this.assertOpen();
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(
+        `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+      );
+      try {
+        return await this.mutateInTransaction(client, change);
+      } catch (error) {
+        await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error("rollback failed");
+        });
+        throw error;
+      }
+    } finally {
+      // A connection whose rollback failed is in an unknown state: destroy it rather than reuse it.
+      client.release(broken);
+    }
+  }
+
+  async loadOrCreateKeys(): Promise<StoredKeys> {
+    this.assertOpen();
+    const existing = await this.readKeys();
+    if (existing !== null) return existing;
+    const fresh = generateStoredKeys();
+    // Two nodes may both get here: the insert of the second does nothing, and both read the winner's keys.
+    await this.pool.query(this.sql.insertKeys, [fresh.ticketPrivateKeyPem, fresh.ticketPublicKeyPem, fresh.csrfKeyBase64]);
+    const stored = await this.readKeys();
+    if (stored === null) throw new StoreCorruptError(`${this.sql.schema}.shared_keys`, "the keys row vanished after insert");
+    return stored;
+  }
+
+  subscribe(listener: (versions: StoreVersions) => void): () => void {
+    return this.listener.subscribe(listener);
+  }
+
+  /** Listener health and fallback counts, for tests, logs and metrics. */
+  readStats(): PostgresStoreStats {
+    return { ...this.listener.readState(), fallbackVersionQueries: this.fallbackVersionQueries };
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= (async () => {
+      await this.listener.stop();
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  private async queryVersions(): Promise<StoreVersions> {
+    this.fallbackVersionQueries += 1;
+    const { rows } = await this.pool.query<Record<string, unknown>>(this.sql.readGenerations);
+    const queried = this.listener.observe(parseGenerationsRow(rows[0], this.generationsLocation()));
+    // If the listener came back during the query, its state already includes this read.
+    return this.listener.currentVersions() ?? queried;
+  }
+
+  private async readHash(sqlText: string, key: string): Promise<string | undefined> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<Record<string, unknown>>(sqlText, [key]);
+    const row = this.expectGenerationsRow(rows[0]);
+    // The generations come from the same snapshot as the hash; merging them keeps versions no older than the hash.
+    this.listener.observe(parseGenerationsRow(row, this.generationsLocation()));
+    const hash = row.hash;
+    if (hash === null || hash === undefined) return undefined;
+    if (typeof hash !== "string") throw new StoreCorruptError(this.generationsLocation(), "a hash is not text");
+    return hash;
+  }
+
+  private async mutateInTransaction<T>(
+    client: PoolClient,
+    change: (state: AccessState) => T,
+  ): Promise<{ result: T; versions: StoreVersions }> {
+    try {
+      // Every mutation on every node takes this row lock first, so mutations run one at a time.
+      await client.query(this.sql.lockGenerations);
+    } catch (error) {
+      if (isPostgresError(error, PG_LOCK_NOT_AVAILABLE)) {
+        throw new StoreLockTimeoutError(this.generationsLocation(), this.lockTimeoutMs, { cause: error });
+      }
+      throw error;
+    }
+    // Read after the lock: in READ COMMITTED this statement sees every mutation committed before us.
+    const { rows } = await client.query<Record<string, unknown>>(this.sql.readState);
+    const row = this.expectGenerationsRow(rows[0]);
+    const loaded = parseStateColumns(row, this.sql.schema);
+    let generations = parseGenerationsRow(row, this.generationsLocation());
+
+    const draft = structuredClone(loaded);
+    const result = change(draft);
+    const changes = diffStates(loaded, draft);
+    const changed = summarizeChanges(changes);
+    if (changed.secrets || changed.config) {
+      await this.writeChanges(client, changes);
+      const bumped = await client.query<Record<string, unknown>>(this.sql.bumpGenerations, [
+        changed.secrets ? 1 : 0,
+        changed.config ? 1 : 0,
+        this.sql.schema,
+      ]);
+      generations = parseGenerationsRow(bumped.rows[0], this.generationsLocation());
+    }
+    await client.query("COMMIT");
+    // Merged before returning, so this node's readVersions moves with its own mutation without waiting for NOTIFY (I1).
+    return { result, versions: this.listener.observe(generations) };
+  }
+
+  private async writeChanges(client: PoolClient, changes: StateChanges): Promise<void> {
+    const { sql } = this;
+    if (changes.deleteUsers.length > 0) await client.query(sql.deleteUsers, [changes.deleteUsers]);
+    if (changes.upsertUsers.length > 0) await client.query(sql.upsertUsers, transpose(changes.upsertUsers, 7));
+    if (changes.deleteTokens.length > 0) await client.query(sql.deleteTokens, [changes.deleteTokens]);
+    if (changes.upsertTokens.length > 0) await client.query(sql.upsertTokens, transpose(changes.upsertTokens, 4));
+    if (changes.deleteTokenHashes.length > 0) await client.query(sql.deleteTokenHashes, [changes.deleteTokenHashes]);
+    if (changes.upsertTokenHashes.length > 0) {
+      await client.query(sql.upsertTokenHashes, transpose(changes.upsertTokenHashes, 2));
+    }
+    if (changes.deletePasswordHashes.length > 0) {
+      await client.query(sql.deletePasswordHashes, [changes.deletePasswordHashes]);
+    }
+    if (changes.upsertPasswordHashes.length > 0) {
+      await client.query(sql.upsertPasswordHashes, transpose(changes.upsertPasswordHashes, 2));
+    }
+    if (changes.acl !== null) {
+      await client.query(sql.clearAcl);
+      if (changes.acl.length > 0) {
+        const positions = changes.acl.map((_, index) => index);
+        await client.query(sql.insertAcl, [positions, ...transpose(changes.acl, 4)]);
+      }
+    }
+  }
+
+  private async readKeys(): Promise<StoredKeys | null> {
+    const { rows } = await this.pool.query<Record<string, unknown>>(this.sql.readKeys);
+    const row = rows[0];
+    if (row === undefined) return null;
+    const location = `${this.sql.schema}.shared_keys`;
+    const { ticket_private_key_pem: privatePem, ticket_public_key_pem: publicPem, csrf_key_base64: csrf } = row;
+    if (typeof privatePem !== "string" || !privatePem.includes("PRIVATE KEY")) {
+      throw new StoreCorruptError(location, "the ticket private key is not a PEM key");
+    }
+    if (typeof publicPem !== "string" || !publicPem.includes("PUBLIC KEY")) {
+      throw new StoreCorruptError(location, "the ticket public key is not a PEM key");
+    }
+    if (typeof csrf !== "string" || Buffer.from(csrf, "base64").length !== 32) {
+      throw new StoreCorruptError(location, "the CSRF key is not 32 bytes of base64");
+    }
+    return { ticketPrivateKeyPem: privatePem, ticketPublicKeyPem: publicPem, csrfKeyBase64: csrf };
+  }
+
+  private expectGenerationsRow(row: Record<string, unknown> | undefined): Record<string, unknown> {
+    if (row === undefined) throw new StoreCorruptError(this.generationsLocation(), "the generations row is missing");
+    return row;
+  }
+
+  private generationsLocation(): string {
+    return `${this.sql.schema}.generations`;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error("PostgresAccessStore: the store is closed");
+  }
+}
+
+/** Rows to per-column arrays, the shape `unnest($1::text[], ...)` takes. */
+function transpose(rows: readonly (readonly unknown[])[], width: number): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: width }, () => []);
+  for (const row of rows) for (let i = 0; i < width; i += 1) columns[i]?.push(row[i]);
+  return columns;
+}
+
+function isPostgresError(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+function generateStoredKeys(): StoredKeys {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519", {
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  return { ticketPrivateKeyPem: privateKey, ticketPublicKeyPem: publicKey, csrfKeyBase64: randomBytes(32).toString("base64") };
+}
