@@ -14,6 +14,7 @@ export default tseslint.config(
       ".test-data/**",
       "test-results/**",
       "playwright-report/**",
+      "e2e/.data/**",
       "**/*.config.ts",
       "eslint.config.js",
     ],
