@@ -1,0 +1,142 @@
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { PostgresSchemaTooNewError } from "./errors.js";
+import { computeMigrationLockKey, migratePostgresSchema, POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
+import type { PostgresMigration } from "./postgres-migrations.js";
+import { openPostgresStore } from "./postgres-store.js";
+import {
+  createTestSchemaName,
+  describeWithPostgres,
+  dropTestSchema,
+  probePostgres,
+  runAdminQuery,
+  TEST_DATABASE_URL,
+} from "./test-support/postgres-test-database.js";
+
+const postgres = await probePostgres();
+
+describe("computeMigrationLockKey", () => {
+  it("is stable for one schema and differs between schemas", () => {
+    expect(computeMigrationLockKey("gatehouse")).toBe(computeMigrationLockKey("gatehouse"));
+    expect(computeMigrationLockKey("gatehouse")).not.toBe(computeMigrationLockKey("gatehouse_b"));
+  });
+
+  it("fits a signed 64-bit advisory lock key", () => {
+    const key = BigInt(computeMigrationLockKey("gatehouse"));
+    expect(key >= -(2n ** 63n) && key < 2n ** 63n).toBe(true);
+  });
+});
+
+describe("POSTGRES_MIGRATIONS", () => {
+  it("have unique, increasing versions starting at 1", () => {
+    const versions = POSTGRES_MIGRATIONS.map((m) => m.version);
+    expect(versions).toEqual(Array.from({ length: versions.length }, (_, i) => i + 1));
+  });
+});
+
+describeWithPostgres(postgres, "PostgreSQL migrations", () => {
+  const schemas: string[] = [];
+  const pools: pg.Pool[] = [];
+
+  afterEach(async () => {
+    for (const pool of pools.splice(0)) await pool.end();
+    for (const schema of schemas.splice(0)) await dropTestSchema(schema);
+  });
+
+  function freshSchema(): string {
+    const schema = createTestSchemaName();
+    schemas.push(schema);
+    return schema;
+  }
+
+  function openPool(): pg.Pool {
+    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+    pool.on("error", () => undefined);
+    pools.push(pool);
+    return pool;
+  }
+
+  async function countRows(schema: string, table: string): Promise<number> {
+    const [row] = await runAdminQuery<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".${table}`);
+    return row?.n ?? -1;
+  }
+
+  it("a second run applies nothing and changes nothing", async () => {
+    const schema = freshSchema();
+    const pool = openPool();
+    expect(await migratePostgresSchema(pool, schema)).toEqual([1]);
+    await runAdminQuery(`UPDATE "${schema}".generations SET secrets = 7`);
+    expect(await migratePostgresSchema(pool, schema)).toEqual([]);
+    expect(await countRows(schema, "schema_migrations")).toBe(1);
+    const [generations] = await runAdminQuery(`SELECT secrets::int, config::int FROM "${schema}".generations`);
+    expect(generations).toEqual({ secrets: 7, config: 0 });
+  });
+
+  it("eight nodes migrating one fresh schema at once all succeed and the migration applies once", async () => {
+    const schema = freshSchema();
+    const results = await Promise.all(Array.from({ length: 8 }, () => migratePostgresSchema(openPool(), schema)));
+    expect(results.flat()).toEqual([1]);
+    expect(await countRows(schema, "schema_migrations")).toBe(1);
+    expect(await countRows(schema, "generations")).toBe(1);
+  });
+
+  it("two stores opening one fresh schema at once both start and share the data", async () => {
+    const schema = freshSchema();
+    const [a, b] = await Promise.all([
+      openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 2 }),
+      openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 2 }),
+    ]);
+    try {
+      await a.mutate((state) => {
+        state.config.users["alice@pbs"] = { userid: "alice@pbs", enable: true, expire: 0 };
+      });
+      expect(Object.keys((await b.readConfig()).config.users)).toEqual(["alice@pbs"]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("a later migration is applied on top of an existing schema, once", async () => {
+    const schema = freshSchema();
+    const pool = openPool();
+    await migratePostgresSchema(pool, schema);
+    const next: PostgresMigration = {
+      version: 2,
+      name: "test column",
+      statements: (s) => [`ALTER TABLE ${s}.users ADD COLUMN note text`],
+    };
+    const migrations = [...POSTGRES_MIGRATIONS, next];
+    expect(await migratePostgresSchema(pool, schema, migrations)).toEqual([2]);
+    expect(await migratePostgresSchema(pool, schema, migrations)).toEqual([]);
+    const columns = await runAdminQuery(
+      "SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'users' AND column_name = 'note'",
+      [schema],
+    );
+    expect(columns).toHaveLength(1);
+  });
+
+  it("a failing migration leaves nothing behind", async () => {
+    const schema = freshSchema();
+    const broken: PostgresMigration = {
+      version: 2,
+      name: "broken",
+      statements: (s) => [`CREATE TABLE ${s}.half_done (x int)`, "SELECT no_such_function()"],
+    };
+    await expect(migratePostgresSchema(openPool(), schema, [...POSTGRES_MIGRATIONS, broken])).rejects.toThrow(
+      /no_such_function/,
+    );
+    const exists = await runAdminQuery("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+    expect(exists).toHaveLength(0);
+  });
+
+  it("a schema migrated by a newer build is refused", async () => {
+    const schema = freshSchema();
+    const pool = openPool();
+    await migratePostgresSchema(pool, schema);
+    await runAdminQuery(`INSERT INTO "${schema}".schema_migrations (version, name) VALUES (99, 'from the future')`);
+    const failure = migratePostgresSchema(pool, schema);
+    await expect(failure).rejects.toBeInstanceOf(PostgresSchemaTooNewError);
+    await expect(failure).rejects.toMatchObject({ databaseVersion: 99, supportedVersion: 1 });
+  });
+});
