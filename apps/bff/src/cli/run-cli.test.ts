@@ -1,0 +1,170 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { tokenHeaders } from "../test-support/https-client.js";
+import { logIn } from "../test-support/sessions.js";
+import { runTs } from "../test-support/spawn-ts.js";
+import { TEST_ADMIN, startTestServer, type TestServer } from "../test-support/test-server.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli, type CliIo } from "./run-cli.js";
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(argv: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    readStdin: () => Promise.resolve(options.stdin ?? ""),
+    promptHidden: () => Promise.resolve(null),
+    env: options.env ?? { GATEHOUSE_DATA_DIR: server.dataDir },
+    cwd: "/",
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+function version(token: { tokenid: string; secret: string }) {
+  return server.client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, token.secret) });
+}
+
+function readSecret(output: string): string {
+  const match = /secret: +([0-9a-f-]{36})/.exec(output);
+  if (match?.[1] === undefined) throw new Error(`no secret in: ${output}`);
+  return match[1];
+}
+
+describe("usage", () => {
+  test("--help prints the usage and exits 0; no command exits 2", async () => {
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(EXIT_OK);
+    expect(help.stdout).toContain("Usage: gatehouse");
+    expect((await cli([])).code).toBe(EXIT_USAGE);
+  });
+
+  test("unknown commands, options and missing arguments exit 2 with a message", async () => {
+    for (const argv of [["frobnicate"], ["user", "explode"], ["user", "list", "--bogus"], ["user", "add"], ["token", "add", "no-bang@pbs"]]) {
+      const run = await cli(argv);
+      expect(run.code, argv.join(" ")).toBe(EXIT_USAGE);
+      expect(run.stderr, argv.join(" ")).toMatch(/gatehouse: /);
+    }
+  });
+
+  test("a missing data dir is an error, not a fresh empty store", async () => {
+    const run = await cli(["user", "list"], { env: { GATEHOUSE_DATA_DIR: join(server.dataDir, "typo") } });
+    expect(run.code).toBe(EXIT_FAILED);
+    expect(run.stderr).toContain("does not exist");
+  });
+
+  test("--data-dir overrides the environment", async () => {
+    const run = await cli(["--data-dir", server.dataDir, "user", "list"], { env: {} });
+    expect(run.code, run.stderr).toBe(EXIT_OK);
+    expect(run.stdout).toContain(TEST_ADMIN);
+  });
+});
+
+describe("users", () => {
+  test("add with a password from stdin, list, disable, enable and delete, seen by the running server", async () => {
+    const added = await cli(["user", "add", "carol@pbs", "--password-stdin", "--comment", "from the CLI"], { stdin: "carol-pw-1\n" });
+    expect(added.code, added.stderr).toBe(EXIT_OK);
+    await logIn(server.client, "carol@pbs", "carol-pw-1");
+
+    const listed = await cli(["user", "list", "--json"]);
+    const users = JSON.parse(listed.stdout) as { userid: string; comment?: string }[];
+    expect(users).toEqual(expect.arrayContaining([expect.objectContaining({ userid: "carol@pbs", comment: "from the CLI" })]));
+    expect((await cli(["user", "list"])).stdout).toMatch(/carol@pbs +yes +never +from the CLI/);
+
+    const session = await logIn(server.client, "carol@pbs", "carol-pw-1");
+    expect((await cli(["user", "disable", "carol@pbs"])).code).toBe(EXIT_OK);
+    const rejected = await server.client.api("GET", "/version", { headers: { cookie: `__Host-PBSAuthCookie=${session.ticket}` } });
+    expect(rejected.status).toBe(401);
+    expect((await cli(["user", "enable", "carol@pbs"])).code).toBe(EXIT_OK);
+
+    expect((await cli(["user", "passwd", "carol@pbs", "--password-stdin"], { stdin: "carol-pw-2\n" })).code).toBe(EXIT_OK);
+    await logIn(server.client, "carol@pbs", "carol-pw-2");
+
+    expect((await cli(["user", "delete", "carol@pbs"])).code).toBe(EXIT_OK);
+    const again = await server.client.api("POST", "/access/ticket", { body: { username: "carol@pbs", password: "carol-pw-2" } });
+    expect(again.status).toBe(401);
+  });
+
+  test("passwd without a terminal and without --password-stdin exits 2", async () => {
+    const run = await cli(["user", "passwd", TEST_ADMIN]);
+    expect(run.code).toBe(EXIT_USAGE);
+    expect(run.stderr).toContain("--password-stdin");
+  });
+
+  test("operations on a missing user fail with exit 1 and a message", async () => {
+    const run = await cli(["user", "delete", "nobody@pbs"]);
+    expect(run.code).toBe(EXIT_FAILED);
+    expect(run.stderr).toMatch(/^gatehouse: .+/);
+  });
+
+  test("an invalid userid fails with exit 1 and names the problem", async () => {
+    const run = await cli(["user", "add", "no-realm"]);
+    expect(run.code).toBe(EXIT_FAILED);
+    expect(run.stderr).toContain("gatehouse:");
+  });
+});
+
+describe("tokens and ACL", () => {
+  test("token add prints the secret once; disable and delete revoke it in the running server", async () => {
+    const added = await cli(["token", "add", `${TEST_ADMIN}!cli-made`, "--comment", "nightly"]);
+    expect(added.code, added.stderr).toBe(EXIT_OK);
+    const token = { tokenid: `${TEST_ADMIN}!cli-made`, secret: readSecret(added.stdout) };
+    expect(added.stdout).toContain("shown only this once");
+    expect((await version(token)).status).toBe(200);
+
+    const listed = await cli(["token", "list", TEST_ADMIN]);
+    expect(listed.stdout).toMatch(/admin@pbs!cli-made +yes +never +nightly/);
+    expect(listed.stdout).not.toContain(token.secret);
+
+    expect((await cli(["token", "disable", token.tokenid])).code).toBe(EXIT_OK);
+    expect((await version(token)).status).toBe(401);
+    expect((await cli(["token", "enable", token.tokenid])).code).toBe(EXIT_OK);
+    expect((await version(token)).status).toBe(200);
+    expect((await cli(["token", "delete", token.tokenid])).code).toBe(EXIT_OK);
+    expect((await version(token)).status).toBe(401);
+  });
+
+  test("acl set, list and remove", async () => {
+    const added = await cli(["token", "add", `${TEST_ADMIN}!acl-cli`, "--json"]);
+    const { tokenid } = JSON.parse(added.stdout) as { tokenid: string };
+    expect((await cli(["acl", "set", "/access", tokenid, "Audit", "--no-propagate"])).code).toBe(EXIT_OK);
+    const listed = await cli(["acl", "list", "--json"]);
+    expect(JSON.parse(listed.stdout)).toEqual(
+      expect.arrayContaining([{ path: "/access", ugid: tokenid, ugid_type: "token", roleid: "Audit", propagate: false }]),
+    );
+    expect((await cli(["acl", "list"])).stdout).toMatch(/\/access +admin@pbs!acl-cli +token +Audit +no/);
+    expect((await cli(["acl", "remove", "/access", tokenid, "Audit"])).code).toBe(EXIT_OK);
+    expect((await cli(["acl", "list"])).stdout).not.toContain("acl-cli");
+    expect((await cli(["acl", "set", "/", tokenid, "Superuser"])).code).toBe(EXIT_USAGE);
+  });
+
+  test("a regenerate by the CLI process is honoured by the server as soon as the process returns", async () => {
+    const session = await logIn(server.client);
+    const created = await server.client.api("POST", `/access/users/${TEST_ADMIN}/token/cli-rotate`, {
+      body: {},
+      headers: { cookie: `__Host-PBSAuthCookie=${session.ticket}`, CSRFPreventionToken: session.csrf },
+    });
+    const old = { tokenid: `${TEST_ADMIN}!cli-rotate`, secret: (created.json?.data as { value: string }).value };
+    expect((await version(old)).status).toBe(200);
+
+    const run = await runTs("cli.ts", ["token", "regenerate", old.tokenid], { GATEHOUSE_DATA_DIR: server.dataDir });
+    expect(run.code, run.output).toBe(0);
+    expect((await version(old)).status).toBe(401);
+    expect((await version({ tokenid: old.tokenid, secret: readSecret(run.output) })).status).toBe(200);
+  });
+});
