@@ -25,7 +25,7 @@ export function describeError(error: unknown): string {
       case 403:
         return `Permission denied: ${error.message}`;
       case 409:
-        return `${error.message}. Someone else changed this meanwhile; the view has been refreshed, try again.`;
+        return `${error.message.replace(/\.$/, "")}. Someone else changed this meanwhile; the view has been refreshed, try again.`;
       default:
         return error.message;
     }

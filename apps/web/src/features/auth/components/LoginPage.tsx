@@ -35,7 +35,7 @@ export function LoginPage({ endedMessage }: LoginPageProps) {
 
   const realmOptions = (domains.data ?? []).map((domain) => ({
     value: domain.realm,
-    label: domain.comment ? `${domain.comment} (${domain.realm})` : domain.realm,
+    label: domain.comment ? `${domain.realm} (${domain.comment})` : domain.realm,
   }));
   const defaultRealm = domains.data?.find((domain) => domain.default === true)?.realm ?? domains.data?.[0]?.realm;
   const realm = chosenRealm ?? defaultRealm ?? FALLBACK_REALM;
