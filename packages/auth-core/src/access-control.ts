@@ -2,13 +2,33 @@
  * The facade the bff calls: one method per API operation. It owns the caches
  * (verified tickets, verified token secrets, config) and every permission check,
  * so the HTTP layer holds no auth logic of its own.
- *
- * SKELETON: the signatures below are the contract between auth-core and the bff.
- * The implementation is being filled in; see issue 2.
  */
+import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { computePrivileges, hasPrivilege, isRoleId, isValidAclPath } from "./acl.js";
+import type { Privilege } from "./acl.js";
+import { nowEpochSeconds, systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
-import type { AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
-import type { AccessStore } from "./store.js";
+import { ConfigCache } from "./config-cache.js";
+import type { ConfigSnapshot } from "./config-cache.js";
+import { createCsrfToken, verifyCsrfToken } from "./csrf.js";
+import {
+  ConflictError,
+  InvalidParameterError,
+  NotFoundError,
+  PermissionDeniedError,
+  TooManyRequestsError,
+} from "./errors.js";
+import { HashGate } from "./hash-gate.js";
+import { isTokenAuthid, parseAuthid, parseTokenName, parseUserid } from "./ids.js";
+import type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
+import { argon2Hasher, verifyAgainstDummyHash } from "./password-hash.js";
+import type { SecretHasher } from "./password-hash.js";
+import { TokenSecretCache } from "./secret-cache.js";
+import type { AccessStore, StoreVersions } from "./store.js";
+import { FailureThrottle } from "./throttle.js";
+import { createTicket, formatTicketInfo, VerifiedTicketCache } from "./ticket.js";
+import { generateTokenSecret, isWellFormedTokenSecret } from "./token-secret.js";
 
 /** Who is calling, after authentication. */
 export interface AuthContext {
@@ -30,6 +50,12 @@ export const SYSTEM_ACTOR: AuthContext = Object.freeze({
   via: "system",
 });
 
+/** How many failures within a window a throttle allows before it answers 429. */
+export interface ThrottleLimits {
+  maxFailures: number;
+  windowS: number;
+}
+
 export interface AccessControlOptions {
   store: AccessStore;
   clock?: Clock;
@@ -40,6 +66,12 @@ export interface AccessControlOptions {
   /** Concurrent argon2 verifications (default: 2) and queued ones (default: 32) before 429. */
   hashConcurrency?: number;
   hashQueueLimit?: number;
+  /** The slow hash for passwords and token secrets; tests inject a fast fake. Default argon2id. */
+  hasher?: SecretHasher;
+  /** Failed logins and token checks per client address. Default 50 per 60 s. */
+  sourceThrottle?: ThrottleLimits;
+  /** Failed logins per username and failed checks per token id. Default 10 per 60 s. */
+  identityThrottle?: ThrottleLimits;
 }
 
 export interface LoginInput {
@@ -132,30 +164,127 @@ export interface DomainView {
   default?: boolean;
 }
 
-function notYet(): never {
-  throw new Error("AccessControl: not implemented yet");
+const BUILTIN_REALM = "pbs";
+const INITIAL_ADMIN = "admin@pbs";
+const DEFAULT_TOKEN_CACHE_TTL_S = 60;
+const DEFAULT_HASH_CONCURRENCY = 2;
+const DEFAULT_HASH_QUEUE_LIMIT = 32;
+/** A full gate drains one argon2 verification (~50-100 ms) per core, so a retry after 1 s usually fits. */
+const HASH_GATE_RETRY_AFTER_S = 1;
+const DEFAULT_SOURCE_THROTTLE: ThrottleLimits = { maxFailures: 50, windowS: 60 };
+const DEFAULT_IDENTITY_THROTTLE: ThrottleLimits = { maxFailures: 10, windowS: 60 };
+const THROTTLE_MAX_KEYS = 10_000;
+const TICKET_CACHE_MAX_ENTRIES = 10_000;
+/** 24 random bytes give 32 base64url characters: the generated first-start password. */
+const GENERATED_PASSWORD_BYTES = 24;
+/** PBS's lower bound; the upper one only caps what a single argon2 call is fed. */
+const PASSWORD_MIN_LENGTH = 5;
+const PASSWORD_MAX_LENGTH = 1024;
+const TEXT_FIELD_MAX_LENGTH = 256;
+/** Up to 9999-12-31, far beyond any real expiry but inside what the 8-hex ticket time can express. */
+const EXPIRE_MAX = 253_402_300_799;
+const USER_TEXT_FIELDS = ["comment", "firstname", "lastname", "email"] as const;
+const TOKEN_TEXT_FIELDS = ["comment"] as const;
+const DIGEST_CONFLICT_MESSAGE = "detected modified configuration - file changed by other user? Try again.";
+
+interface SigningKeys {
+  ticketPrivateKey: KeyObject;
+  ticketPublicKey: KeyObject;
+  csrfKey: Buffer;
+}
+
+/** What one slow-path token verification found, shared by every request it was collapsed with. */
+interface TokenVerification {
+  valid: boolean;
+  /** Versions read after the hash was checked: the fresh config the result is re-checked against. */
+  versionsAfter: StoreVersions;
 }
 
 export class AccessControl {
-  protected constructor(readonly options: AccessControlOptions) {}
+  private readonly store: AccessStore;
+  private readonly clock: Clock;
+  private readonly hasher: SecretHasher;
+  private readonly secretCache: TokenSecretCache;
+  private readonly configCache: ConfigCache;
+  private readonly ticketCache: VerifiedTicketCache;
+  private readonly hashGate: HashGate;
+  private readonly sourceThrottle: FailureThrottle;
+  private readonly identityThrottle: FailureThrottle;
+  private readonly tokenCacheEnabled: boolean;
 
-  static open(options: AccessControlOptions): Promise<AccessControl> {
-    return Promise.resolve(new AccessControl(options));
+  protected constructor(
+    readonly options: AccessControlOptions,
+    private readonly keys: SigningKeys,
+  ) {
+    const ttlS = options.tokenCacheTtlS ?? DEFAULT_TOKEN_CACHE_TTL_S;
+    if (!Number.isFinite(ttlS) || ttlS < 0) {
+      throw new RangeError(`AccessControl: tokenCacheTtlS must be a number >= 0, got ${ttlS}`);
+    }
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.hasher = options.hasher ?? argon2Hasher;
+    this.tokenCacheEnabled = options.disableTokenCache !== true;
+    this.secretCache = new TokenSecretCache({ ttlMs: ttlS * 1000 });
+    this.configCache = new ConfigCache(options.store);
+    this.ticketCache = new VerifiedTicketCache({
+      publicKey: keys.ticketPublicKey,
+      maxEntries: TICKET_CACHE_MAX_ENTRIES,
+    });
+    this.hashGate = new HashGate({
+      concurrency: options.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY,
+      queueLimit: options.hashQueueLimit ?? DEFAULT_HASH_QUEUE_LIMIT,
+      retryAfterS: HASH_GATE_RETRY_AFTER_S,
+    });
+    this.sourceThrottle = this.createThrottle(options.sourceThrottle ?? DEFAULT_SOURCE_THROTTLE);
+    this.identityThrottle = this.createThrottle(options.identityThrottle ?? DEFAULT_IDENTITY_THROTTLE);
+  }
+
+  static async open(options: AccessControlOptions): Promise<AccessControl> {
+    const stored = await options.store.loadOrCreateKeys();
+    return new AccessControl(options, {
+      ticketPrivateKey: createPrivateKey(stored.ticketPrivateKeyPem),
+      ticketPublicKey: createPublicKey(stored.ticketPublicKeyPem),
+      csrfKey: Buffer.from(stored.csrfKeyBase64, "base64"),
+    });
   }
 
   /**
    * Creates `admin@pbs` with the Admin role on `/` when the store has no users.
    * Returns the password used, or null when the store was already initialised.
    */
-  ensureInitialAdmin(_password?: string): Promise<{ userid: string; password: string; generated: boolean } | null> {
-    notYet();
+  async ensureInitialAdmin(
+    password?: string,
+  ): Promise<{ userid: string; password: string; generated: boolean } | null> {
+    if (password !== undefined) requirePassword(password);
+    // Cheap early exit so that restarts do not pay for a hash they will not use.
+    if (Object.keys((await this.readCurrentConfig()).config.users).length > 0) return null;
+    const generated = password === undefined;
+    const chosen = password ?? randomBytes(GENERATED_PASSWORD_BYTES).toString("base64url");
+    const hash = await this.hasher.hash(chosen);
+    // Decided under the store lock: of several processes starting at once, exactly one creates the admin.
+    const { result: created } = await this.store.mutate((state) => {
+      if (Object.keys(state.config.users).length > 0) return false;
+      state.config.users[INITIAL_ADMIN] = { userid: INITIAL_ADMIN, enable: true, expire: 0 };
+      state.passwordHashes[INITIAL_ADMIN] = hash;
+      state.config.acl.push({ path: "/", ugid: INITIAL_ADMIN, roleid: "Admin", propagate: true });
+      return true;
+    });
+    return created ? { userid: INITIAL_ADMIN, password: chosen, generated } : null;
   }
 
   // --- authentication (hot path) ---------------------------------------------
 
   /** A ticket from a cookie: signature, time window, user enabled and not expired. */
-  authenticateTicket(_rawTicket: string): Promise<AuthContext | null> {
-    notYet();
+  async authenticateTicket(rawTicket: string): Promise<AuthContext | null> {
+    const nowS = nowEpochSeconds(this.clock);
+    const ticket = this.ticketCache.verify(rawTicket, nowS);
+    if (ticket === null) return null;
+    const parsed = parseUserid(ticket.authid);
+    // Tickets are only ever issued to users; a token authid inside one is not ours.
+    if (!parsed.ok) return null;
+    const snapshot = await this.readCurrentConfig();
+    if (!isUserActive(snapshot.config, parsed.value.userid, nowS)) return null;
+    return { authid: parsed.value.userid, userid: parsed.value.userid, tokenName: null, via: "ticket" };
   }
 
   /**
@@ -163,93 +292,680 @@ export class AccessControl {
    * percent-decoded secret. Null for any failure; throws TooManyRequestsError when
    * the argon2 gate or the per-source throttle says no.
    */
-  authenticateToken(_authid: string, _secret: string, _source?: string): Promise<AuthContext | null> {
-    notYet();
+  async authenticateToken(authid: string, secret: string, source?: string): Promise<AuthContext | null> {
+    const parsed = parseAuthid(authid);
+    // Malformed input is refused before any store read or hash: it cannot be a real token.
+    if (!parsed.ok || parsed.value.tokenName === null || !isWellFormedTokenSecret(secret)) {
+      this.recordSourceFailure(source);
+      return null;
+    }
+    const context: AuthContext = {
+      authid: parsed.value.authid,
+      userid: parsed.value.userid,
+      tokenName: parsed.value.tokenName,
+      via: "token",
+    };
+    const versions = await this.readVersions();
+    const snapshot = this.configCache.lookup(versions.config) ?? (await this.configCache.reload(versions.config));
+    const nowMs = this.clock.nowMs();
+    if (!isTokenActive(snapshot.config, context.authid, Math.floor(nowMs / 1000))) {
+      this.recordSourceFailure(source);
+      return null;
+    }
+    if (this.tokenCacheEnabled && this.secretCache.matches(context.authid, secret, versions.secrets, nowMs)) {
+      return context;
+    }
+    return this.authenticateTokenSlowly(context, secret, versions, source);
   }
 
   /** Password login or ticket renewal. Null for bad credentials, whatever the cause. */
-  login(_input: LoginInput): Promise<LoginSuccess | null> {
-    notYet();
+  async login(input: LoginInput): Promise<LoginSuccess | null> {
+    const userKey = `user:${input.username}`;
+    this.throwIfThrottled(input.source, userKey);
+    const userid = await this.verifyLoginCredential(input.username, input.password);
+    if (userid === null) {
+      this.recordSourceFailure(input.source);
+      this.identityThrottle.recordFailure(userKey);
+      return null;
+    }
+    this.identityThrottle.recordSuccess(userKey);
+    return this.issueTicket(userid);
   }
 
-  createCsrfToken(_userid: string): string {
-    notYet();
+  createCsrfToken(userid: string): string {
+    return createCsrfToken(userid, this.keys.csrfKey, nowEpochSeconds(this.clock));
   }
 
-  verifyCsrfToken(_token: string, _userid: string): boolean {
-    notYet();
+  verifyCsrfToken(token: string, userid: string): boolean {
+    return verifyCsrfToken(token, userid, this.keys.csrfKey, nowEpochSeconds(this.clock));
   }
 
   // --- users ------------------------------------------------------------------
 
-  listUsers(_actor: AuthContext, _opts: { includeTokens?: boolean }): Promise<{ data: UserView[]; digest: string }> {
-    notYet();
+  async listUsers(actor: AuthContext, opts: { includeTokens?: boolean }): Promise<{ data: UserView[]; digest: string }> {
+    const { config, digest } = await this.readCurrentConfig();
+    const seesEveryone = this.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
+    const data = Object.values(config.users)
+      .filter((user) => seesEveryone || user.userid === actor.userid)
+      .sort((a, b) => compareStrings(a.userid, b.userid))
+      .map((user): UserView => {
+        const view: UserView = { ...user };
+        if (opts.includeTokens === true) view.tokens = listTokenViews(config, user.userid);
+        return view;
+      });
+    return { data, digest };
   }
-  readUser(_actor: AuthContext, _userid: string): Promise<{ data: UserRecord; digest: string }> {
-    notYet();
+
+  async readUser(actor: AuthContext, userid: string): Promise<{ data: UserRecord; digest: string }> {
+    const id = requireUserid(userid).userid;
+    const { config, digest } = await this.readCurrentConfig();
+    if (actor.userid !== id) this.requirePrivilege(actor, config, "/access/users", "Sys.Audit");
+    return { data: { ...requireUser(config, id) }, digest };
   }
-  createUser(_actor: AuthContext, _input: CreateUserInput): Promise<void> {
-    notYet();
+
+  async createUser(actor: AuthContext, input: CreateUserInput): Promise<void> {
+    const { userid: id, realm } = requireUserid(input.userid);
+    if (realm !== BUILTIN_REALM) throw invalidParameter("userid", `only the '${BUILTIN_REALM}' realm is supported`);
+    const record: UserRecord = {
+      userid: id,
+      enable: input.enable ?? true,
+      expire: input.expire === undefined ? 0 : requireExpire(input.expire),
+      ...requireTextFields(input, USER_TEXT_FIELDS),
+    };
+    // Checked before the hash so that a caller without the right cannot make us pay for one.
+    await this.requireActorPrivilege(actor, "/access/users", "Permissions.Modify");
+    const passwordHash = input.password === undefined ? undefined : await this.hashPassword(input.password);
+    await this.mutateAsActor(actor, "/access/users", "Permissions.Modify", undefined, (state) => {
+      if (Object.hasOwn(state.config.users, id)) throw new ConflictError(`user '${id}' already exists`);
+      state.config.users[id] = record;
+      if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
+    });
   }
-  updateUser(_actor: AuthContext, _userid: string, _input: UpdateUserInput): Promise<void> {
-    notYet();
+
+  async updateUser(actor: AuthContext, userid: string, input: UpdateUserInput): Promise<void> {
+    const id = requireUserid(userid).userid;
+    const expire = input.expire === undefined ? undefined : requireExpire(input.expire);
+    const text = requireTextFields(input, USER_TEXT_FIELDS);
+    const cleared = requireDeletable(input.delete, USER_TEXT_FIELDS);
+    // Checked before the hash so that a caller without the right cannot make us pay for one.
+    await this.requireActorPrivilege(actor, "/access/users", "Permissions.Modify");
+    const passwordHash = input.password === undefined ? undefined : await this.hashPassword(input.password);
+    await this.mutateAsActor(actor, "/access/users", "Permissions.Modify", input.digest, (state) => {
+      const user = requireUser(state.config, id);
+      if (input.enable !== undefined) user.enable = input.enable;
+      if (expire !== undefined) user.expire = expire;
+      for (const field of cleared) delete user[field];
+      Object.assign(user, text);
+      if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
+    });
   }
+
   /** Also deletes the user's tokens and every ACL entry naming the user or its tokens. */
-  deleteUser(_actor: AuthContext, _userid: string, _digest?: string): Promise<void> {
-    notYet();
+  async deleteUser(actor: AuthContext, userid: string, digest?: string): Promise<void> {
+    const id = requireUserid(userid).userid;
+    await this.mutateAsActor(actor, "/access/users", "Permissions.Modify", digest, (state) => {
+      requireUser(state.config, id);
+      delete state.config.users[id];
+      delete state.passwordHashes[id];
+      for (const tokenid of Object.keys(state.config.tokens)) {
+        if (ownerOfTokenId(tokenid) === id) deleteTokenFromState(state, tokenid);
+      }
+      state.config.acl = state.config.acl.filter((entry) => ownerOfUgid(entry.ugid) !== id);
+    });
   }
-  setPassword(_actor: AuthContext, _userid: string, _password: string): Promise<void> {
-    notYet();
+
+  async setPassword(actor: AuthContext, userid: string, password: string): Promise<void> {
+    const id = requireUserid(userid).userid;
+    requirePassword(password);
+    // A user may change its own password; a token may not, since that would outlive the token.
+    const ownPassword = actor.tokenName === null && actor.userid === id;
+    const requireAccess = (config: AccessConfig) => {
+      if (!ownPassword) this.requirePrivilege(actor, config, "/access/users", "Permissions.Modify");
+      requireUser(config, id);
+    };
+    requireAccess((await this.readCurrentConfig()).config);
+    const hash = await this.hashPassword(password);
+    await this.store.mutate((state) => {
+      requireAccess(state.config);
+      state.passwordHashes[id] = hash;
+    });
   }
 
   // --- tokens -----------------------------------------------------------------
 
-  listTokens(_actor: AuthContext, _userid: string): Promise<{ data: TokenView[]; digest: string }> {
-    notYet();
+  async listTokens(actor: AuthContext, userid: string): Promise<{ data: TokenView[]; digest: string }> {
+    const id = requireUserid(userid).userid;
+    const { config, digest } = await this.readCurrentConfig();
+    this.requireTokenReadAccess(actor, config, id);
+    requireUser(config, id);
+    return { data: listTokenViews(config, id), digest };
   }
-  readToken(_actor: AuthContext, _userid: string, _tokenName: string): Promise<{ data: TokenView; digest: string }> {
-    notYet();
+
+  async readToken(actor: AuthContext, userid: string, tokenName: string): Promise<{ data: TokenView; digest: string }> {
+    const tokenid = requireTokenId(userid, tokenName);
+    const { config, digest } = await this.readCurrentConfig();
+    this.requireTokenReadAccess(actor, config, tokenid.userid);
+    return { data: toTokenView(requireToken(config, tokenid.authid)), digest };
   }
+
   /** The secret is returned only here and on regenerate. */
-  createToken(
-    _actor: AuthContext,
-    _userid: string,
-    _tokenName: string,
-    _input: CreateTokenInput,
+  async createToken(
+    actor: AuthContext,
+    userid: string,
+    tokenName: string,
+    input: CreateTokenInput,
   ): Promise<{ tokenid: string; value: string }> {
-    notYet();
+    const tokenid = requireTokenId(userid, tokenName);
+    const record: TokenRecord = {
+      tokenid: tokenid.authid,
+      enable: input.enable ?? true,
+      expire: input.expire === undefined ? 0 : requireExpire(input.expire),
+      ...requireTextFields(input, TOKEN_TEXT_FIELDS),
+    };
+    await this.requireTokenManageAccess(actor, tokenid.userid);
+    const secret = generateTokenSecret();
+    const hash = await this.hasher.hash(secret);
+    await this.store.mutate((state) => {
+      this.requireTokenManageAccessIn(state.config, actor, tokenid.userid);
+      requireUser(state.config, tokenid.userid);
+      if (Object.hasOwn(state.config.tokens, tokenid.authid)) {
+        throw new ConflictError(`token '${tokenid.authid}' already exists`);
+      }
+      state.config.tokens[tokenid.authid] = record;
+      state.tokenHashes[tokenid.authid] = hash;
+    });
+    return { tokenid: tokenid.authid, value: secret };
   }
+
   /** Returns `{tokenid, secret}` when `regenerate` was set, else null. */
-  updateToken(
-    _actor: AuthContext,
-    _userid: string,
-    _tokenName: string,
-    _input: UpdateTokenInput,
+  async updateToken(
+    actor: AuthContext,
+    userid: string,
+    tokenName: string,
+    input: UpdateTokenInput,
   ): Promise<{ tokenid: string; secret: string } | null> {
-    notYet();
+    const tokenid = requireTokenId(userid, tokenName);
+    const expire = input.expire === undefined ? undefined : requireExpire(input.expire);
+    const text = requireTextFields(input, TOKEN_TEXT_FIELDS);
+    const cleared = requireDeletable(input.delete, TOKEN_TEXT_FIELDS);
+    await this.requireTokenManageAccess(actor, tokenid.userid);
+    const secret = input.regenerate === true ? generateTokenSecret() : null;
+    const hash = secret === null ? null : await this.hasher.hash(secret);
+    await this.mutateWithDigest(input.digest, (state) => {
+      this.requireTokenManageAccessIn(state.config, actor, tokenid.userid);
+      const token = requireToken(state.config, tokenid.authid);
+      if (input.enable !== undefined) token.enable = input.enable;
+      if (expire !== undefined) token.expire = expire;
+      for (const field of cleared) delete token[field];
+      Object.assign(token, text);
+      if (hash !== null) state.tokenHashes[tokenid.authid] = hash;
+    });
+    return secret === null ? null : { tokenid: tokenid.authid, secret };
   }
+
   /** Also removes the token's ACL entries. */
-  deleteToken(_actor: AuthContext, _userid: string, _tokenName: string, _digest?: string): Promise<void> {
-    notYet();
+  async deleteToken(actor: AuthContext, userid: string, tokenName: string, digest?: string): Promise<void> {
+    const tokenid = requireTokenId(userid, tokenName);
+    await this.requireTokenManageAccess(actor, tokenid.userid);
+    await this.mutateWithDigest(digest, (state) => {
+      this.requireTokenManageAccessIn(state.config, actor, tokenid.userid);
+      requireToken(state.config, tokenid.authid);
+      deleteTokenFromState(state, tokenid.authid);
+    });
   }
 
   // --- ACL and permissions ------------------------------------------------------
 
-  readAcl(_actor: AuthContext, _opts: { path?: string; exact?: boolean }): Promise<{ data: AclView[]; digest: string }> {
-    notYet();
+  async readAcl(actor: AuthContext, opts: { path?: string; exact?: boolean }): Promise<{ data: AclView[]; digest: string }> {
+    const path = opts.path === undefined ? undefined : requireAclPath(opts.path);
+    const { config, digest } = await this.readCurrentConfig();
+    this.requirePrivilege(actor, config, "/access/acl", "Sys.Audit");
+    const data = config.acl
+      .filter((entry) => path === undefined || isAclPathSelected(entry.path, path, opts.exact === true))
+      .map((entry): AclView => ({ ...entry, ugid_type: isTokenAuthid(entry.ugid) ? "token" : "user" }));
+    return { data, digest };
   }
-  updateAcl(_actor: AuthContext, _input: UpdateAclInput): Promise<void> {
-    notYet();
+
+  async updateAcl(actor: AuthContext, input: UpdateAclInput): Promise<void> {
+    const path = requireAclPath(input.path);
+    if (!isRoleId(input.role)) throw invalidParameter("role", "unknown role");
+    const role = input.role;
+    const parsed = parseAuthid(input.authId);
+    if (!parsed.ok) throw invalidParameter("auth-id", parsed.error);
+    const ugid = parsed.value.authid;
+    const propagate = input.propagate ?? true;
+    await this.mutateAsActor(actor, "/access/acl", "Permissions.Modify", input.digest, (state) => {
+      const sameEntry = (entry: AclEntry) => entry.path === path && entry.ugid === ugid && entry.roleid === role;
+      if (input.delete === true) {
+        // Removing an entry that is already gone leaves nothing to do, as in PBS.
+        state.config.acl = state.config.acl.filter((entry) => !sameEntry(entry));
+        return;
+      }
+      requireAuthidExists(state.config, ugid);
+      const existing = state.config.acl.find(sameEntry);
+      if (existing !== undefined) existing.propagate = propagate;
+      else state.config.acl.push({ path, ugid, roleid: role, propagate });
+    });
   }
+
   /** Effective privileges of `authId` (default: the actor) on `path` (default: every path with entries). */
-  readPermissions(_actor: AuthContext, _opts: { authId?: string; path?: string }): Promise<PermissionsView> {
-    notYet();
+  async readPermissions(actor: AuthContext, opts: { authId?: string; path?: string }): Promise<PermissionsView> {
+    const path = opts.path === undefined ? undefined : requireAclPath(opts.path);
+    let authid = actor.authid;
+    if (opts.authId !== undefined) {
+      const parsed = parseAuthid(opts.authId);
+      if (!parsed.ok) throw invalidParameter("auth-id", parsed.error);
+      authid = parsed.value.authid;
+    }
+    const { config } = await this.readCurrentConfig();
+    if (!canSeePermissionsOf(actor, authid)) this.requirePrivilege(actor, config, "/access", "Sys.Audit");
+    if (actor.via !== "system" || authid !== actor.authid) requireAuthidExists(config, authid);
+    const paths = path === undefined ? listAclPaths(config) : [path];
+    const view: PermissionsView = {};
+    for (const p of paths) {
+      const privileges = privilegesToRecord(computePrivileges(config, authid, p));
+      if (path !== undefined || Object.keys(privileges).length > 0) view[p] = privileges;
+    }
+    return view;
   }
+
   listDomains(): DomainView[] {
-    notYet();
+    return [{ realm: BUILTIN_REALM, type: "pbs", comment: "Gatehouse built-in realm", default: true }];
   }
 
   close(): Promise<void> {
-    return this.options.store.close();
+    return this.store.close();
   }
+
+  // --- token slow path ----------------------------------------------------------
+
+  private async authenticateTokenSlowly(
+    context: AuthContext,
+    secret: string,
+    versions: StoreVersions,
+    source: string | undefined,
+  ): Promise<AuthContext | null> {
+    const tokenKey = `token:${context.authid}`;
+    this.throwIfThrottled(source, tokenKey);
+    const verification = await this.hashGate.run(this.collapseKeyFor(context.authid, secret, versions), () =>
+      this.verifyTokenSecret(context.authid, secret),
+    );
+    // Enable and expiry are checked again against a config read after the hash:
+    // a disable that landed while argon2 ran must still win (I5).
+    const valid =
+      verification.valid &&
+      isTokenActive(
+        (await this.configCache.get(verification.versionsAfter.config)).config,
+        context.authid,
+        nowEpochSeconds(this.clock),
+      );
+    if (!valid) {
+      this.recordSourceFailure(source);
+      this.identityThrottle.recordFailure(tokenKey);
+      return null;
+    }
+    this.identityThrottle.recordSuccess(tokenKey);
+    return context;
+  }
+
+  /**
+   * Identical concurrent requests share one argon2 run. The secrets version is part
+   * of the key: a request that started after a rotation saw a newer version, so it
+   * can never join a verification that may have read the old hash (I1).
+   */
+  private collapseKeyFor(authid: string, secret: string, versions: StoreVersions): string | null {
+    // The uncached baseline must pay one hash per request, or the bench would flatter it.
+    if (!this.tokenCacheEnabled) return null;
+    return `${authid}\0${versions.secrets}\0${this.secretCache.fingerprint(authid, secret)}`;
+  }
+
+  private async verifyTokenSecret(authid: string, secret: string): Promise<TokenVerification> {
+    // Captured before the hash is read: if anything changes from here on, the
+    // result may describe a secret that no longer exists and must not be cached (I2).
+    const versionsBefore = await this.readVersions();
+    const hash = await this.store.readTokenHash(authid);
+    const valid = hash !== undefined && (await this.hasher.verify(hash, secret));
+    const versionsAfter = await this.readVersions();
+    if (valid && this.tokenCacheEnabled) {
+      this.secretCache.insertIfUnchanged(
+        authid,
+        secret,
+        versionsBefore.secrets,
+        versionsAfter.secrets,
+        this.clock.nowMs(),
+      );
+    }
+    return { valid, versionsAfter };
+  }
+
+  // --- login ----------------------------------------------------------------------
+
+  /** The userid when the password or renewal ticket is good for an active `pbs` user, else null. */
+  private async verifyLoginCredential(username: string, password: string): Promise<string | null> {
+    const parsed = parseUserid(username);
+    if (!parsed.ok || parsed.value.realm !== BUILTIN_REALM) return null;
+    const userid = parsed.value.userid;
+    const isTicket = password.startsWith("PBS:");
+    const verified = isTicket ? this.isRenewalTicketFor(userid, password) : await this.verifyPassword(userid, password);
+    if (!verified) return null;
+    const snapshot = await this.readCurrentConfig();
+    return isUserActive(snapshot.config, userid, nowEpochSeconds(this.clock)) ? userid : null;
+  }
+
+  private isRenewalTicketFor(userid: string, rawTicket: string): boolean {
+    const ticket = this.ticketCache.verify(rawTicket, nowEpochSeconds(this.clock));
+    // A valid ticket of one user must never renew into a ticket of another.
+    return ticket !== null && ticket.authid === userid;
+  }
+
+  private verifyPassword(userid: string, password: string): Promise<boolean> {
+    if (password.length === 0 || password.length > PASSWORD_MAX_LENGTH) return Promise.resolve(false);
+    return this.hashGate.run(null, async () => {
+      const hash = await this.store.readPasswordHash(userid);
+      // An unknown user costs the same hash as a known one, so timing tells nothing.
+      if (hash === undefined) {
+        await verifyAgainstDummyHash(this.hasher, password);
+        return false;
+      }
+      return this.hasher.verify(hash, password);
+    });
+  }
+
+  private issueTicket(userid: string): LoginSuccess {
+    const nowS = nowEpochSeconds(this.clock);
+    return {
+      username: userid,
+      ticket: createTicket(userid, this.keys.ticketPrivateKey, nowS),
+      ticketTime: nowS,
+      ticketInfo: formatTicketInfo(userid, nowS),
+      CSRFPreventionToken: createCsrfToken(userid, this.keys.csrfKey, nowS),
+    };
+  }
+
+  // --- throttling -------------------------------------------------------------------
+
+  private createThrottle(limits: ThrottleLimits): FailureThrottle {
+    return new FailureThrottle({
+      clock: this.clock,
+      maxFailures: limits.maxFailures,
+      windowS: limits.windowS,
+      maxKeys: THROTTLE_MAX_KEYS,
+    });
+  }
+
+  private throwIfThrottled(source: string | undefined, identityKey: string): void {
+    const retryAfterS = Math.max(
+      (source === undefined ? null : this.sourceThrottle.retryAfterS(source)) ?? 0,
+      this.identityThrottle.retryAfterS(identityKey) ?? 0,
+    );
+    if (retryAfterS > 0) throw new TooManyRequestsError("too many failed authentication attempts", retryAfterS);
+  }
+
+  private recordSourceFailure(source: string | undefined): void {
+    if (source !== undefined) this.sourceThrottle.recordFailure(source);
+  }
+
+  // --- store access -------------------------------------------------------------------
+
+  private async readVersions(): Promise<StoreVersions> {
+    const versions = this.store.readVersions();
+    return versions instanceof Promise ? await versions : versions;
+  }
+
+  private async readCurrentConfig(): Promise<ConfigSnapshot> {
+    const versions = await this.readVersions();
+    return this.configCache.lookup(versions.config) ?? this.configCache.reload(versions.config);
+  }
+
+  private hashPassword(password: string): Promise<string> {
+    requirePassword(password);
+    return this.hasher.hash(password);
+  }
+
+  /**
+   * Runs `change` under the store lock after an optimistic `digest` check. The
+   * digest is compared with the config as read now, and under the lock the config
+   * must still equal that read, so an edit in between is a conflict too.
+   */
+  private async mutateWithDigest(digest: string | undefined, change: (state: AccessState) => void): Promise<void> {
+    const expected = digest === undefined ? null : await this.readConfigWithDigest(digest);
+    await this.store.mutate((state) => {
+      if (expected !== null && !isSameConfig(state.config, expected.config)) {
+        throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
+      }
+      change(state);
+    });
+  }
+
+  /** A mutation that needs one privilege, checked before and again under the lock against the config it changes. */
+  private async mutateAsActor(
+    actor: AuthContext,
+    path: string,
+    privilege: Privilege,
+    digest: string | undefined,
+    change: (state: AccessState) => void,
+  ): Promise<void> {
+    await this.requireActorPrivilege(actor, path, privilege);
+    await this.mutateWithDigest(digest, (state) => {
+      this.requirePrivilege(actor, state.config, path, privilege);
+      change(state);
+    });
+  }
+
+  private async readConfigWithDigest(digest: string): Promise<ConfigSnapshot> {
+    const snapshot = await this.readCurrentConfig();
+    if (snapshot.digest !== digest.toLowerCase()) throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
+    return snapshot;
+  }
+
+  // --- permissions ------------------------------------------------------------------
+
+  private hasActorPrivilege(actor: AuthContext, config: AccessConfig, path: string, privilege: Privilege): boolean {
+    return actor.via === "system" || hasPrivilege(config, actor.authid, path, privilege);
+  }
+
+  private requirePrivilege(actor: AuthContext, config: AccessConfig, path: string, privilege: Privilege): void {
+    if (!this.hasActorPrivilege(actor, config, path, privilege)) throw new PermissionDeniedError();
+  }
+
+  private async requireActorPrivilege(actor: AuthContext, path: string, privilege: Privilege): Promise<void> {
+    this.requirePrivilege(actor, (await this.readCurrentConfig()).config, path, privilege);
+  }
+
+  /** Reading tokens: one's own user, or Sys.Audit on `/access/users` for anyone else's. */
+  private requireTokenReadAccess(actor: AuthContext, config: AccessConfig, userid: string): void {
+    if (actor.userid !== userid) this.requirePrivilege(actor, config, "/access/users", "Sys.Audit");
+  }
+
+  /** Checked before the hash is paid for, and again under the lock by the mutation. */
+  private async requireTokenManageAccess(actor: AuthContext, userid: string): Promise<void> {
+    this.requireTokenManageAccessIn((await this.readCurrentConfig()).config, actor, userid);
+  }
+
+  /**
+   * A user manages its own tokens; anyone else's need Permissions.Modify on
+   * `/access/users`. A token never manages its owner's tokens: a leaked token
+   * must not be able to mint or rotate its way to persistence.
+   */
+  private requireTokenManageAccessIn(config: AccessConfig, actor: AuthContext, userid: string): void {
+    if (actor.userid === userid && actor.via !== "system") {
+      if (actor.tokenName !== null) throw new PermissionDeniedError("a token cannot manage its owner's tokens");
+      return;
+    }
+    this.requirePrivilege(actor, config, "/access/users", "Permissions.Modify");
+  }
+}
+
+// --- config queries -------------------------------------------------------------
+
+function isLive(record: { enable: boolean; expire: number }, nowS: number): boolean {
+  return record.enable && (record.expire === 0 || record.expire > nowS);
+}
+
+function isUserActive(config: AccessConfig, userid: string, nowS: number): boolean {
+  const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
+  return user !== undefined && isLive(user, nowS);
+}
+
+/** The token and its owning user both exist, are enabled and have not expired. */
+function isTokenActive(config: AccessConfig, tokenid: string, nowS: number): boolean {
+  const token = Object.hasOwn(config.tokens, tokenid) ? config.tokens[tokenid] : undefined;
+  return token !== undefined && isLive(token, nowS) && isUserActive(config, ownerOfTokenId(tokenid), nowS);
+}
+
+/**
+ * The user part of a token id. Neither a realm nor a token name may contain `!`,
+ * so the last `!` is the separator even when the user name holds one.
+ */
+function ownerOfTokenId(tokenid: string): string {
+  return tokenid.slice(0, tokenid.lastIndexOf("!"));
+}
+
+/** The user an ACL subject belongs to: itself, or a token's owner. */
+function ownerOfUgid(ugid: string): string {
+  return isTokenAuthid(ugid) ? ownerOfTokenId(ugid) : ugid;
+}
+
+function toTokenView(token: TokenRecord): TokenView {
+  return { ...token, "token-name": token.tokenid.slice(token.tokenid.lastIndexOf("!") + 1) };
+}
+
+function listTokenViews(config: AccessConfig, userid: string): TokenView[] {
+  return Object.values(config.tokens)
+    .filter((token) => ownerOfTokenId(token.tokenid) === userid)
+    .sort((a, b) => compareStrings(a.tokenid, b.tokenid))
+    .map(toTokenView);
+}
+
+function requireUser(config: AccessConfig, userid: string): UserRecord {
+  const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
+  if (user === undefined) throw new NotFoundError(`no such user '${userid}'`);
+  return user;
+}
+
+function requireToken(config: AccessConfig, tokenid: string): TokenRecord {
+  const token = Object.hasOwn(config.tokens, tokenid) ? config.tokens[tokenid] : undefined;
+  if (token === undefined) throw new NotFoundError(`no such token '${tokenid}'`);
+  return token;
+}
+
+function requireAuthidExists(config: AccessConfig, authid: string): void {
+  if (isTokenAuthid(authid)) requireToken(config, authid);
+  else requireUser(config, authid);
+}
+
+function deleteTokenFromState(state: AccessState, tokenid: string): void {
+  delete state.config.tokens[tokenid];
+  delete state.tokenHashes[tokenid];
+  state.config.acl = state.config.acl.filter((entry) => entry.ugid !== tokenid);
+}
+
+/** `exact` selects one path; otherwise the path and everything below it. */
+function isAclPathSelected(entryPath: string, path: string, exact: boolean): boolean {
+  if (entryPath === path) return true;
+  if (exact) return false;
+  return path === "/" || entryPath.startsWith(`${path}/`);
+}
+
+function listAclPaths(config: AccessConfig): string[] {
+  return [...new Set(["/", ...config.acl.map((entry) => entry.path)])].sort(compareStrings);
+}
+
+/** One's own permissions, and a user's view of its own tokens, need no audit right. */
+function canSeePermissionsOf(actor: AuthContext, authid: string): boolean {
+  if (authid === actor.authid) return true;
+  return actor.tokenName === null && isTokenAuthid(authid) && ownerOfTokenId(authid) === actor.userid;
+}
+
+function privilegesToRecord(privileges: Map<Privilege, boolean>): Record<string, boolean> {
+  const record: Record<string, boolean> = {};
+  for (const [privilege, propagate] of [...privileges].sort(([a], [b]) => compareStrings(a, b))) {
+    record[privilege] = propagate;
+  }
+  return record;
+}
+
+/** Structural equality independent of key order, for the digest re-check under the lock. */
+function isSameConfig(a: AccessConfig, b: AccessConfig): boolean {
+  return stringifyCanonically(a) === stringifyCanonically(b);
+}
+
+function stringifyCanonically(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
+    return sorted;
+  });
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// --- parameter validation ------------------------------------------------------------
+
+function invalidParameter(param: string, why: string): InvalidParameterError {
+  return new InvalidParameterError(`invalid ${param}: ${why}`, { [param]: why });
+}
+
+function requireUserid(value: string): { userid: string; realm: string } {
+  const parsed = parseUserid(value);
+  if (!parsed.ok) throw invalidParameter("userid", parsed.error);
+  return parsed.value;
+}
+
+function requireTokenId(userid: string, tokenName: string): { userid: string; authid: string } {
+  const id = requireUserid(userid).userid;
+  const name = parseTokenName(tokenName);
+  if (!name.ok) throw invalidParameter("token-name", name.error);
+  const parsed = parseAuthid(`${id}!${name.value}`);
+  if (!parsed.ok) throw invalidParameter("token-name", parsed.error);
+  return { userid: id, authid: parsed.value.authid };
+}
+
+function requireAclPath(path: string): string {
+  if (!isValidAclPath(path)) throw invalidParameter("path", "not a valid ACL path");
+  return path;
+}
+
+function requireExpire(expire: number): number {
+  if (!Number.isSafeInteger(expire) || expire < 0 || expire > EXPIRE_MAX) {
+    throw invalidParameter("expire", "must be 0 (never) or epoch seconds");
+  }
+  return expire;
+}
+
+function requirePassword(password: string): void {
+  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+    throw invalidParameter("password", `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
+  }
+}
+
+/** The given text fields, each checked to be one line of bounded length. */
+function requireTextFields<F extends string>(
+  input: Partial<Record<F, string>>,
+  fields: readonly F[],
+): Partial<Record<F, string>> {
+  const out: Partial<Record<F, string>> = {};
+  for (const field of fields) {
+    const value = input[field];
+    if (value === undefined) continue;
+    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+    if (value.length > TEXT_FIELD_MAX_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+      throw invalidParameter(field, `must be a single line of at most ${TEXT_FIELD_MAX_LENGTH} characters`);
+    }
+    out[field] = value;
+  }
+  return out;
+}
+
+function requireDeletable<F extends string>(names: string[] | undefined, fields: readonly F[]): F[] {
+  const out: F[] = [];
+  for (const name of names ?? []) {
+    const field = fields.find((f) => f === name);
+    if (field === undefined) throw invalidParameter("delete", `cannot delete property '${name}'`);
+    out.push(field);
+  }
+  return out;
 }

@@ -96,3 +96,4 @@ export type { PostgresMigration } from "./postgres-migrations.js";
 export { computeReconnectDelayMs, DEFAULT_RECONNECT_BACKOFF } from "./postgres-listener.js";
 export type { PostgresListenerEvent, PostgresListenerState, ReconnectBackoff } from "./postgres-listener.js";
 export { DEFAULT_POSTGRES_SCHEMA, GENERATIONS_CHANNEL } from "./postgres-sql.js";
+export type { ThrottleLimits } from "./access-control.js";

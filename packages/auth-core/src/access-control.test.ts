@@ -1,0 +1,610 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
+import type { AccessControlOptions, AuthContext } from "./access-control.js";
+import { ManualClock } from "./clock.js";
+import {
+  ConflictError,
+  InvalidParameterError,
+  NotFoundError,
+  PermissionDeniedError,
+  TooManyRequestsError,
+} from "./errors.js";
+import type { SecretHasher } from "./password-hash.js";
+import { FakeHasher } from "./test-support/fake-hasher.js";
+import { MemoryAccessStore } from "./test-support/memory-store.js";
+
+const ADMIN_PASSWORD = "admin-password";
+const ADMIN: AuthContext = { authid: "admin@pbs", userid: "admin@pbs", tokenName: null, via: "ticket" };
+const ALICE: AuthContext = { authid: "alice@pbs", userid: "alice@pbs", tokenName: null, via: "ticket" };
+const BOB: AuthContext = { authid: "bob@pbs", userid: "bob@pbs", tokenName: null, via: "ticket" };
+const ALICE_TOKEN: AuthContext = { authid: "alice@pbs!ci", userid: "alice@pbs", tokenName: "ci", via: "token" };
+
+async function setUp(options: Partial<AccessControlOptions> = {}) {
+  const store = new MemoryAccessStore();
+  const clock = new ManualClock();
+  const hasher = new FakeHasher();
+  const ac = await AccessControl.open({ store, clock, hasher, ...options });
+  await ac.ensureInitialAdmin(ADMIN_PASSWORD);
+  await ac.createUser(ADMIN, { userid: "alice@pbs", password: "alice-password" });
+  await ac.createUser(ADMIN, { userid: "bob@pbs", password: "bob-password" });
+  hasher.hashes = 0;
+  hasher.verifies = 0;
+  return { store, clock, hasher, ac };
+}
+
+async function grant(ac: AccessControl, authId: string, path: string, role: "Admin" | "Audit" | "NoAccess") {
+  await ac.updateAcl(SYSTEM_ACTOR, { path, role, authId });
+}
+
+function paramErrors(error: unknown): Record<string, string> {
+  expect(error).toBeInstanceOf(InvalidParameterError);
+  return (error as InvalidParameterError).errors;
+}
+
+async function catchError(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("AccessControl: first start", () => {
+  it("creates admin@pbs with the Admin role on / and the given password", async () => {
+    const store = new MemoryAccessStore();
+    const ac = await AccessControl.open({ store, hasher: new FakeHasher() });
+    expect(await ac.ensureInitialAdmin("chosen-password")).toEqual({
+      userid: "admin@pbs",
+      password: "chosen-password",
+      generated: false,
+    });
+    expect(store.backend.state.config.acl).toEqual([
+      { path: "/", ugid: "admin@pbs", roleid: "Admin", propagate: true },
+    ]);
+    expect(await ac.login({ username: "admin@pbs", password: "chosen-password" })).not.toBeNull();
+  });
+
+  it("generates a long random password when none is given", async () => {
+    const ac = await AccessControl.open({ store: new MemoryAccessStore(), hasher: new FakeHasher() });
+    const created = await ac.ensureInitialAdmin();
+    expect(created?.generated).toBe(true);
+    expect(created?.password.length).toBeGreaterThanOrEqual(24);
+    expect(await ac.login({ username: "admin@pbs", password: created!.password })).not.toBeNull();
+  });
+
+  it("does nothing once users exist, and pays no hash for it", async () => {
+    const hasher = new FakeHasher();
+    const ac = await AccessControl.open({ store: new MemoryAccessStore(), hasher });
+    await ac.ensureInitialAdmin("first-password");
+    const hashesBefore = hasher.hashes;
+    expect(await ac.ensureInitialAdmin("second-password")).toBeNull();
+    expect(hasher.hashes).toBe(hashesBefore);
+    expect(await ac.login({ username: "admin@pbs", password: "second-password" })).toBeNull();
+  });
+
+  it("creates the admin exactly once when several processes start at once", async () => {
+    const first = new MemoryAccessStore();
+    const handles = await Promise.all(
+      [first, first.openSibling(), first.openSibling()].map((store) =>
+        AccessControl.open({ store, hasher: new FakeHasher() }),
+      ),
+    );
+    const results = await Promise.all(handles.map((ac, i) => ac.ensureInitialAdmin(`password-${i}`)));
+    const created = results.filter((r) => r !== null);
+    expect(created).toHaveLength(1);
+    expect(first.backend.state.config.acl).toHaveLength(1);
+    expect(await handles[0]!.login({ username: "admin@pbs", password: created[0]!.password })).not.toBeNull();
+  });
+
+  it("refuses a first-start password that is too short", async () => {
+    const ac = await AccessControl.open({ store: new MemoryAccessStore(), hasher: new FakeHasher() });
+    expect(paramErrors(await catchError(ac.ensureInitialAdmin("abc")))).toHaveProperty("password");
+  });
+});
+
+describe("AccessControl: token authentication", () => {
+  it("authenticates a token with its secret and reports who it is", async () => {
+    const { ac } = await setUp();
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    expect(tokenid).toBe("alice@pbs!ci");
+    expect(await ac.authenticateToken(tokenid, value)).toEqual(ALICE_TOKEN);
+  });
+
+  it("answers a repeated request from the cache: one version read, no store read, no hash", async () => {
+    const { ac, store, hasher } = await setUp();
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    await ac.authenticateToken(tokenid, value);
+    const verifiesBefore = hasher.verifies;
+    const reads = { ...store.reads };
+    expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
+    expect(hasher.verifies).toBe(verifiesBefore);
+    expect(store.reads).toEqual({ ...reads, readVersions: reads.readVersions + 1 });
+  });
+
+  it("never caches a wrong secret as a success", async () => {
+    const { ac, hasher } = await setUp();
+    const { tokenid } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    const wrong = randomUUID();
+    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, wrong)).toBeNull();
+    expect(hasher.verifies).toBe(3);
+  });
+
+  it("rejects malformed token ids and secrets before any hashing or hash read", async () => {
+    const { ac, store, hasher } = await setUp();
+    const { value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    const readsBefore = store.reads.readTokenHash;
+    expect(await ac.authenticateToken("alice@pbs", value)).toBeNull();
+    expect(await ac.authenticateToken("not an id!x", value)).toBeNull();
+    expect(await ac.authenticateToken("alice@pbs!ci", "x".repeat(10_000))).toBeNull();
+    expect(await ac.authenticateToken("alice@pbs!ci", "")).toBeNull();
+    expect(hasher.verifies).toBe(0);
+    expect(store.reads.readTokenHash).toBe(readsBefore);
+  });
+
+  it("rejects an unknown token without hashing", async () => {
+    const { ac, hasher } = await setUp();
+    expect(await ac.authenticateToken("alice@pbs!nope", randomUUID())).toBeNull();
+    expect(hasher.verifies).toBe(0);
+  });
+
+  it("runs the hash on every request when the token cache is disabled", async () => {
+    const { ac, hasher } = await setUp({ disableTokenCache: true });
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
+    expect(hasher.verifies).toBe(3);
+  });
+
+  it("collapses identical concurrent first requests into one hash", async () => {
+    const { ac, hasher } = await setUp();
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    const results = await Promise.all(Array.from({ length: 5 }, () => ac.authenticateToken(tokenid, value)));
+    expect(results.every((r) => r !== null)).toBe(true);
+    expect(hasher.verifies).toBe(1);
+  });
+
+  it("rejects a disabled token, a disabled owner and an expired token", async () => {
+    const { ac, clock } = await setUp();
+    const ci = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    const nowS = Math.floor(clock.nowMs() / 1000);
+    const soon = await ac.createToken(ALICE, "alice@pbs", "soon", { expire: nowS + 10 });
+    expect(await ac.authenticateToken(soon.tokenid, soon.value)).not.toBeNull();
+    clock.advanceSeconds(10);
+    expect(await ac.authenticateToken(soon.tokenid, soon.value)).toBeNull();
+
+    await ac.updateToken(ALICE, "alice@pbs", "ci", { enable: false });
+    expect(await ac.authenticateToken(ci.tokenid, ci.value)).toBeNull();
+    await ac.updateToken(ALICE, "alice@pbs", "ci", { enable: true });
+    expect(await ac.authenticateToken(ci.tokenid, ci.value)).not.toBeNull();
+    await ac.updateUser(ADMIN, "alice@pbs", { enable: false });
+    expect(await ac.authenticateToken(ci.tokenid, ci.value)).toBeNull();
+  });
+
+  it("throttles a token id after repeated wrong secrets, but keeps serving its cached secret", async () => {
+    const { ac } = await setUp({ identityThrottle: { maxFailures: 3, windowS: 60 } });
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
+    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, randomUUID())).toBeNull();
+    const error = await catchError(ac.authenticateToken(tokenid, randomUUID()));
+    expect(error).toBeInstanceOf(TooManyRequestsError);
+    expect((error as TooManyRequestsError).retryAfterS).toBeGreaterThan(0);
+    expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
+  });
+
+  it("throttles a source after repeated failures across token ids", async () => {
+    const { ac, clock } = await setUp({ sourceThrottle: { maxFailures: 3, windowS: 60 } });
+    const a = await ac.createToken(ALICE, "alice@pbs", "a", {});
+    const b = await ac.createToken(BOB, "bob@pbs", "b", {});
+    expect(await ac.authenticateToken(a.tokenid, randomUUID(), "10.0.0.9")).toBeNull();
+    expect(await ac.authenticateToken(b.tokenid, randomUUID(), "10.0.0.9")).toBeNull();
+    expect(await ac.authenticateToken(a.tokenid, randomUUID(), "10.0.0.9")).toBeNull();
+    await expect(ac.authenticateToken(b.tokenid, b.value, "10.0.0.9")).rejects.toBeInstanceOf(TooManyRequestsError);
+    expect(await ac.authenticateToken(b.tokenid, b.value, "10.0.0.10")).not.toBeNull();
+    clock.advanceSeconds(61);
+    expect(await ac.authenticateToken(a.tokenid, a.value, "10.0.0.9")).not.toBeNull();
+  });
+
+  it("answers 429 instead of queueing beyond the hash gate", async () => {
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const hasher = new FakeHasher();
+    const slowHasher: SecretHasher = {
+      hash: (plain) => hasher.hash(plain),
+      verify: async (hash, plain) => {
+        await blocked;
+        return hasher.verify(hash, plain);
+      },
+    };
+    const { ac } = await setUp({ hasher: slowHasher, hashConcurrency: 1, hashQueueLimit: 1 });
+    const { tokenid } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    const running = ac.authenticateToken(tokenid, randomUUID());
+    const queued = ac.authenticateToken(tokenid, randomUUID());
+    await expect(ac.authenticateToken(tokenid, randomUUID())).rejects.toBeInstanceOf(TooManyRequestsError);
+    release();
+    expect(await running).toBeNull();
+    expect(await queued).toBeNull();
+  });
+});
+
+describe("AccessControl: login and tickets", () => {
+  it("logs in with a password and authenticates the issued ticket", async () => {
+    const { ac } = await setUp();
+    const login = await ac.login({ username: "alice@pbs", password: "alice-password" });
+    expect(login?.username).toBe("alice@pbs");
+    expect(login?.ticket).toMatch(/^PBS:alice@pbs:[0-9A-F]{8}::/);
+    expect(login?.ticketInfo).toBe(`PBS:alice@pbs:${login!.ticketTime.toString(16).toUpperCase().padStart(8, "0")}::ticketinfo`);
+    expect(await ac.authenticateTicket(login!.ticket)).toEqual(ALICE);
+    expect(ac.verifyCsrfToken(login!.CSRFPreventionToken, "alice@pbs")).toBe(true);
+    expect(ac.verifyCsrfToken(login!.CSRFPreventionToken, "bob@pbs")).toBe(false);
+  });
+
+  it("answers an unknown user and a wrong password alike, with one hash each", async () => {
+    const { ac, hasher } = await setUp();
+    expect(await ac.login({ username: "alice@pbs", password: "wrong-password" })).toBeNull();
+    expect(hasher.verifies).toBe(1);
+    expect(await ac.login({ username: "nobody@pbs", password: "wrong-password" })).toBeNull();
+    expect(hasher.verifies).toBe(2);
+  });
+
+  it("refuses realms other than pbs and disabled or expired users", async () => {
+    const { ac, clock } = await setUp();
+    expect(await ac.login({ username: "alice@pam", password: "alice-password" })).toBeNull();
+    await ac.updateUser(ADMIN, "alice@pbs", { enable: false });
+    expect(await ac.login({ username: "alice@pbs", password: "alice-password" })).toBeNull();
+    const nowS = Math.floor(clock.nowMs() / 1000);
+    await ac.updateUser(ADMIN, "bob@pbs", { expire: nowS });
+    expect(await ac.login({ username: "bob@pbs", password: "bob-password" })).toBeNull();
+  });
+
+  it("renews a ticket for its own user only", async () => {
+    const { ac, clock } = await setUp();
+    const alice = await ac.login({ username: "alice@pbs", password: "alice-password" });
+    clock.advanceSeconds(600);
+    const renewed = await ac.login({ username: "alice@pbs", password: alice!.ticket });
+    expect(renewed?.username).toBe("alice@pbs");
+    expect(renewed!.ticketTime).toBe(alice!.ticketTime + 600);
+    expect(await ac.login({ username: "bob@pbs", password: alice!.ticket })).toBeNull();
+  });
+
+  it("rejects tickets of disabled users, expired tickets and tampered tickets", async () => {
+    const { ac, clock } = await setUp();
+    const alice = await ac.login({ username: "alice@pbs", password: "alice-password" });
+    const bob = await ac.login({ username: "bob@pbs", password: "bob-password" });
+    await ac.updateUser(ADMIN, "alice@pbs", { enable: false });
+    expect(await ac.authenticateTicket(alice!.ticket)).toBeNull();
+    expect(await ac.authenticateTicket(bob!.ticket.replace("bob@pbs", "admin@pbs"))).toBeNull();
+    expect(await ac.login({ username: "alice@pbs", password: alice!.ticket })).toBeNull();
+    clock.advanceSeconds(7200);
+    expect(await ac.authenticateTicket(bob!.ticket)).toBeNull();
+    expect(await ac.login({ username: "bob@pbs", password: bob!.ticket })).toBeNull();
+  });
+
+  it("throttles logins per username and per source", async () => {
+    const { ac } = await setUp({
+      identityThrottle: { maxFailures: 2, windowS: 60 },
+      sourceThrottle: { maxFailures: 4, windowS: 60 },
+    });
+    for (let i = 0; i < 2; i += 1) {
+      expect(await ac.login({ username: "alice@pbs", password: "wrong", source: "10.0.0.1" })).toBeNull();
+    }
+    await expect(ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.2" })).rejects.toBeInstanceOf(
+      TooManyRequestsError,
+    );
+    for (let i = 0; i < 2; i += 1) {
+      expect(await ac.login({ username: "bob@pbs", password: "wrong", source: "10.0.0.1" })).toBeNull();
+    }
+    await expect(ac.login({ username: "admin@pbs", password: ADMIN_PASSWORD, source: "10.0.0.1" })).rejects.toBeInstanceOf(
+      TooManyRequestsError,
+    );
+    expect(await ac.login({ username: "admin@pbs", password: ADMIN_PASSWORD, source: "10.0.0.3" })).not.toBeNull();
+  });
+});
+
+describe("AccessControl: users", () => {
+  it("lists every user for an auditor and only oneself otherwise", async () => {
+    const { ac } = await setUp();
+    await ac.createToken(ALICE, "alice@pbs", "ci", { comment: "pipeline" });
+    const all = await ac.listUsers(ADMIN, {});
+    expect(all.data.map((u) => u.userid)).toEqual(["admin@pbs", "alice@pbs", "bob@pbs"]);
+    expect(all.digest).toMatch(/^[0-9a-f]{64}$/);
+    const own = await ac.listUsers(ALICE, { includeTokens: true });
+    expect(own.data).toEqual([
+      {
+        userid: "alice@pbs",
+        enable: true,
+        expire: 0,
+        tokens: [{ tokenid: "alice@pbs!ci", "token-name": "ci", enable: true, expire: 0, comment: "pipeline" }],
+      },
+    ]);
+    await grant(ac, "bob@pbs", "/access/users", "Audit");
+    expect((await ac.listUsers(BOB, {})).data).toHaveLength(3);
+  });
+
+  it("reads oneself freely and others only with Sys.Audit", async () => {
+    const { ac } = await setUp();
+    expect((await ac.readUser(ALICE, "alice@pbs")).data.userid).toBe("alice@pbs");
+    await expect(ac.readUser(ALICE, "bob@pbs")).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.readUser(ADMIN, "carol@pbs")).rejects.toBeInstanceOf(NotFoundError);
+    expect(paramErrors(await catchError(ac.readUser(ADMIN, "no realm")))).toHaveProperty("userid");
+  });
+
+  it("creates users only with Permissions.Modify, and pays no hash for a refused one", async () => {
+    const { ac, hasher } = await setUp();
+    await expect(ac.createUser(ALICE, { userid: "carol@pbs", password: "carol-password" })).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    expect(hasher.hashes).toBe(0);
+    await ac.createUser(ADMIN, { userid: "carol@pbs", password: "carol-password", comment: "new" });
+    expect((await ac.readUser(ADMIN, "carol@pbs")).data).toEqual({
+      userid: "carol@pbs",
+      enable: true,
+      expire: 0,
+      comment: "new",
+    });
+    expect(await ac.login({ username: "carol@pbs", password: "carol-password" })).not.toBeNull();
+  });
+
+  it("refuses duplicate users, other realms and bad fields", async () => {
+    const { ac } = await setUp();
+    await expect(ac.createUser(ADMIN, { userid: "alice@pbs" })).rejects.toBeInstanceOf(ConflictError);
+    expect(paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pam" })))).toHaveProperty("userid");
+    expect(paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pbs", expire: -1 })))).toHaveProperty(
+      "expire",
+    );
+    expect(
+      paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pbs", comment: "two\nlines" }))),
+    ).toHaveProperty("comment");
+    expect(paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pbs", password: "abc" })))).toHaveProperty(
+      "password",
+    );
+  });
+
+  it("updates and clears user fields, guarded by the digest", async () => {
+    const { ac } = await setUp();
+    const { digest } = await ac.readUser(ADMIN, "alice@pbs");
+    await ac.updateUser(ADMIN, "alice@pbs", { comment: "c", email: "a@example.com", digest });
+    await expect(ac.updateUser(ADMIN, "alice@pbs", { comment: "stale", digest })).rejects.toBeInstanceOf(ConflictError);
+    await expect(ac.updateUser(ADMIN, "alice@pbs", { comment: "x", digest: "0".repeat(64) })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    await ac.updateUser(ADMIN, "alice@pbs", { delete: ["comment"] });
+    expect((await ac.readUser(ADMIN, "alice@pbs")).data).toEqual({
+      userid: "alice@pbs",
+      enable: true,
+      expire: 0,
+      email: "a@example.com",
+    });
+    expect(paramErrors(await catchError(ac.updateUser(ADMIN, "alice@pbs", { delete: ["userid"] })))).toHaveProperty(
+      "delete",
+    );
+    await expect(ac.updateUser(ADMIN, "carol@pbs", { comment: "x" })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(ac.updateUser(ALICE, "alice@pbs", { comment: "x" })).rejects.toBeInstanceOf(PermissionDeniedError);
+  });
+
+  it("deletes a user with its tokens, hashes and every ACL entry naming it or its tokens", async () => {
+    const { ac, store } = await setUp();
+    const token = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    await ac.createToken(BOB, "bob@pbs", "ci", {});
+    await grant(ac, "alice@pbs", "/system", "Audit");
+    await grant(ac, "alice@pbs!ci", "/system", "Audit");
+    await grant(ac, "bob@pbs", "/system", "Audit");
+    await expect(ac.deleteUser(ALICE, "alice@pbs")).rejects.toBeInstanceOf(PermissionDeniedError);
+
+    await ac.deleteUser(ADMIN, "alice@pbs");
+    const state = store.backend.state;
+    expect(Object.keys(state.config.users).sort()).toEqual(["admin@pbs", "bob@pbs"]);
+    expect(Object.keys(state.config.tokens)).toEqual(["bob@pbs!ci"]);
+    expect(Object.keys(state.tokenHashes)).toEqual(["bob@pbs!ci"]);
+    expect(Object.keys(state.passwordHashes).sort()).toEqual(["admin@pbs", "bob@pbs"]);
+    expect(state.config.acl.map((e) => e.ugid).sort()).toEqual(["admin@pbs", "bob@pbs"]);
+    expect(await ac.authenticateToken(token.tokenid, token.value)).toBeNull();
+    await expect(ac.deleteUser(ADMIN, "alice@pbs")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("lets a user change its own password, but not a token of that user", async () => {
+    const { ac } = await setUp();
+    await ac.setPassword(ALICE, "alice@pbs", "alice-new-password");
+    expect(await ac.login({ username: "alice@pbs", password: "alice-password" })).toBeNull();
+    expect(await ac.login({ username: "alice@pbs", password: "alice-new-password" })).not.toBeNull();
+    await expect(ac.setPassword(ALICE_TOKEN, "alice@pbs", "from-a-token")).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.setPassword(ALICE, "bob@pbs", "not-mine-to-set")).rejects.toBeInstanceOf(PermissionDeniedError);
+    await ac.setPassword(ADMIN, "bob@pbs", "bob-new-password");
+    expect(await ac.login({ username: "bob@pbs", password: "bob-new-password" })).not.toBeNull();
+    await expect(ac.setPassword(ADMIN, "carol@pbs", "whatever")).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("AccessControl: tokens", () => {
+  it("lets a user manage its own tokens without any ACL entry", async () => {
+    const { ac } = await setUp();
+    const created = await ac.createToken(ALICE, "alice@pbs", "ci", { comment: "pipeline", expire: 0 });
+    expect(created.value).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const { data, digest } = await ac.listTokens(ALICE, "alice@pbs");
+    expect(data).toEqual([{ tokenid: "alice@pbs!ci", "token-name": "ci", enable: true, expire: 0, comment: "pipeline" }]);
+    expect(await ac.updateToken(ALICE, "alice@pbs", "ci", { delete: ["comment"], digest })).toBeNull();
+    expect((await ac.readToken(ALICE, "alice@pbs", "ci")).data).toEqual({
+      tokenid: "alice@pbs!ci",
+      "token-name": "ci",
+      enable: true,
+      expire: 0,
+    });
+    await ac.deleteToken(ALICE, "alice@pbs", "ci");
+    expect((await ac.listTokens(ALICE, "alice@pbs")).data).toEqual([]);
+  });
+
+  it("keeps a user away from other users' tokens unless it holds Permissions.Modify", async () => {
+    const { ac } = await setUp();
+    await ac.createToken(BOB, "bob@pbs", "ci", {});
+    await expect(ac.listTokens(ALICE, "bob@pbs")).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.readToken(ALICE, "bob@pbs", "ci")).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.createToken(ALICE, "bob@pbs", "x", {})).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.updateToken(ALICE, "bob@pbs", "ci", { regenerate: true })).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    await expect(ac.deleteToken(ALICE, "bob@pbs", "ci")).rejects.toBeInstanceOf(PermissionDeniedError);
+    await grant(ac, "alice@pbs", "/access/users", "Admin");
+    expect((await ac.listTokens(ALICE, "bob@pbs")).data).toHaveLength(1);
+    await ac.createToken(ALICE, "bob@pbs", "x", {});
+    await ac.deleteToken(ALICE, "bob@pbs", "ci");
+  });
+
+  it("never lets a token create, update, regenerate or delete its owner's tokens, even as Admin", async () => {
+    const { ac } = await setUp();
+    await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    await grant(ac, "alice@pbs", "/", "Admin");
+    await grant(ac, "alice@pbs!ci", "/", "Admin");
+    await expect(ac.createToken(ALICE_TOKEN, "alice@pbs", "more", {})).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.updateToken(ALICE_TOKEN, "alice@pbs", "ci", { comment: "x" })).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    await expect(ac.updateToken(ALICE_TOKEN, "alice@pbs", "ci", { regenerate: true })).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    await expect(ac.deleteToken(ALICE_TOKEN, "alice@pbs", "ci")).rejects.toBeInstanceOf(PermissionDeniedError);
+    // Reading is allowed: it reveals no secret.
+    expect((await ac.listTokens(ALICE_TOKEN, "alice@pbs")).data).toHaveLength(1);
+  });
+
+  it("regenerates a secret: the old one stops working at once, even when it was cached", async () => {
+    const { ac } = await setUp();
+    const created = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    expect(await ac.authenticateToken(created.tokenid, created.value)).not.toBeNull();
+    const rotated = await ac.updateToken(ALICE, "alice@pbs", "ci", { regenerate: true });
+    expect(rotated?.tokenid).toBe("alice@pbs!ci");
+    expect(rotated?.secret).not.toBe(created.value);
+    expect(await ac.authenticateToken(created.tokenid, created.value)).toBeNull();
+    expect(await ac.authenticateToken(created.tokenid, rotated!.secret)).not.toBeNull();
+  });
+
+  it("refuses duplicate tokens, unknown users and tokens, and bad names", async () => {
+    const { ac } = await setUp();
+    await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    await expect(ac.createToken(ALICE, "alice@pbs", "ci", {})).rejects.toBeInstanceOf(ConflictError);
+    await expect(ac.createToken(ADMIN, "carol@pbs", "ci", {})).rejects.toBeInstanceOf(NotFoundError);
+    await expect(ac.readToken(ALICE, "alice@pbs", "nope")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(ac.updateToken(ALICE, "alice@pbs", "nope", { comment: "x" })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(ac.deleteToken(ALICE, "alice@pbs", "nope")).rejects.toBeInstanceOf(NotFoundError);
+    expect(paramErrors(await catchError(ac.createToken(ALICE, "alice@pbs", "bad name", {})))).toHaveProperty(
+      "token-name",
+    );
+    expect(paramErrors(await catchError(ac.createToken(ALICE, "alice@pbs", "ok", { expire: 1.5 })))).toHaveProperty(
+      "expire",
+    );
+  });
+
+  it("refuses token updates and deletes against a stale digest", async () => {
+    const { ac } = await setUp();
+    await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    const { digest } = await ac.readToken(ALICE, "alice@pbs", "ci");
+    await ac.updateToken(ALICE, "alice@pbs", "ci", { comment: "first", digest });
+    await expect(ac.updateToken(ALICE, "alice@pbs", "ci", { comment: "second", digest })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    await expect(ac.deleteToken(ALICE, "alice@pbs", "ci", digest)).rejects.toBeInstanceOf(ConflictError);
+    expect((await ac.readToken(ALICE, "alice@pbs", "ci")).data.comment).toBe("first");
+  });
+
+  it("removes a deleted token's ACL entries and leaves its owner's", async () => {
+    const { ac, store } = await setUp();
+    await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    await grant(ac, "alice@pbs", "/system", "Audit");
+    await grant(ac, "alice@pbs!ci", "/system", "Audit");
+    await ac.deleteToken(ALICE, "alice@pbs", "ci");
+    expect(store.backend.state.config.acl.map((e) => e.ugid).sort()).toEqual(["admin@pbs", "alice@pbs"]);
+    expect(store.backend.state.tokenHashes).not.toHaveProperty("alice@pbs!ci");
+  });
+});
+
+describe("AccessControl: ACL and permissions", () => {
+  it("reads the ACL only with Sys.Audit on /access/acl, filtered by path", async () => {
+    const { ac } = await setUp();
+    await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    await grant(ac, "alice@pbs", "/access", "Audit");
+    await grant(ac, "alice@pbs!ci", "/access/users", "Audit");
+    await grant(ac, "bob@pbs", "/system", "Audit");
+    await expect(ac.readAcl(BOB, {})).rejects.toBeInstanceOf(PermissionDeniedError);
+
+    const all = await ac.readAcl(ALICE, {});
+    expect(all.data).toHaveLength(4);
+    expect(all.data.find((e) => e.ugid === "alice@pbs!ci")?.ugid_type).toBe("token");
+    expect(all.data.find((e) => e.ugid === "bob@pbs")?.ugid_type).toBe("user");
+    expect((await ac.readAcl(ALICE, { path: "/access" })).data.map((e) => e.path).sort()).toEqual([
+      "/access",
+      "/access/users",
+    ]);
+    expect((await ac.readAcl(ALICE, { path: "/access", exact: true })).data.map((e) => e.ugid)).toEqual(["alice@pbs"]);
+  });
+
+  it("updates the ACL only with Permissions.Modify on /access/acl", async () => {
+    const { ac, store } = await setUp();
+    await expect(ac.updateAcl(ALICE, { path: "/", role: "Admin", authId: "alice@pbs" })).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    await ac.updateAcl(ADMIN, { path: "/system", role: "Audit", authId: "alice@pbs", propagate: false });
+    await ac.updateAcl(ADMIN, { path: "/system", role: "Audit", authId: "alice@pbs", propagate: true });
+    const entries = () => store.backend.state.config.acl.filter((e) => e.ugid === "alice@pbs");
+    expect(entries()).toEqual([{ path: "/system", ugid: "alice@pbs", roleid: "Audit", propagate: true }]);
+    await ac.updateAcl(ADMIN, { path: "/system", role: "Audit", authId: "alice@pbs", delete: true });
+    expect(entries()).toEqual([]);
+  });
+
+  it("validates ACL updates and refuses a stale digest", async () => {
+    const { ac } = await setUp();
+    const { digest } = await ac.readAcl(ADMIN, {});
+    expect(paramErrors(await catchError(ac.updateAcl(ADMIN, { path: "no-slash", role: "Audit", authId: "alice@pbs" })))).toHaveProperty("path");
+    expect(
+      paramErrors(await catchError(ac.updateAcl(ADMIN, { path: "/", role: "Root" as "Admin", authId: "alice@pbs" }))),
+    ).toHaveProperty("role");
+    expect(paramErrors(await catchError(ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "nobody" })))).toHaveProperty(
+      "auth-id",
+    );
+    await expect(ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "carol@pbs" })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "alice@pbs", digest });
+    await expect(ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "bob@pbs", digest })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+  });
+
+  it("shows a token the intersection of its own and its user's privileges", async () => {
+    const { ac } = await setUp();
+    await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    expect(await ac.readPermissions(ALICE, { authId: "alice@pbs!ci", path: "/system" })).toEqual({ "/system": {} });
+    await grant(ac, "alice@pbs", "/", "Audit");
+    await grant(ac, "alice@pbs!ci", "/", "Admin");
+    expect(await ac.readPermissions(ALICE, { authId: "alice@pbs!ci", path: "/system" })).toEqual({
+      "/system": { "Sys.Audit": true },
+    });
+    expect(await ac.readPermissions(ALICE_TOKEN, {})).toEqual({ "/": { "Sys.Audit": true } });
+  });
+
+  it("needs Sys.Audit on /access to read someone else's permissions", async () => {
+    const { ac } = await setUp();
+    await expect(ac.readPermissions(ALICE, { authId: "bob@pbs" })).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.readPermissions(ALICE_TOKEN, { authId: "alice@pbs" })).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    await grant(ac, "alice@pbs", "/access", "Audit");
+    expect(await ac.readPermissions(ALICE, { authId: "bob@pbs", path: "/access" })).toEqual({ "/access": {} });
+    expect(await ac.readPermissions(ADMIN, { path: "/access/users" })).toEqual({
+      "/access/users": { "Permissions.Modify": true, "Sys.Audit": true, "Sys.Modify": true },
+    });
+    await expect(ac.readPermissions(ADMIN, { authId: "carol@pbs" })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("lets the system actor pass every check", async () => {
+    const { ac } = await setUp();
+    await ac.createToken(SYSTEM_ACTOR, "alice@pbs", "ops", {});
+    expect((await ac.listUsers(SYSTEM_ACTOR, {})).data).toHaveLength(3);
+    await ac.setPassword(SYSTEM_ACTOR, "alice@pbs", "set-by-cli");
+    await ac.deleteUser(SYSTEM_ACTOR, "bob@pbs");
+    expect((await ac.readAcl(SYSTEM_ACTOR, {})).data).toHaveLength(1);
+  });
+
+  it("lists the built-in realm", async () => {
+    const { ac } = await setUp();
+    expect(ac.listDomains()).toEqual([{ realm: "pbs", type: "pbs", comment: "Gatehouse built-in realm", default: true }]);
+  });
+});
