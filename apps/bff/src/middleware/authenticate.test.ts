@@ -69,6 +69,21 @@ describe("API token authentication", () => {
     }
   });
 
+  test("repeated wrong secrets for one token end in a 429 with Retry-After", async () => {
+    const target = await createToken(server.client, session, TEST_ADMIN, "throttled");
+    const wrong = "11111111-1111-4111-8111-111111111111";
+    let throttled: Awaited<ReturnType<typeof version>> | null = null;
+    for (let attempt = 0; attempt < 30 && throttled === null; attempt += 1) {
+      const response = await version(tokenHeaders(target.tokenid, wrong));
+      if (response.status === 429) throttled = response;
+      else expect(response.status).toBe(401);
+    }
+    expect(throttled?.status).toBe(429);
+    expect(Number(throttled?.headers["retry-after"])).toBeGreaterThan(0);
+    expect(throttled?.json?.data).toBeNull();
+    expect(throttled?.json?.message).toEqual(expect.stringMatching(/.+/));
+  });
+
   test("no credentials at all is a 401 asking for authentication", async () => {
     const response = await version({});
     expect(response.status).toBe(401);
