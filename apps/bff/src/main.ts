@@ -96,31 +96,17 @@ function describeListenError(error: unknown, config: ServerConfig): unknown {
   return error;
 }
 
-function onShutdownSignal(handler: (signal: NodeJS.Signals) => void): void {
+function onShutdownSignal(handler: () => void): void {
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, handler);
 }
 
-async function runSingleProcess(config: ServerConfig, logger: Logger): Promise<void> {
-  const { server, accessControl } = await serve(config, logger);
-  print(`listening on ${formatBaseUrl(config.host, server.port)} (1 worker)`);
-  onShutdownSignal((signal) => {
-    logger.info({ signal }, "shutting down");
-    void server
-      .close(SHUTDOWN_GRACE_MS)
-      .then(() => accessControl.close())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  });
-}
-
-async function runWorker(config: ServerConfig, logger: Logger): Promise<void> {
-  const { server, accessControl } = await serve(config, logger);
+/** Stops serving on SIGTERM/SIGINT, once whichever comes first; returns the stop function. */
+function stopGracefullyOnSignal(server: RunningServer, accessControl: AccessControl, logger: Logger): () => void {
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    logger.info("shutting down");
     void server
       .close(SHUTDOWN_GRACE_MS)
       .then(() => accessControl.close())
@@ -130,6 +116,18 @@ async function runWorker(config: ServerConfig, logger: Logger): Promise<void> {
       );
   };
   onShutdownSignal(stop);
+  return stop;
+}
+
+async function runSingleProcess(config: ServerConfig, logger: Logger): Promise<void> {
+  const { server, accessControl } = await serve(config, logger);
+  stopGracefullyOnSignal(server, accessControl, logger);
+  print(`listening on ${formatBaseUrl(config.host, server.port)} (1 worker)`);
+}
+
+async function runWorker(config: ServerConfig, logger: Logger): Promise<void> {
+  const { server, accessControl } = await serve(config, logger);
+  const stop = stopGracefullyOnSignal(server, accessControl, logger);
   // The primary is gone: nobody would restart or stop this worker any more.
   process.once("disconnect", stop);
   const message: ListeningMessage = { type: "gatehouse:listening", port: server.port };
@@ -201,8 +199,8 @@ function runPrimary(config: ServerConfig, logger: Logger): void {
     }, SHUTDOWN_GRACE_MS + 2_000);
     force.unref();
   };
-  onShutdownSignal((signal) => {
-    logger.info({ signal }, "shutting down");
+  onShutdownSignal(() => {
+    logger.info("shutting down");
     shutdown(0);
   });
 
