@@ -15,7 +15,11 @@ export interface ApiSession {
 
 /** Logs in through the HttpOnly flow; the context's cookie jar keeps the ticket. */
 export async function openApiSession(userid = ADMIN_USERID, password = ADMIN_PASSWORD): Promise<ApiSession> {
-  const context = await request.newContext({ baseURL: BASE_URL, ignoreHTTPSErrors: true });
+  const context = await request.newContext({
+    baseURL: BASE_URL,
+    ignoreHTTPSErrors: true,
+    storageState: { cookies: [], origins: [] },
+  });
   const login = await context.post("/api2/json/access/ticket", {
     data: { username: userid, password, "http-only": true },
   });
@@ -41,8 +45,15 @@ export async function openApiSession(userid = ADMIN_USERID, password = ADMIN_PAS
 
 /** Status of GET /version authenticated by the token alone. */
 export async function fetchVersionStatusWithToken(tokenid: string, secret: string): Promise<number> {
-  const context = await request.newContext({ baseURL: BASE_URL, ignoreHTTPSErrors: true });
+  // Explicitly empty: inside the test runner, new request contexts inherit the
+  // project's storageState, and the admin cookie would authenticate instead.
+  const context = await request.newContext({
+    baseURL: BASE_URL,
+    ignoreHTTPSErrors: true,
+    storageState: { cookies: [], origins: [] },
+  });
   try {
+    expect((await context.storageState()).cookies, "token requests carry no cookie").toEqual([]);
     const response = await context.get("/api2/json/version", {
       headers: { Authorization: `PBSAPIToken=${tokenid}:${secret}` },
     });

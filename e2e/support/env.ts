@@ -19,7 +19,8 @@ export const ADMIN_PASSWORD = "e2e-Gatehouse-admin-pw-42";
 export const ADMIN_STATE_FILE = join(E2E_ROOT, ".auth", "admin.json");
 export const TICKET_COOKIE = "__Host-PBSAuthCookie";
 
-const DATA_DIR_VARIABLE = "GATEHOUSE_E2E_DATA_DIR";
+// Not GATEHOUSE_-prefixed: the server warns about unknown variables of its own prefix.
+const DATA_DIR_VARIABLE = "E2E_GATEHOUSE_DATA_DIR";
 
 function prepareFreshDataDir(): string {
   const root = join(E2E_ROOT, ".data");

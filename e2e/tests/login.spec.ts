@@ -23,7 +23,9 @@ test("logging in through the UI leaves the ticket only in an HttpOnly host cooki
   await logInThroughUi(page, ADMIN_USER, ADMIN_PASSWORD);
   await expectScreen(page, "API tokens");
 
-  const setCookie = (await (await loginResponse).headerValue("set-cookie")) ?? "";
+  const login = await loginResponse;
+  const loginText = await login.text();
+  const setCookie = (await login.headerValue("set-cookie")) ?? "";
   expect(setCookie).toMatch(new RegExp(`^${TICKET_COOKIE}=`));
   expect(setCookie).not.toMatch(/expires|max-age/i);
 
@@ -60,7 +62,7 @@ test("logging in through the UI leaves the ticket only in an HttpOnly host cooki
     expect(body.text, `body of ${body.url}`).not.toContain(signature);
     expect(body.text, `body of ${body.url}`).not.toContain(ticket);
   }
-  const loginBody = JSON.parse(await (await loginResponse).text()) as { data: Record<string, unknown> };
+  const loginBody = JSON.parse(loginText) as { data: Record<string, unknown> };
   expect(Object.keys(loginBody.data).sort()).toEqual(["CSRFPreventionToken", "ticket-info", "username"]);
 });
 

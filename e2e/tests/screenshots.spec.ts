@@ -30,6 +30,11 @@ test.describe("screenshots of the main screens", () => {
   });
 
   test("API tokens, users and permissions screens", async ({ page }, testInfo) => {
+    // The server's strict CSP (no inline script or style blocks) must not block anything.
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (message.text().includes("Content Security Policy")) violations.push(message.text());
+    });
     await page.goto("/");
     await expectScreen(page, "API tokens");
     await expect(page.getByRole("table").or(page.getByText("No API tokens yet"))).toBeVisible();
@@ -49,5 +54,6 @@ test.describe("screenshots of the main screens", () => {
     await expectScreen(page, "Permissions");
     await expect(page.getByRole("table")).toBeVisible();
     await capture(page, testInfo, "permissions");
+    expect(violations).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ test("the full token lifecycle: create, use, regenerate, edit, remove", async ({
   expect(created.secret).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
   await page.getByRole("button", { name: "Copy secret" }).click();
-  await expect(page.getByText("Copied")).toBeVisible();
+  await expect(page.getByText("Copied", { exact: true })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(created.secret);
   await page.getByRole("button", { name: "I have copied the secret" }).click();
   await expect(page.getByRole("dialog")).toHaveCount(0);
