@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tokenHeaders, type HttpsTestClient } from "./test-support/https-client.js";
 import { createToken, logIn, sessionHeaders } from "./test-support/sessions.js";
 import { runTs } from "./test-support/spawn-ts.js";
-import { TEST_ADMIN, startTestServer, type TestServer } from "./test-support/test-server.js";
+import { TEST_ADMIN, TEST_ADMIN_PASSWORD, startTestServer, type TestServer } from "./test-support/test-server.js";
 
 // Round-robin over two workers: a handful of fresh connections reaches both.
 const MAX_ATTEMPTS_PER_WORKER_PAIR = 24;
@@ -90,6 +90,31 @@ describe("two workers sharing the port", () => {
 
   test("SIGTERM stops the primary and its workers with exit code 0", async () => {
     expect(await server.stop()).toBe(0);
+  });
+});
+
+describe("logging", () => {
+  test("request logs name method, path and status but never a password, ticket, CSRF token or secret", async () => {
+    const server = await startTestServer({ env: { GATEHOUSE_LOG_LEVEL: "debug" } });
+    try {
+      const session = await logIn(server.client);
+      const token = await createToken(server.client, session, TEST_ADMIN, "logged");
+      await server.client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, token.secret), query: { probe: "query-secret" } });
+      await server.client.api("POST", "/access/ticket", { form: { username: TEST_ADMIN, password: "wrong-password-in-log?" } });
+      await server.client.api("PUT", `/access/users/${TEST_ADMIN}/token/logged`, {
+        body: { regenerate: true },
+        headers: sessionHeaders(session),
+      });
+      expect(await server.stop()).toBe(0);
+      const log = server.process.output();
+      expect(log).toMatch(/"method":"GET","path":"\/api2\/json\/version","status":400/);
+      for (const secret of [TEST_ADMIN_PASSWORD, "wrong-password-in-log?", session.ticket.split("::")[1] ?? "", session.csrf, token.secret, "query-secret"]) {
+        expect(secret.length).toBeGreaterThan(5);
+        expect(log).not.toContain(secret);
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });
 
