@@ -195,6 +195,23 @@ describeWithPostgres(postgres, "PostgreSQL AccessStore", () => {
       await expect.poll(() => generationOf((b.readVersions() as StoreVersions).config), { timeout: WAIT_MS }).toBe("500");
     });
 
+    it("a burst of mutations does not make reads wait behind it for a pooled connection", async () => {
+      const [a] = await openNodes(1, [{ poolSize: 2 }]);
+      if (!a) throw new Error("node missing");
+      const settled: string[] = [];
+      const burst = Array.from({ length: 100 }, (_, i) =>
+        a
+          .mutate((state) => {
+            state.tokenHashes[`u${i}@pbs!t`] = `hash-${i}`;
+          })
+          .then(() => settled.push(`mutation ${i}`)),
+      );
+      const read = a.readTokenHash("u0@pbs!t").then(() => settled.push("read"));
+      await Promise.all([...burst, read]);
+      // A FIFO pool of two would have queued the read behind about 98 mutations.
+      expect(settled.indexOf("read")).toBeLessThan(10);
+    });
+
     it("a mutation that cannot get the generation row lock in time fails with StoreLockTimeoutError and writes nothing", async () => {
       const [a] = await openNodes(1, [{ lockTimeoutMs: 200 }]);
       if (!a) throw new Error("node missing");

@@ -42,7 +42,7 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** How long a mutation waits for the generation row lock before StoreLockTimeoutError. Default 10 000. */
   lockTimeoutMs?: number;
-  /** Connect timeout of pooled and listener connections. Default 5 000. */
+  /** Timeout to open a connection, and to wait for a free pooled one. Default 10 000. */
   connectTimeoutMs?: number;
   reconnectBackoff?: ReconnectBackoff;
   heartbeatIntervalMs?: number;
@@ -58,9 +58,13 @@ export interface PostgresStoreStats extends PostgresListenerState {
 
 const DEFAULT_POOL_SIZE = 10;
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-/** A node that stalls inside a mutation must not hold the generation row (and so every other node) forever. */
-const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Bounds each statement of a mutation and each idle gap inside it: a node that
+ * stalls mid-mutation must not hold the generation row, and so every other node's
+ * mutations (and this node's queue), forever.
+ */
+const STATEMENT_TIMEOUT_MS = 30_000;
 const PG_LOCK_NOT_AVAILABLE = "55P03";
 
 /** Creates the schema if needed, runs pending migrations and connects the listener. */
@@ -115,6 +119,7 @@ export class PostgresAccessStore implements AccessStore {
   private closed = false;
   private closing: Promise<void> | null = null;
   private fallbackVersionQueries = 0;
+  private mutationTail: Promise<unknown> = Promise.resolve();
 
   /** Use openPostgresStore: the schema must be migrated and the listener started first. */
   constructor(
@@ -154,11 +159,24 @@ export class PostgresAccessStore implements AccessStore {
 
   async mutate<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }> {
     this.assertOpen();
+    // The row lock serializes mutations across nodes anyway; queueing them here as
+    // well keeps a burst from filling the pool with lock waiters that reads (and the
+    // fallback version query) would then queue behind.
+    const run = this.mutationTail.then(() => this.mutateNow(change));
+    this.mutationTail = run.catch(() => undefined);
+    return await run;
+  }
+
+  private async mutateNow<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }> {
+    this.assertOpen();
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query(
-        `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+        // The statement timeout leaves room for the lock wait, so a slow lock is reported as StoreLockTimeoutError.
+        `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ` +
+          `SET LOCAL statement_timeout = ${this.lockTimeoutMs + STATEMENT_TIMEOUT_MS}; ` +
+          `SET LOCAL idle_in_transaction_session_timeout = ${STATEMENT_TIMEOUT_MS}`,
       );
       try {
         return await this.mutateInTransaction(client, change);
