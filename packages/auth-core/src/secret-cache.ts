@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 
 /** Default bound on cached tokens; each entry is a 32-byte digest plus its key. */
 const DEFAULT_MAX_ENTRIES = 10_000;
@@ -7,6 +8,14 @@ interface CachedSecret {
   /** HMAC-SHA256 of the verified secret under the per-process key; never the secret itself (I4). */
   digest: Buffer;
   insertedAtMs: number;
+}
+
+function createProcessKey(): KeyObject {
+  const raw = randomBytes(32);
+  const key = createSecretKey(raw);
+  // createSecretKey copied the bytes; the heap copy is wiped rather than left for the GC.
+  raw.fill(0);
+  return key;
 }
 
 export interface TokenSecretCacheOptions {
@@ -21,8 +30,11 @@ export interface TokenSecretCacheOptions {
  * whole structure and prove that no plaintext secret is reachable from it.
  */
 export class TokenSecretCache {
-  /** Per-process HMAC key: a digest from a heap dump is useless without it, and it never leaves memory. */
-  private readonly hmacKey: Buffer = randomBytes(32);
+  /**
+   * Per-process HMAC key: a digest from a heap dump is useless without it. Held as
+   * a KeyObject, so the key bytes live outside the JS heap (and HMAC setup is cheaper).
+   */
+  private readonly hmacKey: KeyObject = createProcessKey();
   /** Map order is insertion order, so the first key is always the oldest entry. */
   private readonly entries = new Map<string, CachedSecret>();
   /** The `secrets` version every entry was verified against; null before the first use. */
