@@ -306,7 +306,8 @@ export class AccessControl {
       via: "token",
     };
     const versions = await this.readVersions();
-    const snapshot = this.configCache.lookup(versions.config) ?? (await this.configCache.reload(versions.config));
+    // Both caches are checked against this one read of the versions: a hit costs no store I/O beyond it.
+    const snapshot = await this.configCache.get(versions.config);
     const nowMs = this.clock.nowMs();
     if (!isTokenActive(snapshot.config, context.authid, Math.floor(nowMs / 1000))) {
       this.recordSourceFailure(source);
@@ -713,8 +714,7 @@ export class AccessControl {
   }
 
   private async readCurrentConfig(): Promise<ConfigSnapshot> {
-    const versions = await this.readVersions();
-    return this.configCache.lookup(versions.config) ?? this.configCache.reload(versions.config);
+    return this.configCache.get((await this.readVersions()).config);
   }
 
   private hashPassword(password: string): Promise<string> {
