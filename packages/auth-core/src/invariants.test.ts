@@ -373,6 +373,18 @@ describe("I5: no stale config", () => {
     expect(await worker.authenticateToken(TOKEN, secret)).toBeNull();
   });
 
+  it("re-checks the config after the hash, so a disable that lands while argon2 runs wins", async () => {
+    const hasher = new HeldHasher();
+    const { ac } = await openInMemory({ hasher });
+    const secret = await createAliceToken(ac);
+    const hold = hasher.holdNextVerify();
+    const verifying = ac.authenticateToken(TOKEN, secret);
+    await hold.started;
+    await ac.updateToken(SYSTEM_ACTOR, "alice@pbs", "ci", { enable: false });
+    hold.release();
+    expect(await verifying).toBeNull();
+  });
+
   it("rejects a cached token once its expiry passes, with no store change at all", async () => {
     const clock = new ManualClock();
     const { ac, store } = await openInMemory({ clock });
