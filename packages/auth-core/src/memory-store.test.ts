@@ -13,7 +13,11 @@ describeAccessStoreContract("memory", () => {
 
 describeAccessStoreContract("memory with asynchronous versions", () => {
   const store = new MemoryAccessStore({ asyncVersions: true });
-  return Promise.resolve({ store, cleanup: () => store.close() });
+  return Promise.resolve({
+    store,
+    cleanup: () => store.close(),
+    openAnother: () => Promise.resolve(store.openSibling({ asyncVersions: true })),
+  });
 });
 
 describe("MemoryAccessStore test hooks", () => {
