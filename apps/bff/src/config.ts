@@ -19,6 +19,10 @@ export interface ServerConfig {
   adminPassword: string | undefined;
   workers: number;
   databaseUrl: string | undefined;
+  /** PostgreSQL schema of this deployment; nodes that share it share users, tokens and keys. */
+  databaseSchema: string | undefined;
+  /** A direct session for LISTEN when databaseUrl goes through a transaction-pooling proxy. */
+  databaseListenUrl: string | undefined;
   /** 0 disables the verified-secret cache: every token request hashes (the bench baseline). */
   tokenCacheTtlS: number;
   tls: { certFile: string; keyFile: string } | undefined;
@@ -42,6 +46,8 @@ const KNOWN_VARIABLES = [
   "GATEHOUSE_ADMIN_PASSWORD",
   "GATEHOUSE_WORKERS",
   "GATEHOUSE_DATABASE_URL",
+  "GATEHOUSE_DATABASE_SCHEMA",
+  "GATEHOUSE_DATABASE_LISTEN_URL",
   "GATEHOUSE_TOKEN_CACHE_TTL_S",
   "GATEHOUSE_TLS_CERT_FILE",
   "GATEHOUSE_TLS_KEY_FILE",
@@ -54,6 +60,8 @@ const KNOWN_VARIABLES = [
 // store lock and the argon2 gate.
 const MAX_WORKERS = 64;
 const MAX_TOKEN_CACHE_TTL_S = 86_400;
+// The rule auth-core's PostgreSQL store enforces; lower case, so the quoted and folded names agree.
+const DATABASE_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function integerVariable(min: number, max: number, fallback: number) {
   return z
@@ -83,6 +91,14 @@ const envSchema = z.object({
   GATEHOUSE_ADMIN_PASSWORD: z.string().max(1024, "must be at most 1024 characters").optional(),
   GATEHOUSE_WORKERS: integerVariable(1, MAX_WORKERS, 1),
   GATEHOUSE_DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || isPostgresUrl(value), "must be a postgres:// or postgresql:// URL"),
+  GATEHOUSE_DATABASE_SCHEMA: z
+    .string()
+    .regex(DATABASE_SCHEMA_PATTERN, "must be 1-63 characters of a-z, 0-9 and _, not starting with a digit")
+    .optional(),
+  GATEHOUSE_DATABASE_LISTEN_URL: z
     .string()
     .optional()
     .refine((value) => value === undefined || isPostgresUrl(value), "must be a postgres:// or postgresql:// URL"),
@@ -120,6 +136,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Result<LoadedCo
   if ((certFile === undefined) !== (keyFile === undefined)) {
     problems.push("GATEHOUSE_TLS_CERT_FILE and GATEHOUSE_TLS_KEY_FILE must be set together (or neither, for a self-signed certificate)");
   }
+  // Without the URL the file store would start silently, not the database the operator meant.
+  for (const name of ["GATEHOUSE_DATABASE_SCHEMA", "GATEHOUSE_DATABASE_LISTEN_URL"] as const) {
+    if (raw[name] !== undefined && raw.GATEHOUSE_DATABASE_URL === undefined) problems.push(`${name} needs GATEHOUSE_DATABASE_URL`);
+  }
   if (problems.length > 0 || !parsed.success) {
     return err(`invalid configuration: ${problems.join("; ")}`);
   }
@@ -132,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Result<LoadedCo
     adminPassword: vars.GATEHOUSE_ADMIN_PASSWORD,
     workers: vars.GATEHOUSE_WORKERS,
     databaseUrl: vars.GATEHOUSE_DATABASE_URL,
+    databaseSchema: vars.GATEHOUSE_DATABASE_SCHEMA,
+    databaseListenUrl: vars.GATEHOUSE_DATABASE_LISTEN_URL,
     tokenCacheTtlS: vars.GATEHOUSE_TOKEN_CACHE_TTL_S,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile: toPath(certFile), keyFile: toPath(keyFile) } : undefined,
     webDir: vars.GATEHOUSE_WEB_DIR === undefined ? undefined : toPath(vars.GATEHOUSE_WEB_DIR),
