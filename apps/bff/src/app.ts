@@ -6,6 +6,7 @@
 import express, { type Express, type Request, type RequestHandler } from "express";
 import type { AccessControl } from "@gatehouse/auth-core";
 import { ApiError } from "./errors.js";
+import type { EventLoopDelayMonitor } from "./event-loop-delay.js";
 import type { Logger } from "./logger.js";
 import { createAuthenticate, readAuth } from "./middleware/authenticate.js";
 import { createBodyParsing } from "./middleware/body-parsing.js";
@@ -15,6 +16,7 @@ import { CSRF_EXEMPT_ROUTES, createRequireCsrf } from "./middleware/require-csrf
 import { createSecurityHeaders } from "./middleware/security-headers.js";
 import { mergeParameterSources, toPlainRecord } from "./params.js";
 import { API_PREFIX, API_ROUTES } from "./routes/api-routes.js";
+import { createMetricsHandler, METRICS_PATH } from "./routes/metrics.js";
 import { describeRoute, type ApiRoute, type HttpMethod, type RouteReply } from "./routes/route.js";
 import { DEFAULT_WEB_DIST_DIR, createSpaHandler } from "./spa.js";
 
@@ -27,6 +29,8 @@ export interface AppDeps {
   workerId?: string;
   /** Largest request body; 64 KiB by default. */
   bodyLimitBytes?: number;
+  /** Feeds the event-loop series of GET /metrics; without it they are left out. */
+  eventLoopDelay?: EventLoopDelayMonitor;
 }
 
 export interface RouteInfo {
@@ -67,6 +71,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(createSecurityHeaders());
   if (deps.workerId !== undefined) app.use(createWorkerHeader(deps.workerId));
   app.use(createRequestLogger({ logger }));
+  app.get(
+    METRICS_PATH,
+    createAuthenticate({ accessControl }),
+    createMetricsHandler({ accessControl, eventLoopDelay: deps.eventLoopDelay ?? null }),
+  );
   app.use(API_PREFIX, createApiRouter(accessControl, deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
   app.use(createSpaHandler({ distDir: deps.webDistDir ?? DEFAULT_WEB_DIST_DIR, accessControl }));
   app.use(function unknownRouteMiddleware() {

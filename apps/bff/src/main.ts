@@ -10,6 +10,7 @@ import { AccessControl, InvalidParameterError, StoreCorruptError } from "@gateho
 import { createApp } from "./app.js";
 import { formatBaseUrl, loadConfig, type ServerConfig } from "./config.js";
 import { StartupError } from "./errors.js";
+import { EventLoopDelayMonitor } from "./event-loop-delay.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openConfiguredStore } from "./open-store.js";
 import { startHttpsServer, type RunningServer } from "./server.js";
@@ -75,6 +76,7 @@ async function serve(config: ServerConfig, logger: Logger): Promise<{ server: Ru
       logger,
       ...(config.webDir === undefined ? {} : { webDistDir: config.webDir }),
       ...(config.exposeWorkerId ? { workerId: String(process.pid) } : {}),
+      eventLoopDelay: new EventLoopDelayMonitor(),
     });
     const server = await startHttpsServer({ app, tls, host: config.host, port: config.port }).catch((error: unknown) => {
       throw describeListenError(error, config);

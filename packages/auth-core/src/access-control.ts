@@ -5,8 +5,11 @@
  */
 import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import type { KeyObject } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { computePrivileges, hasPrivilege, isRoleId, isValidAclPath } from "./acl.js";
 import type { Privilege } from "./acl.js";
+import { AuthMetrics } from "./auth-metrics.js";
+import type { AuthMetricsSnapshot } from "./auth-metrics.js";
 import { nowEpochSeconds, systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { ConfigCache } from "./config-cache.js";
@@ -211,6 +214,7 @@ export class AccessControl {
   private readonly sourceThrottle: FailureThrottle;
   private readonly identityThrottle: FailureThrottle;
   private readonly tokenCacheEnabled: boolean;
+  private readonly metrics = new AuthMetrics();
 
   protected constructor(
     readonly options: AccessControlOptions,
@@ -296,6 +300,7 @@ export class AccessControl {
     const parsed = parseAuthid(authid);
     // Malformed input is refused before any store read or hash: it cannot be a real token.
     if (!parsed.ok || parsed.value.tokenName === null || !isWellFormedTokenSecret(secret)) {
+      this.metrics.tokenFailures++;
       this.recordSourceFailure(source);
       return null;
     }
@@ -310,12 +315,15 @@ export class AccessControl {
     const snapshot = await this.configCache.get(versions.config);
     const nowMs = this.clock.nowMs();
     if (!isTokenActive(snapshot.config, context.authid, Math.floor(nowMs / 1000))) {
+      this.metrics.tokenFailures++;
       this.recordSourceFailure(source);
       return null;
     }
     if (this.tokenCacheEnabled && this.secretCache.matches(context.authid, secret, versions.secrets, nowMs)) {
+      this.metrics.tokenCacheHits++;
       return context;
     }
+    this.metrics.tokenCacheMisses++;
     return this.authenticateTokenSlowly(context, secret, versions, source);
   }
 
@@ -570,6 +578,23 @@ export class AccessControl {
     return view;
   }
 
+  /** Counters of the authentication paths, for monitoring; needs Sys.Audit on `/system`. */
+  async readMetrics(actor: AuthContext): Promise<AuthMetricsSnapshot> {
+    await this.requireActorPrivilege(actor, "/system", "Sys.Audit");
+    return {
+      tokenCache: {
+        hits: this.metrics.tokenCacheHits,
+        misses: this.metrics.tokenCacheMisses,
+        entries: this.secretCache.size(),
+      },
+      ticketCache: { hits: this.ticketCache.hits, misses: this.ticketCache.misses, entries: this.ticketCache.size },
+      slowVerifyLatency: this.metrics.slowVerifyLatency.snapshot(),
+      hashGate: this.hashGate.stats(),
+      throttled: this.metrics.throttled,
+      tokenFailures: this.metrics.tokenFailures,
+    };
+  }
+
   listDomains(): DomainView[] {
     return [{ realm: BUILTIN_REALM, type: "pbs", comment: "Gatehouse built-in realm", default: true }];
   }
@@ -588,7 +613,7 @@ export class AccessControl {
   ): Promise<AuthContext | null> {
     const tokenKey = `token:${context.authid}`;
     this.throwIfThrottled(source, tokenKey);
-    const verification = await this.hashGate.run(this.collapseKeyFor(context.authid, secret, versions), () =>
+    const verification = await this.runTimedOnGate(this.collapseKeyFor(context.authid, secret, versions), () =>
       this.verifyTokenSecret(context.authid, secret),
     );
     // Enable and expiry are checked again against a config read after the hash:
@@ -601,6 +626,7 @@ export class AccessControl {
         nowEpochSeconds(this.clock),
       );
     if (!valid) {
+      this.metrics.tokenFailures++;
       this.recordSourceFailure(source);
       this.identityThrottle.recordFailure(tokenKey);
       return null;
@@ -639,6 +665,17 @@ export class AccessControl {
     return { valid, versionsAfter };
   }
 
+  /**
+   * A gated slow-hash task. Its time from arrival to answer, queueing included, goes
+   * into the latency histogram; refusals by the full gate are counted by the gate.
+   */
+  private async runTimedOnGate<T>(collapseKey: string | null, task: () => Promise<T>): Promise<T> {
+    const startedAt = performance.now();
+    const result = await this.hashGate.run(collapseKey, task);
+    this.metrics.slowVerifyLatency.observe((performance.now() - startedAt) / 1000);
+    return result;
+  }
+
   // --- login ----------------------------------------------------------------------
 
   /** The userid when the password or renewal ticket is good for an active `pbs` user, else null. */
@@ -661,7 +698,7 @@ export class AccessControl {
 
   private verifyPassword(userid: string, password: string): Promise<boolean> {
     if (password.length === 0 || password.length > PASSWORD_MAX_LENGTH) return Promise.resolve(false);
-    return this.hashGate.run(null, async () => {
+    return this.runTimedOnGate(null, async () => {
       const hash = await this.store.readPasswordHash(userid);
       // An unknown user costs the same hash as a known one, so timing tells nothing.
       if (hash === undefined) {
@@ -699,7 +736,10 @@ export class AccessControl {
       (source === undefined ? null : this.sourceThrottle.retryAfterS(source)) ?? 0,
       this.identityThrottle.retryAfterS(identityKey) ?? 0,
     );
-    if (retryAfterS > 0) throw new TooManyRequestsError("too many failed authentication attempts", retryAfterS);
+    if (retryAfterS > 0) {
+      this.metrics.throttled++;
+      throw new TooManyRequestsError("too many failed authentication attempts", retryAfterS);
+    }
   }
 
   private recordSourceFailure(source: string | undefined): void {

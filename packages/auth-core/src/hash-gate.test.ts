@@ -49,7 +49,7 @@ describe("HashGate", () => {
   it("runs a task and passes its value through", async () => {
     const gate = new HashGate({ concurrency: 1, queueLimit: 0 });
     await expect(gate.run(null, () => Promise.resolve(42))).resolves.toBe(42);
-    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, collapsed: 0 });
+    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, collapsed: 0, started: 1 });
   });
 
   it("never runs more than concurrency tasks at once and queues the rest in order", async () => {
@@ -64,7 +64,7 @@ describe("HashGate", () => {
     }
     expect(await Promise.all(results)).toEqual(["r0", "r1", "r2", "r3", "r4", "r5"]);
     expect(tasks.maxRunning).toBe(2);
-    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, collapsed: 0 });
+    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, collapsed: 0, started: 6 });
   });
 
   it("rejects at once with TooManyRequestsError past the queue bound", async () => {
@@ -75,7 +75,7 @@ describe("HashGate", () => {
     await expect(refused).rejects.toBeInstanceOf(TooManyRequestsError);
     await expect(refused).rejects.toMatchObject({ retryAfterS: 3 });
     expect(tasks.started).toHaveLength(1);
-    expect(gate.stats()).toEqual({ running: 1, queued: 2, rejected: 1, collapsed: 0 });
+    expect(gate.stats()).toEqual({ running: 1, queued: 2, rejected: 1, collapsed: 0, started: 1 });
     for (let i = 0; i < 3; i++) {
       tasks.started[i]?.resolve("ok");
       await flushMicrotasks();

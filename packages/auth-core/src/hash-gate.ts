@@ -22,6 +22,8 @@ export interface HashGateStats {
   rejected: number;
   /** Calls that joined an identical pending task instead of running their own, since creation. */
   collapsed: number;
+  /** Tasks that got a slot and ran, since creation. */
+  started: number;
 }
 
 interface QueuedTask {
@@ -39,6 +41,7 @@ export class HashGate {
   private running = 0;
   private rejected = 0;
   private collapsed = 0;
+  private started = 0;
 
   constructor(opts: HashGateOptions) {
     if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
@@ -82,6 +85,7 @@ export class HashGate {
     const result = new Promise<T>((resolve) => {
       const start = (): void => {
         this.running++;
+        this.started++;
         // new Promise turns a synchronous throw in `task` into a rejection too.
         const outcome = new Promise<T>((resolveTask) => resolveTask(task()));
         // Registered before `resolve` adopts `outcome`, so the slot is free before any caller resumes.
@@ -96,6 +100,12 @@ export class HashGate {
   }
 
   stats(): HashGateStats {
-    return { running: this.running, queued: this.waiting.length, rejected: this.rejected, collapsed: this.collapsed };
+    return {
+      running: this.running,
+      queued: this.waiting.length,
+      rejected: this.rejected,
+      collapsed: this.collapsed,
+      started: this.started,
+    };
   }
 }

@@ -97,3 +97,5 @@ export { computeReconnectDelayMs, DEFAULT_RECONNECT_BACKOFF } from "./postgres-l
 export type { PostgresListenerEvent, PostgresListenerState, ReconnectBackoff } from "./postgres-listener.js";
 export { DEFAULT_POSTGRES_SCHEMA, GENERATIONS_CHANNEL } from "./postgres-sql.js";
 export type { ThrottleLimits } from "./access-control.js";
+export { AuthMetrics, LatencyHistogram, VERIFY_LATENCY_BUCKETS_S } from "./auth-metrics.js";
+export type { AuthMetricsSnapshot, LatencyHistogramSnapshot } from "./auth-metrics.js";

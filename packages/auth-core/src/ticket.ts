@@ -125,6 +125,9 @@ export interface VerifiedTicketCacheOptions {
 export class VerifiedTicketCache {
   private readonly publicKey: KeyObject;
   private readonly verified: LRUCache<string, VerifiedTicket>;
+  /** Lookups answered from the cache and lookups that had to verify, since creation (metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(opts: VerifiedTicketCacheOptions) {
     requireEd25519(opts.publicKey, "public key");
@@ -140,10 +143,12 @@ export class VerifiedTicketCache {
     if (raw.length > TICKET_MAX_LENGTH) return null;
     const hit = this.verified.get(raw);
     if (hit !== undefined) {
+      this.hits++;
       if (isWithinTicketWindow(hit.issuedAt, nowS)) return { ...hit };
       this.verified.delete(raw);
       return null;
     }
+    this.misses++;
     const ticket = verifyTicket(raw, this.publicKey, nowS);
     if (ticket !== null) this.verified.set(raw, Object.freeze({ ...ticket }));
     return ticket;
