@@ -159,7 +159,13 @@ async function openStore(values: Options, io: CliIo): Promise<AccessStore> {
   if (databaseUrl === undefined && !existsSync(dataDir)) {
     throw new StartupError(`data dir ${dataDir} does not exist; start the server once or pass --data-dir`);
   }
-  return openConfiguredStore({ dataDir, databaseUrl });
+  // The same database variables as the server, so the CLI edits the schema the nodes serve.
+  return openConfiguredStore({
+    dataDir,
+    databaseUrl,
+    databaseSchema: io.env.GATEHOUSE_DATABASE_SCHEMA || undefined,
+    databaseListenUrl: io.env.GATEHOUSE_DATABASE_LISTEN_URL || undefined,
+  });
 }
 
 type Command = (accessControl: AccessControl, args: string[], values: Options, io: CliIo) => Promise<void>;
