@@ -7,8 +7,10 @@ import { expect } from "vitest";
 import type { ApiResponse } from "../test-support/https-client.js";
 import { TICKET_COOKIE } from "../cookies.js";
 
-/** Half a year, the minimum HSTS max-age browsers' preload lists accept; ours is a year. */
-const MIN_HSTS_MAX_AGE_S = 15_552_000;
+/** One year: ASVS 5.0 V3.4.1 asks for at least that, and for includeSubDomains from level 2. */
+const MIN_HSTS_MAX_AGE_S = 31_536_000;
+/** Text the browser decodes must name its charset (ASVS V4.1.1). */
+const TEXT_CONTENT_TYPE = /^(text\/|application\/(json|javascript))/;
 const STRICT_REFERRER_POLICIES = new Set(["no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"]);
 const UNSAFE_SCRIPT_SOURCES = ["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "data:", "*", "http:", "https:"];
 
@@ -42,9 +44,14 @@ export function expectSecurityHeaders(response: ApiResponse, where: string): voi
   const hsts = headerOf(response, "strict-transport-security") ?? "";
   const maxAge = Number(/max-age=(\d+)/.exec(hsts)?.[1] ?? "0");
   expect(maxAge, `${where}: HSTS max-age`).toBeGreaterThanOrEqual(MIN_HSTS_MAX_AGE_S);
+  expect(hsts, `${where}: HSTS includeSubDomains`).toMatch(/includeSubDomains/i);
   expect(headerOf(response, "x-content-type-options"), `${where}: nosniff`).toBe("nosniff");
   expect(STRICT_REFERRER_POLICIES.has(headerOf(response, "referrer-policy") ?? ""), `${where}: Referrer-Policy`).toBe(true);
   expect(headerOf(response, "x-powered-by"), `${where}: X-Powered-By`).toBeUndefined();
+  const contentType = headerOf(response, "content-type") ?? "";
+  if (TEXT_CONTENT_TYPE.test(contentType)) expect(contentType, `${where}: charset`).toMatch(/;\s*charset=/i);
+  // A document must not share a browsing context group with cross-origin openers (ASVS V3.4.8).
+  if (contentType.startsWith("text/html")) expect(headerOf(response, "cross-origin-opener-policy"), `${where}: COOP`).toBe("same-origin");
 }
 
 export interface ParsedSetCookie {

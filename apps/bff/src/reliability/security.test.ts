@@ -14,6 +14,7 @@
  *   Cookie or Authorization values the suite used.
  */
 import { randomBytes } from "node:crypto";
+import { connect, type ConnectionOptions } from "node:tls";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ERRORS } from "../errors.js";
@@ -422,6 +423,29 @@ describe("size and length limits", () => {
     expect(headers.status).toBe(431);
     const target = await server.client.call("GET", `${API_PREFIX}/access/users/${"a".repeat(20 * 1024)}`);
     expect([414, 431]).toContain(target.status);
+  });
+});
+
+describe("TLS", () => {
+  /** The protocol the server agrees to, or the error that ended the handshake. */
+  function handshake(options: ConnectionOptions): Promise<string> {
+    const url = new URL(server.baseUrl);
+    return new Promise((resolveHandshake) => {
+      const socket = connect({ host: url.hostname, port: Number(url.port), ca: server.certPem, servername: "localhost", ...options }, () => {
+        resolveHandshake(socket.getProtocol() ?? "none");
+        socket.end();
+      });
+      socket.once("error", (error: Error) => resolveHandshake(`error: ${error.message}`));
+    });
+  }
+
+  test("TLS 1.3 is preferred, TLS 1.2 works, and anything older is refused by the server", async () => {
+    expect(await handshake({})).toBe("TLSv1.3");
+    expect(await handshake({ minVersion: "TLSv1.2", maxVersion: "TLSv1.2" })).toBe("TLSv1.2");
+    // SECLEVEL=0 lets this client offer TLS 1.0/1.1, so a refusal comes from the server, not from the client.
+    const old = await handshake({ minVersion: "TLSv1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0" });
+    // Alert 70 (protocol_version) is what the server sends back.
+    expect(old).toMatch(/alert protocol version/i);
   });
 });
 
