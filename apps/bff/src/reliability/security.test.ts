@@ -208,6 +208,29 @@ describe("cookies", () => {
   });
 });
 
+describe("sessions", () => {
+  test("disabling or deleting a user ends its cookie sessions and its tokens on the next request", async () => {
+    const userid = "session-end@pbs";
+    const password = `session-${randomBytes(9).toString("base64url")}`;
+    expect((await api("POST", "/access/users", { body: { userid, password }, headers: cookie(session) })).status).toBe(200);
+    const own = await logIn(userid, password);
+    const token = await api("POST", `/access/users/${userid}/token/t`, { body: {}, headers: cookie(session) });
+    const secret = (token.json?.data as { value: string }).value;
+    remember(secret);
+    const asUser = async () => [
+      (await api("GET", "/version", { headers: cookie({ ticket: own.ticket }) })).status,
+      (await api("GET", "/version", { headers: { authorization: `PBSAPIToken=${userid}!t:${secret}` } })).status,
+    ];
+    expect(await asUser()).toEqual([200, 200]);
+    expect((await api("PUT", `/access/users/${userid}`, { body: { enable: false }, headers: cookie(session) })).status).toBe(200);
+    expect(await asUser()).toEqual([401, 401]);
+    expect((await api("PUT", `/access/users/${userid}`, { body: { enable: true }, headers: cookie(session) })).status).toBe(200);
+    expect(await asUser()).toEqual([200, 200]);
+    expect((await api("DELETE", `/access/users/${userid}`, { headers: cookie(session) })).status).toBe(200);
+    expect(await asUser()).toEqual([401, 401]);
+  });
+});
+
 describe("CSRF on every cookie-authenticated state change, enumerated from the live router", () => {
   test("the router serves exactly the route table, with no unknown middleware, and every non-GET route but login and logout checks CSRF after authentication", async () => {
     const { routes, middleware } = await listServedRoutes();
