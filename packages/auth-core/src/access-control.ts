@@ -310,9 +310,10 @@ export class AccessControl {
       tokenName: parsed.value.tokenName,
       via: "token",
     };
-    const versions = await this.readVersions();
+    const pending = this.readRequestVersions();
+    const versions = pending instanceof Promise ? await pending : pending;
     // Both caches are checked against this one read of the versions: a hit costs no store I/O beyond it.
-    const snapshot = await this.configCache.get(versions.config);
+    const snapshot = this.configCache.lookup(versions.config) ?? (await this.configCache.reload(versions.config));
     const nowMs = this.clock.nowMs();
     if (!isTokenActive(snapshot.config, context.authid, Math.floor(nowMs / 1000))) {
       this.metrics.tokenFailures++;
@@ -748,13 +749,21 @@ export class AccessControl {
 
   // --- store access -------------------------------------------------------------------
 
+  /** Exact versions: the slow path brackets its hash read with these (I2). */
   private async readVersions(): Promise<StoreVersions> {
     const versions = this.store.readVersions();
     return versions instanceof Promise ? await versions : versions;
   }
 
+  /** The versions a request checks its caches against; see AccessStore.readVersionsThisTurn. */
+  private readRequestVersions(): StoreVersions | Promise<StoreVersions> {
+    return this.store.readVersionsThisTurn?.() ?? this.store.readVersions();
+  }
+
   private async readCurrentConfig(): Promise<ConfigSnapshot> {
-    return this.configCache.get((await this.readVersions()).config);
+    const pending = this.readRequestVersions();
+    const versions = pending instanceof Promise ? await pending : pending;
+    return this.configCache.get(versions.config);
   }
 
   private hashPassword(password: string): Promise<string> {

@@ -24,7 +24,7 @@ import {
 } from "./atomic-file.js";
 import { StoreCorruptError } from "./errors.js";
 import { FileGenerationCounter } from "./generation.js";
-import type { GenerationCounter } from "./generation.js";
+import type { GenerationCounter, Generations } from "./generation.js";
 import type { AccessConfig, AccessState, AclEntry, TokenRecord, UserRecord } from "./model.js";
 import type { AccessStore, StoredKeys, StoreVersions } from "./store.js";
 import { StoreLock } from "./store-lock.js";
@@ -137,6 +137,13 @@ function serializePart(value: unknown): string {
 
 // --- parsed-file cache ------------------------------------------------------------
 
+/** Stat stamps of the files behind the versions, shared by the readVersions calls of one event-loop turn. */
+interface VersionStamps {
+  tokenShadow: string;
+  users: string;
+  acl: string;
+}
+
 interface LoadedPart<T> {
   /** Generation + stamp the value was read under. */
   key: string;
@@ -176,6 +183,11 @@ export class FileAccessStore implements AccessStore {
   private readonly inFlight = new Set<Promise<unknown>>();
   private keys: Promise<StoredKeys> | null = null;
   private closed = false;
+  /** Null once the event-loop turn that took them is over (docs/decisions/007-stamps-once-per-turn.md). */
+  private stamps: VersionStamps | null = null;
+  private readonly forgetStamps = (): void => {
+    this.stamps = null;
+  };
   // Joined once: readVersions runs on every request and path joining is a measurable part of it.
   private readonly tokenShadowPath: string;
   private readonly usersPath: string;
@@ -207,13 +219,39 @@ export class FileAccessStore implements AccessStore {
     return this.computeVersions();
   }
 
+  /**
+   * readVersions for the per-request path. The counters are read on every call:
+   * they carry every change made through a store (I1). The stamps only catch
+   * out-of-band edits (I3) and are taken at most once per event-loop turn: the
+   * requests handled in one turn arrived together, an edit none of them could see
+   * is seen from the next turn on, and the three stat calls stop costing every
+   * request (docs/decisions/007-stamps-once-per-turn.md).
+   */
+  readVersionsThisTurn(): StoreVersions {
+    this.assertOpen();
+    const generations = this.generations.read();
+    let stamps = this.stamps;
+    if (stamps === null) {
+      stamps = this.readStamps();
+      this.stamps = stamps;
+      // The check phase of this loop iteration, right after the I/O callbacks that share the stamps.
+      setImmediate(this.forgetStamps);
+    }
+    return formatVersions(generations, stamps);
+  }
+
   /** readVersions without the open check: a mutation that started before close() still finishes. */
   private computeVersions(): StoreVersions {
     const generations = this.generations.read();
-    const tokenShadow = readFileStamp(this.tokenShadowPath);
-    const users = readFileStamp(this.usersPath);
-    const acl = readFileStamp(this.aclPath);
-    return { secrets: `${generations.secrets}/${tokenShadow}`, config: `${generations.config}/${users}/${acl}` };
+    return formatVersions(generations, this.readStamps());
+  }
+
+  private readStamps(): VersionStamps {
+    return {
+      tokenShadow: readFileStamp(this.tokenShadowPath),
+      users: readFileStamp(this.usersPath),
+      acl: readFileStamp(this.aclPath),
+    };
   }
 
   async readConfig(): Promise<{ config: AccessConfig; digest: string; versions: StoreVersions }> {
@@ -246,6 +284,8 @@ export class FileAccessStore implements AccessStore {
         assertSynchronous(result);
         const next = serializeState(draft);
         await this.writeChangedParts(held, current.serialized, next);
+        // This process just replaced files: stamps taken earlier in this turn no longer describe them.
+        this.stamps = null;
         return { result, versions: this.computeVersions() };
       }),
     );
@@ -420,6 +460,13 @@ export class FileAccessStore implements AccessStore {
 }
 
 type SerializedState = Record<StoredPart, string>;
+
+function formatVersions(generations: Generations, stamps: VersionStamps): StoreVersions {
+  return {
+    secrets: `${generations.secrets}/${stamps.tokenShadow}`,
+    config: `${generations.config}/${stamps.users}/${stamps.acl}`,
+  };
+}
 
 /**
  * Validates a state against the on-disk schemas and renders each part. A change

@@ -38,6 +38,13 @@ export interface AccessStore {
   readVersions(): StoreVersions | Promise<StoreVersions>;
 
   /**
+   * Optional: readVersions as the facade calls it once per request. A backend may
+   * reuse its out-of-band-edit checks (the file backend's stats) within one
+   * event-loop turn; every change made through a store must still show at once.
+   */
+  readVersionsThisTurn?(): StoreVersions | Promise<StoreVersions>;
+
+  /**
    * Users, token metadata and ACL, with the SHA-256 digest of the stored config.
    * The config is the caller's own copy. `versions` were read before the data, so
    * they are never newer than it: a cache filled from this call may be flushed too
