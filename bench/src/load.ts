@@ -1,5 +1,10 @@
-/** One autocannon measurement: a warm-up, then a timed run over keep-alive connections. */
+/**
+ * One autocannon measurement over keep-alive connections, with the CPU time the
+ * server and this load generator spent on it: the CPU figures say which side
+ * limited the number.
+ */
 import autocannon from "autocannon";
+import { readOwnCpuS, readProcessTreeCpuS } from "./process-cpu.js";
 
 export interface LoadOptions {
   url: string;
@@ -7,6 +12,8 @@ export interface LoadOptions {
   connections: number;
   warmupS: number;
   durationS: number;
+  /** The server's main process; its children (cluster workers) are counted too. */
+  serverPid?: number;
 }
 
 export interface Measurement {
@@ -16,6 +23,12 @@ export interface Measurement {
   requests: number;
   non2xx: number;
   errors: number;
+  /** Server CPU seconds per second of the run (1.0 = one core busy); null off Linux. */
+  serverCores: number | null;
+  /** Server CPU microseconds per answered request; null off Linux. */
+  serverCpuUsPerRequest: number | null;
+  /** This process's CPU seconds per second of the run: autocannon's cost. */
+  clientCores: number;
 }
 
 function runOnce(options: LoadOptions, durationS: number): Promise<autocannon.Result> {
@@ -30,13 +43,24 @@ function runOnce(options: LoadOptions, durationS: number): Promise<autocannon.Re
 
 export async function measureLoad(options: LoadOptions): Promise<Measurement> {
   if (options.warmupS > 0) await runOnce(options, options.warmupS);
+  const serverCpuBefore = options.serverPid === undefined ? null : readProcessTreeCpuS(options.serverPid);
+  const clientCpuBefore = readOwnCpuS();
+  const startedAt = performance.now();
   const result = await runOnce(options, options.durationS);
+  const wallS = (performance.now() - startedAt) / 1000;
+  const clientCpuS = readOwnCpuS() - clientCpuBefore;
+  const serverCpuAfter = options.serverPid === undefined ? null : readProcessTreeCpuS(options.serverPid);
+  const serverCpuS = serverCpuBefore === null || serverCpuAfter === null ? null : serverCpuAfter - serverCpuBefore;
+  const requests = result.requests.total;
   return {
-    rps: result.requests.average,
+    rps: requests / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
-    requests: result.requests.total,
+    requests,
     non2xx: result.non2xx,
     errors: result.errors,
+    serverCores: serverCpuS === null ? null : serverCpuS / wallS,
+    serverCpuUsPerRequest: serverCpuS === null || requests === 0 ? null : (serverCpuS * 1e6) / requests,
+    clientCores: clientCpuS / wallS,
   };
 }
