@@ -14,6 +14,7 @@ import { EventLoopDelayMonitor } from "./event-loop-delay.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openConfiguredStore } from "./open-store.js";
 import { startHttpsServer, type RunningServer } from "./server.js";
+import { lowerThreadpoolPriority } from "./threadpool-priority.js";
 import { loadOrCreateTlsCredentials } from "./tls.js";
 
 interface ListeningMessage {
@@ -68,6 +69,10 @@ async function prepareDataDir(config: ServerConfig): Promise<void> {
 
 /** One serving process: its own AccessControl, app and HTTPS listener. */
 async function serve(config: ServerConfig, logger: Logger): Promise<{ server: RunningServer; accessControl: AccessControl }> {
+  // Argon2 runs on the threadpool: at a lower priority it cannot take the CPU the event loop needs.
+  const priority = await lowerThreadpoolPriority();
+  if (priority.lowered) logger.info({ threads: priority.threadIds.length, nice: priority.nice }, "threadpool priority lowered");
+  else logger.warn({ reason: priority.reason }, "threadpool priority left as it is: argon2 may compete with requests for CPU");
   const accessControl = await openAccessControl(config);
   try {
     const tls = await loadOrCreateTlsCredentials({ dataDir: config.dataDir, supplied: config.tls });
