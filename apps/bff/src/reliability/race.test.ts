@@ -326,12 +326,14 @@ describe("two workers and the CLI changing tokens at once (issue 6)", () => {
       expect(stats.violations).toEqual([]);
       expect(stats.httpMutations + stats.cliMutations).toBeGreaterThanOrEqual(MIN_MUTATIONS);
       expect(stats.cliMutations).toBeGreaterThanOrEqual(CLI_MUTATIONS);
-      // Both workers took part, and the interesting cases actually happened.
+      // Both workers took part, and the interesting cases actually happened. The floors are
+      // far below a quiet run's counts (dead probes are capped by the per-token throttle
+      // budget, the rest by load), so a busy CI machine does not fail them.
       expect(stats.mutationsByWorker.size).toBe(2);
       expect(stats.verificationsByWorker.size).toBe(2);
-      expect(stats.deadSecretRefused).toBeGreaterThan(100);
-      expect(stats.disabledProbes).toBeGreaterThan(50);
-      expect(stats.liveProbes).toBeGreaterThan(200);
+      expect(stats.deadSecretRefused).toBeGreaterThanOrEqual(40);
+      expect(stats.disabledProbes).toBeGreaterThanOrEqual(40);
+      expect(stats.liveProbes).toBeGreaterThanOrEqual(80);
       expect(stats.straddling).toBeGreaterThan(0);
 
       await checkStoreMatchesModel();
