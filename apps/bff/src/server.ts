@@ -1,7 +1,8 @@
 /** The HTTPS listener around the Express app, with header and time limits. */
 import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Express } from "express";
+import { captureSecurityHeaders } from "./middleware/security-headers.js";
 import type { TlsCredentials } from "./tls.js";
 
 export interface StartServerOptions {
@@ -39,6 +40,7 @@ export async function startHttpsServer(options: StartServerOptions): Promise<Run
     },
     options.app,
   );
+  server.on("clientError", createClientErrorResponder());
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
@@ -51,6 +53,33 @@ export async function startHttpsServer(options: StartServerOptions): Promise<Run
     server,
     port,
     close: (graceMs = DEFAULT_GRACE_MS) => closeGracefully(server, graceMs),
+  };
+}
+
+/**
+ * Answers requests that Node's HTTP parser refuses before Express sees them, in the
+ * API's error format and with the same security headers as every other reply.
+ */
+function createClientErrorResponder(): (error: Error & { code?: string }, socket: Socket) => void {
+  const headerLines = captureSecurityHeaders()
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  const render = (status: number, reason: string, message: string) => {
+    const body = JSON.stringify({ data: null, message });
+    return (
+      `HTTP/1.1 ${status} ${reason}\r\n${headerLines}` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    );
+  };
+  const headersTooLarge = render(431, "Request Header Fields Too Large", "request headers too large");
+  const badRequest = render(400, "Bad Request", "malformed HTTP request");
+  return function respondToClientError(error, socket) {
+    // A reset or half-written socket has nobody left to answer.
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(error.code === "HPE_HEADER_OVERFLOW" ? headersTooLarge : badRequest);
   };
 }
 

@@ -35,3 +35,25 @@ export function createSecurityHeaders(): RequestHandler {
     applyHelmet(req, res, next);
   };
 }
+
+/**
+ * The headers helmet sets, captured once, for replies that Node's HTTP parser writes
+ * before Express runs (400 for an unparsable request, 431 for oversized headers):
+ * those bypass the middleware, yet should carry the same policy as every other reply.
+ */
+export function captureSecurityHeaders(): Array<[string, string]> {
+  const captured = new Map<string, string>();
+  const response = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      captured.set(name, Array.isArray(value) ? value.join(", ") : String(value));
+    },
+    removeHeader(name: string) {
+      captured.delete(name);
+    },
+  };
+  const middleware = createSecurityHeaders() as unknown as (req: object, res: object, next: (error?: unknown) => void) => void;
+  middleware({}, response, (error?: unknown) => {
+    if (error !== undefined) throw new Error("helmet failed while capturing security headers", { cause: error });
+  });
+  return [...captured];
+}

@@ -444,6 +444,10 @@ describe("size and length limits", () => {
   test("oversized headers and request lines are refused without a 5xx", async () => {
     const headers = await server.client.call("GET", `${API_PREFIX}/version`, { headers: { "x-filler": "y".repeat(20 * 1024) } });
     expect(headers.status).toBe(431);
+    // Node's parser refuses these before Express runs; the reply still carries the policy.
+    expect(headers.headers["content-security-policy"]).toContain("object-src 'none'");
+    expect(headers.headers["strict-transport-security"]).toContain("max-age=");
+    expect(headers.headers["x-content-type-options"]).toBe("nosniff");
     const target = await server.client.call("GET", `${API_PREFIX}/access/users/${"a".repeat(20 * 1024)}`);
     expect([414, 431]).toContain(target.status);
   });
