@@ -16,6 +16,7 @@ export default tseslint.config(
       "playwright-report/**",
       "e2e/.data/**",
       "**/*.config.ts",
+      "vitest.node-project.ts",
       "eslint.config.js",
     ],
   },
