@@ -178,6 +178,7 @@ const DEFAULT_SOURCE_THROTTLE: ThrottleLimits = { maxFailures: 50, windowS: 60 }
 const DEFAULT_IDENTITY_THROTTLE: ThrottleLimits = { maxFailures: 10, windowS: 60 };
 const THROTTLE_MAX_KEYS = 10_000;
 const TICKET_CACHE_MAX_ENTRIES = 10_000;
+const TOKEN_CONTEXT_MAX_ENTRIES = 10_000;
 /** 24 random bytes give 32 base64url characters: the generated first-start password. */
 const GENERATED_PASSWORD_BYTES = 24;
 /** PBS's lower bound; the upper one only caps what a single argon2 call is fed. */
@@ -215,6 +216,8 @@ export class AccessControl {
   private readonly identityThrottle: FailureThrottle;
   private readonly tokenCacheEnabled: boolean;
   private readonly metrics = new AuthMetrics();
+  /** Parsed, frozen contexts of token ids that authenticated: a cached request skips parsing its id again. */
+  private readonly tokenContexts = new Map<string, AuthContext>();
 
   protected constructor(
     readonly options: AccessControlOptions,
@@ -297,19 +300,13 @@ export class AccessControl {
    * the argon2 gate or the per-source throttle says no.
    */
   async authenticateToken(authid: string, secret: string, source?: string): Promise<AuthContext | null> {
-    const parsed = parseAuthid(authid);
+    const context = this.tokenContexts.get(authid) ?? parseTokenContext(authid);
     // Malformed input is refused before any store read or hash: it cannot be a real token.
-    if (!parsed.ok || parsed.value.tokenName === null || !isWellFormedTokenSecret(secret)) {
+    if (context === null || !isWellFormedTokenSecret(secret)) {
       this.metrics.tokenFailures++;
       this.recordSourceFailure(source);
       return null;
     }
-    const context: AuthContext = {
-      authid: parsed.value.authid,
-      userid: parsed.value.userid,
-      tokenName: parsed.value.tokenName,
-      via: "token",
-    };
     const pending = this.readRequestVersions();
     const versions = pending instanceof Promise ? await pending : pending;
     // Both caches are checked against this one read of the versions: a hit costs no store I/O beyond it.
@@ -322,6 +319,7 @@ export class AccessControl {
     }
     if (this.tokenCacheEnabled && this.secretCache.matches(context.authid, secret, versions.secrets, nowMs)) {
       this.metrics.tokenCacheHits++;
+      this.rememberTokenContext(context);
       return context;
     }
     this.metrics.tokenCacheMisses++;
@@ -633,7 +631,18 @@ export class AccessControl {
       return null;
     }
     this.identityThrottle.recordSuccess(tokenKey);
+    this.rememberTokenContext(context);
     return context;
+  }
+
+  /**
+   * Only ids that authenticated are remembered, so a flood of made-up ids cannot
+   * churn the memo; past its bound it simply starts over.
+   */
+  private rememberTokenContext(context: AuthContext): void {
+    if (this.tokenContexts.get(context.authid) === context) return;
+    if (this.tokenContexts.size >= TOKEN_CONTEXT_MAX_ENTRIES) this.tokenContexts.clear();
+    this.tokenContexts.set(context.authid, context);
   }
 
   /**
@@ -843,6 +852,18 @@ export class AccessControl {
     }
     this.requirePrivilege(actor, config, "/access/users", "Permissions.Modify");
   }
+}
+
+/** The caller a well-formed token id names, frozen so it can be shared; null for anything else. */
+function parseTokenContext(authid: string): AuthContext | null {
+  const parsed = parseAuthid(authid);
+  if (!parsed.ok || parsed.value.tokenName === null) return null;
+  return Object.freeze({
+    authid: parsed.value.authid,
+    userid: parsed.value.userid,
+    tokenName: parsed.value.tokenName,
+    via: "token",
+  });
 }
 
 // --- config queries -------------------------------------------------------------

@@ -185,6 +185,12 @@ export class FileAccessStore implements AccessStore {
   private closed = false;
   /** Null once the event-loop turn that took them is over (docs/decisions/007-stamps-once-per-turn.md). */
   private stamps: VersionStamps | null = null;
+  /**
+   * The last versions readVersionsThisTurn returned, with what they were made of.
+   * Unchanged inputs give back the same strings, so the caches compare them by
+   * identity instead of character by character, and nothing is formatted.
+   */
+  private lastRequestVersions: { generations: Generations; stamps: VersionStamps; versions: StoreVersions } | null = null;
   private readonly forgetStamps = (): void => {
     this.stamps = null;
   };
@@ -237,7 +243,13 @@ export class FileAccessStore implements AccessStore {
       // The check phase of this loop iteration, right after the I/O callbacks that share the stamps.
       setImmediate(this.forgetStamps);
     }
-    return formatVersions(generations, stamps);
+    const last = this.lastRequestVersions;
+    if (last !== null && isSameGenerations(last.generations, generations) && isSameStamps(last.stamps, stamps)) {
+      return last.versions;
+    }
+    const versions = Object.freeze(formatVersions(generations, stamps));
+    this.lastRequestVersions = { generations, stamps, versions };
+    return versions;
   }
 
   /** readVersions without the open check: a mutation that started before close() still finishes. */
@@ -460,6 +472,14 @@ export class FileAccessStore implements AccessStore {
 }
 
 type SerializedState = Record<StoredPart, string>;
+
+function isSameGenerations(a: Generations, b: Generations): boolean {
+  return a.secrets === b.secrets && a.config === b.config;
+}
+
+function isSameStamps(a: VersionStamps, b: VersionStamps): boolean {
+  return a === b || (a.tokenShadow === b.tokenShadow && a.users === b.users && a.acl === b.acl);
+}
 
 function formatVersions(generations: Generations, stamps: VersionStamps): StoreVersions {
   return {

@@ -13,22 +13,31 @@ export interface AuthenticateOptions {
   accessControl: AccessControl;
 }
 
-const authenticated = new WeakMap<Request, AuthContext>();
+/** Where the middleware leaves the caller on the request: a private symbol, cheaper per request than a WeakMap entry. */
+const AUTH = Symbol("gatehouse.auth");
+
+interface AuthenticatedRequest extends Request {
+  [AUTH]?: AuthContext;
+}
 
 export function createAuthenticate(options: AuthenticateOptions): RequestHandler {
   const { accessControl } = options;
   if (typeof accessControl?.authenticateTicket !== "function") {
     throw new TypeError("createAuthenticate: pass { accessControl }, an AccessControl from AccessControl.open()");
   }
-  return async function authenticateMiddleware(req, _res, next) {
-    authenticated.set(req, await authenticateRequest(accessControl, req));
-    next();
+  // One promise per request: auth-core's own. A refusal thrown here or a rejection
+  // of that promise reaches Express 5's error handling either way.
+  return function authenticateMiddleware(req, _res, next) {
+    return authenticateRequest(accessControl, req).then((auth) => {
+      (req as AuthenticatedRequest)[AUTH] = auth;
+      next();
+    });
   };
 }
 
 /** Who made the request; only valid behind the authenticate middleware. */
 export function readAuth(req: Request): AuthContext {
-  const auth = authenticated.get(req);
+  const auth = (req as AuthenticatedRequest)[AUTH];
   if (auth === undefined) throw new Error("readAuth: the route is not behind createAuthenticate()");
   return auth;
 }
@@ -38,18 +47,20 @@ export function readSource(req: Request): string | undefined {
   return req.socket.remoteAddress;
 }
 
-async function authenticateRequest(accessControl: AccessControl, req: Request): Promise<AuthContext> {
-  const cookieTicket = selectCookieTicket(readCookieTickets(req.headers.cookie));
-  if (cookieTicket !== null) {
-    const auth = await accessControl.authenticateTicket(cookieTicket);
-    if (auth === null) throw new ApiError("AUTH_FAILED");
-    return auth;
-  }
+/** Throws for a missing or malformed credential; the promise rejects for a refused one. */
+function authenticateRequest(accessControl: AccessControl, req: Request): Promise<AuthContext> {
+  // No Cookie header (the usual token request) costs no cookie parsing.
+  const cookieHeader = req.headers.cookie;
+  const cookieTicket = cookieHeader === undefined ? null : selectCookieTicket(readCookieTickets(cookieHeader));
+  if (cookieTicket !== null) return accessControl.authenticateTicket(cookieTicket).then(requireAuthenticated);
   const header = req.headers.authorization;
   if (header === undefined || header === "") throw new ApiError("AUTH_REQUIRED");
   const parsed = parseApiTokenHeader(header);
   if (!parsed.ok) throw new ApiError("AUTH_HEADER_MALFORMED");
-  const auth = await accessControl.authenticateToken(parsed.value.authid, parsed.value.secret, readSource(req));
+  return accessControl.authenticateToken(parsed.value.authid, parsed.value.secret, readSource(req)).then(requireAuthenticated);
+}
+
+function requireAuthenticated(auth: AuthContext | null): AuthContext {
   if (auth === null) throw new ApiError("AUTH_FAILED");
   return auth;
 }
