@@ -14,6 +14,8 @@ export interface LoadOptions {
   durationS: number;
   /** The server's main process; its children (cluster workers) are counted too. */
   serverPid?: number;
+  /** autocannon worker threads sharing the connections; 1 runs in this thread. */
+  loadThreads?: number;
 }
 
 export interface Measurement {
@@ -27,7 +29,7 @@ export interface Measurement {
   serverCores: number | null;
   /** Server CPU microseconds per answered request; null off Linux. */
   serverCpuUsPerRequest: number | null;
-  /** This process's CPU seconds per second of the run: autocannon's cost. */
+  /** This process's CPU seconds per second of the run (all its threads): autocannon's cost. */
   clientCores: number;
 }
 
@@ -38,6 +40,7 @@ function runOnce(options: LoadOptions, durationS: number): Promise<autocannon.Re
     connections: options.connections,
     pipelining: 1,
     duration: durationS,
+    ...((options.loadThreads ?? 1) > 1 ? { workers: options.loadThreads } : {}),
   });
 }
 

@@ -25,6 +25,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 2);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 0.5);
 const CONNECTIONS = 32;
+/**
+ * autocannon costs about as much CPU per request as the server does: one thread of
+ * it saturates before one server worker. Two threads keep it from being the limit.
+ */
+const LOAD_THREADS = Number(process.env.BENCH_LOAD_THREADS ?? 2);
 // Uncached verification is argon2-bound; a few connections keep the gate's queue
 // from overflowing, so the number measures hashing, not 429s.
 const UNCACHED_CONNECTIONS = 4;
@@ -103,16 +108,11 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
     const token = await createToken(server.baseUrl, session, "admin@pbs", "bench");
     const metricsHeaders = { cookie: `__Host-PBSAuthCookie=${session.ticket}` };
     const versionUrl = `${server.baseUrl}/api2/json/version`;
+    const loadShape = { connections: CONNECTIONS, warmupS: 0, durationS: DURATION_S, loadThreads: LOAD_THREADS };
     const scenarios: Record<"baseline" | "token" | "cookie", LoadOptions> = {
-      baseline: { url: `${server.baseUrl}/api2/json/access/domains`, connections: CONNECTIONS, warmupS: 0, durationS: DURATION_S },
-      token: {
-        url: versionUrl,
-        headers: { authorization: `PBSAPIToken=${token.tokenid}:${token.secret}` },
-        connections: CONNECTIONS,
-        warmupS: 0,
-        durationS: DURATION_S,
-      },
-      cookie: { url: versionUrl, headers: metricsHeaders, connections: CONNECTIONS, warmupS: 0, durationS: DURATION_S },
+      baseline: { url: `${server.baseUrl}/api2/json/access/domains`, ...loadShape },
+      token: { url: versionUrl, headers: { authorization: `PBSAPIToken=${token.tokenid}:${token.secret}` }, ...loadShape },
+      cookie: { url: versionUrl, headers: metricsHeaders, ...loadShape },
     };
     const measure = async (name: ScenarioName, options: LoadOptions, round: number): Promise<Run> => {
       // A scrape starts each worker's next event-loop window: the next scrape covers just this run.
@@ -168,6 +168,7 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
         ...scenarios.token,
         url: `${uncachedServer.baseUrl}/api2/json/version`,
         connections: UNCACHED_CONNECTIONS,
+        loadThreads: 1,
         warmupS: WARMUP_S,
         durationS: DURATION_S * 2,
         ...(uncachedPid === undefined ? {} : { serverPid: uncachedPid }),
@@ -212,7 +213,7 @@ function describeLimits(workers: number, runs: Record<string, Run[]>, floodRound
     const total = server + client + flood;
     let verdict: string;
     if (server >= 0.9 * Math.min(workers, cores)) verdict = "server-bound (its workers' cores are busy)";
-    else if (client >= 0.9) verdict = "load-generator-bound (autocannon's one thread is busy)";
+    else if (client >= 0.9 * LOAD_THREADS) verdict = `load-generator-bound (autocannon's ${LOAD_THREADS} threads are busy)`;
     else if (total >= 0.9 * cores) verdict = `machine-bound (server and load generators share ${cores} cores)`;
     else verdict = "neither side busy: latency-bound";
     const floodPart = name === "token-flood" ? ` + flood client ${flood.toFixed(2)}` : "";
@@ -295,6 +296,7 @@ writeFileSync(
       durationS: DURATION_S,
       warmupS: WARMUP_S,
       connections: { measured: CONNECTIONS, uncached: UNCACHED_CONNECTIONS, flood: FLOOD_CONNECTIONS },
+      loadThreads: LOAD_THREADS,
       tables,
     },
     null,
