@@ -4,7 +4,7 @@
  * limited the number.
  */
 import autocannon from "autocannon";
-import { readOwnCpuS, readProcessTreeCpuS } from "./process-cpu.js";
+import { readMachineBusyCpuS, readOwnCpuS, readProcessTreeCpuS } from "./process-cpu.js";
 
 export interface LoadOptions {
   url: string;
@@ -31,6 +31,8 @@ export interface Measurement {
   serverCpuUsPerRequest: number | null;
   /** This process's CPU seconds per second of the run (all its threads): autocannon's cost. */
   clientCores: number;
+  /** CPU seconds per second the whole machine spent; what server and client did not use was someone else's. */
+  machineCores: number | null;
 }
 
 function runOnce(options: LoadOptions, durationS: number): Promise<autocannon.Result> {
@@ -48,10 +50,12 @@ export async function measureLoad(options: LoadOptions): Promise<Measurement> {
   if (options.warmupS > 0) await runOnce(options, options.warmupS);
   const serverCpuBefore = options.serverPid === undefined ? null : readProcessTreeCpuS(options.serverPid);
   const clientCpuBefore = readOwnCpuS();
+  const machineCpuBefore = readMachineBusyCpuS();
   const startedAt = performance.now();
   const result = await runOnce(options, options.durationS);
   const wallS = (performance.now() - startedAt) / 1000;
   const clientCpuS = readOwnCpuS() - clientCpuBefore;
+  const machineCpuAfter = readMachineBusyCpuS();
   const serverCpuAfter = options.serverPid === undefined ? null : readProcessTreeCpuS(options.serverPid);
   const serverCpuS = serverCpuBefore === null || serverCpuAfter === null ? null : serverCpuAfter - serverCpuBefore;
   const requests = result.requests.total;
@@ -65,5 +69,6 @@ export async function measureLoad(options: LoadOptions): Promise<Measurement> {
     serverCores: serverCpuS === null ? null : serverCpuS / wallS,
     serverCpuUsPerRequest: serverCpuS === null || requests === 0 ? null : (serverCpuS * 1e6) / requests,
     clientCores: clientCpuS / wallS,
+    machineCores: machineCpuBefore === null || machineCpuAfter === null ? null : (machineCpuAfter - machineCpuBefore) / wallS,
   };
 }

@@ -211,13 +211,15 @@ function describeLimits(workers: number, runs: Record<string, Run[]>, floodRound
     const client = median(list.map((r) => r.clientCores));
     const flood = name === "token-flood" ? median(floodRounds.map((r) => r.floodClientCores ?? 0)) : 0;
     const total = server + client + flood;
+    const others = Math.max(0, median(list.map((r) => r.machineCores ?? Number.NaN)) - total);
     let verdict: string;
-    if (server >= 0.9 * Math.min(workers, cores)) verdict = "server-bound (its workers' cores are busy)";
+    if (others >= 0.25) verdict = `DISTURBED: other processes used ${others.toFixed(2)} cores; re-run on a quiet machine`;
+    else if (server >= 0.9 * Math.min(workers, cores)) verdict = "server-bound (its workers' cores are busy)";
     else if (client >= 0.9 * LOAD_THREADS) verdict = `load-generator-bound (autocannon's ${LOAD_THREADS} threads are busy)`;
     else if (total >= 0.9 * cores) verdict = `machine-bound (server and load generators share ${cores} cores)`;
     else verdict = "neither side busy: latency-bound";
     const floodPart = name === "token-flood" ? ` + flood client ${flood.toFixed(2)}` : "";
-    lines.push(`${name}: server ${server.toFixed(2)} cores, autocannon ${client.toFixed(2)}${floodPart} -> ${verdict}`);
+    lines.push(`${name}: server ${server.toFixed(2)} cores, autocannon ${client.toFixed(2)}${floodPart}, others ${others.toFixed(2)} -> ${verdict}`);
   }
   return lines;
 }

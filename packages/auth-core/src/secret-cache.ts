@@ -1,5 +1,6 @@
-import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from "node:crypto";
-import type { KeyObject } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmacSha256 } from "./hmac-sha256.js";
+import type { HmacSha256 } from "./hmac-sha256.js";
 
 /** Default bound on cached tokens; each entry is a 32-byte digest plus its key. */
 const DEFAULT_MAX_ENTRIES = 10_000;
@@ -10,12 +11,12 @@ interface CachedSecret {
   insertedAtMs: number;
 }
 
-function createProcessKey(): KeyObject {
+function createProcessHmac(): HmacSha256 {
   const raw = randomBytes(32);
-  const key = createSecretKey(raw);
-  // createSecretKey copied the bytes; the heap copy is wiped rather than left for the GC.
+  const hmac = createHmacSha256(raw);
+  // Only the padded blocks derived from the key are kept; the raw bytes are wiped rather than left for the GC.
   raw.fill(0);
-  return key;
+  return hmac;
 }
 
 export interface TokenSecretCacheOptions {
@@ -31,10 +32,11 @@ export interface TokenSecretCacheOptions {
  */
 export class TokenSecretCache {
   /**
-   * Per-process HMAC key: a digest from a heap dump is useless without it. Held as
-   * a KeyObject, so the key bytes live outside the JS heap (and HMAC setup is cheaper).
+   * HMAC-SHA256 under a per-process random key: a digest from a heap dump is useless
+   * without it. The key's padded blocks live in Buffers, outside the JS heap, and
+   * only inside this closure.
    */
-  private readonly hmacKey: KeyObject = createProcessKey();
+  private readonly hmac: HmacSha256 = createProcessHmac();
   /** Map order is insertion order, so the first key is always the oldest entry. */
   private readonly entries = new Map<string, CachedSecret>();
   /** The `secrets` version every entry was verified against; null before the first use. */
@@ -123,7 +125,7 @@ export class TokenSecretCache {
 
   private digestSecret(authid: string, secret: string): Buffer {
     // The authid is bound into the digest so an entry can only ever match its own token.
-    return createHmac("sha256", this.hmacKey).update(authid).update("\0").update(secret).digest();
+    return this.hmac(`${authid}\0${secret}`);
   }
 
   private evictOldestBeyondLimit(): void {
