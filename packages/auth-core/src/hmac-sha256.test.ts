@@ -33,3 +33,13 @@ describe("createHmacSha256", () => {
     expect(() => createHmacSha256(new Uint8Array(65))).toThrow(RangeError);
   });
 });
+
+describe("createHmacSha256 with long messages", () => {
+  it("agrees with createHmac past its scratch space, and leaves short messages unaffected afterwards", () => {
+    const key = randomBytes(32);
+    const hmac = createHmacSha256(key);
+    const long = "x".repeat(5000);
+    expect(hmac(long).equals(createHmac("sha256", key).update(long).digest())).toBe(true);
+    expect(hmac("short").equals(createHmac("sha256", key).update("short").digest())).toBe(true);
+  });
+});
