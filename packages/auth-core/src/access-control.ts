@@ -178,7 +178,7 @@ const DEFAULT_SOURCE_THROTTLE: ThrottleLimits = { maxFailures: 50, windowS: 60 }
 const DEFAULT_IDENTITY_THROTTLE: ThrottleLimits = { maxFailures: 10, windowS: 60 };
 const THROTTLE_MAX_KEYS = 10_000;
 const TICKET_CACHE_MAX_ENTRIES = 10_000;
-const TOKEN_CONTEXT_MAX_ENTRIES = 10_000;
+const CONTEXT_MEMO_MAX_ENTRIES = 10_000;
 /** 24 random bytes give 32 base64url characters: the generated first-start password. */
 const GENERATED_PASSWORD_BYTES = 24;
 /** PBS's lower bound; the upper one only caps what a single argon2 call is fed. */
@@ -216,8 +216,12 @@ export class AccessControl {
   private readonly identityThrottle: FailureThrottle;
   private readonly tokenCacheEnabled: boolean;
   private readonly metrics = new AuthMetrics();
-  /** Parsed, frozen contexts of token ids that authenticated: a cached request skips parsing its id again. */
+  /**
+   * Parsed, frozen callers that authenticated, by token id and by ticket authid: a
+   * repeated request reuses its caller instead of parsing and building it again.
+   */
   private readonly tokenContexts = new Map<string, AuthContext>();
+  private readonly ticketContexts = new Map<string, AuthContext>();
 
   protected constructor(
     readonly options: AccessControlOptions,
@@ -286,12 +290,15 @@ export class AccessControl {
     const nowS = nowEpochSeconds(this.clock);
     const ticket = this.ticketCache.verify(rawTicket, nowS);
     if (ticket === null) return null;
-    const parsed = parseUserid(ticket.authid);
     // Tickets are only ever issued to users; a token authid inside one is not ours.
-    if (!parsed.ok) return null;
-    const snapshot = await this.readCurrentConfig();
-    if (!isUserActive(snapshot.config, parsed.value.userid, nowS)) return null;
-    return { authid: parsed.value.userid, userid: parsed.value.userid, tokenName: null, via: "ticket" };
+    const context = this.ticketContexts.get(ticket.authid) ?? parseTicketContext(ticket.authid);
+    if (context === null) return null;
+    const pending = this.readRequestVersions();
+    const versions = pending instanceof Promise ? await pending : pending;
+    const snapshot = this.configCache.lookup(versions.config) ?? (await this.configCache.reload(versions.config));
+    if (!isUserActive(snapshot.config, context.userid, nowS)) return null;
+    remember(this.ticketContexts, context);
+    return context;
   }
 
   /**
@@ -312,14 +319,14 @@ export class AccessControl {
     // Both caches are checked against this one read of the versions: a hit costs no store I/O beyond it.
     const snapshot = this.configCache.lookup(versions.config) ?? (await this.configCache.reload(versions.config));
     const nowMs = this.clock.nowMs();
-    if (!isTokenActive(snapshot.config, context.authid, Math.floor(nowMs / 1000))) {
+    if (!isTokenActive(snapshot.config, context, Math.floor(nowMs / 1000))) {
       this.metrics.tokenFailures++;
       this.recordSourceFailure(source);
       return null;
     }
     if (this.tokenCacheEnabled && this.secretCache.matches(context.authid, secret, versions.secrets, nowMs)) {
       this.metrics.tokenCacheHits++;
-      this.rememberTokenContext(context);
+      remember(this.tokenContexts, context);
       return context;
     }
     this.metrics.tokenCacheMisses++;
@@ -621,7 +628,7 @@ export class AccessControl {
       verification.valid &&
       isTokenActive(
         (await this.configCache.get(verification.versionsAfter.config)).config,
-        context.authid,
+        context,
         nowEpochSeconds(this.clock),
       );
     if (!valid) {
@@ -631,19 +638,11 @@ export class AccessControl {
       return null;
     }
     this.identityThrottle.recordSuccess(tokenKey);
-    this.rememberTokenContext(context);
+    remember(this.tokenContexts, context);
     return context;
   }
 
-  /**
-   * Only ids that authenticated are remembered, so a flood of made-up ids cannot
-   * churn the memo; past its bound it simply starts over.
-   */
-  private rememberTokenContext(context: AuthContext): void {
-    if (this.tokenContexts.get(context.authid) === context) return;
-    if (this.tokenContexts.size >= TOKEN_CONTEXT_MAX_ENTRIES) this.tokenContexts.clear();
-    this.tokenContexts.set(context.authid, context);
-  }
+
 
   /**
    * Identical concurrent requests share one argon2 run. The secrets version is part
@@ -854,6 +853,23 @@ export class AccessControl {
   }
 }
 
+/**
+ * Only callers that authenticated are remembered, so a flood of made-up ids cannot
+ * churn the memo; past its bound it simply starts over.
+ */
+function remember(memo: Map<string, AuthContext>, context: AuthContext): void {
+  if (memo.get(context.authid) === context) return;
+  if (memo.size >= CONTEXT_MEMO_MAX_ENTRIES) memo.clear();
+  memo.set(context.authid, context);
+}
+
+/** The user a ticket's authid names, frozen so it can be shared; null for anything but a valid userid. */
+function parseTicketContext(authid: string): AuthContext | null {
+  const parsed = parseUserid(authid);
+  if (!parsed.ok) return null;
+  return Object.freeze({ authid: parsed.value.userid, userid: parsed.value.userid, tokenName: null, via: "ticket" });
+}
+
 /** The caller a well-formed token id names, frozen so it can be shared; null for anything else. */
 function parseTokenContext(authid: string): AuthContext | null {
   const parsed = parseAuthid(authid);
@@ -878,9 +894,9 @@ function isUserActive(config: AccessConfig, userid: string, nowS: number): boole
 }
 
 /** The token and its owning user both exist, are enabled and have not expired. */
-function isTokenActive(config: AccessConfig, tokenid: string, nowS: number): boolean {
-  const token = Object.hasOwn(config.tokens, tokenid) ? config.tokens[tokenid] : undefined;
-  return token !== undefined && isLive(token, nowS) && isUserActive(config, ownerOfTokenId(tokenid), nowS);
+function isTokenActive(config: AccessConfig, token: AuthContext, nowS: number): boolean {
+  const record = Object.hasOwn(config.tokens, token.authid) ? config.tokens[token.authid] : undefined;
+  return record !== undefined && isLive(record, nowS) && isUserActive(config, token.userid, nowS);
 }
 
 /**

@@ -144,7 +144,8 @@ export class VerifiedTicketCache {
     const hit = this.verified.get(raw);
     if (hit !== undefined) {
       this.hits++;
-      if (isWithinTicketWindow(hit.issuedAt, nowS)) return { ...hit };
+      // Entries are frozen, so the hit itself can be handed out: no copy per request.
+      if (isWithinTicketWindow(hit.issuedAt, nowS)) return hit;
       this.verified.delete(raw);
       return null;
     }
