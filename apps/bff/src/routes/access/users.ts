@@ -19,15 +19,8 @@ const createSchema = z.strictObject({
 
 const readSchema = z.strictObject({ userid: userid() });
 
-const updateSchema = z.strictObject({
-  userid: userid(),
-  password: password().optional(),
-  enable: pbsBoolean().optional(),
-  expire: expire().optional(),
-  comment: comment().optional(),
-  firstname: personName().optional(),
-  lastname: personName().optional(),
-  email: email().optional(),
+// An update takes every create field, plus properties to clear and the digest.
+const updateSchema = createSchema.extend({
   delete: propertyList(["comment", "firstname", "lastname", "email"]).optional(),
   digest: digest().optional(),
 });
