@@ -61,22 +61,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const timer = setTimeout(() => {
       reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms:\n${output}`));
     }, START_TIMEOUT_MS);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with code ${code} before it was ready:\n${output}`));
+    };
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = READY_PATTERN.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
+        // Detach at once: the server logs every request, and appending each log chunk
+        // to `output` and scanning it again is quadratic work that once ate a whole
+        // core of the bench process and made autocannon look like the bottleneck.
+        child.stdout?.off("data", onData);
+        child.stderr?.off("data", onData);
+        child.off("exit", onExit);
         resolveUrl(match[1].replace(/\/$/, ""));
       }
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with code ${code} before it was ready:\n${output}`));
-    });
+    child.once("exit", onExit);
   });
-  // Keep draining the pipes so a chatty server never blocks on a full pipe.
+  // Keep draining the pipes (and discarding what they carry) so a chatty server
+  // never blocks on a full pipe.
   child.stdout?.resume();
   child.stderr?.resume();
 
