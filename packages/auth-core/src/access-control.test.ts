@@ -128,6 +128,45 @@ describe("AccessControl: token authentication", () => {
     expect(store.reads).toEqual({ ...reads, readVersions: reads.readVersions + 1 });
   });
 
+  it("answers a cache hit synchronously and anything that needs a hash with a promise", async () => {
+    const { ac, hasher } = await setUp();
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    const first = ac.authenticateTokenNow(tokenid, value);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toEqual(ALICE_TOKEN);
+    const verifies = hasher.verifies;
+    // The hit: the caller itself, not a promise of it, and no hash.
+    expect(ac.authenticateTokenNow(tokenid, value)).toEqual(ALICE_TOKEN);
+    expect(hasher.verifies).toBe(verifies);
+    // A wrong secret for a cached token is never decided at once as a success: it goes to the hash.
+    const wrong = ac.authenticateTokenNow(tokenid, randomUUID());
+    expect(wrong).toBeInstanceOf(Promise);
+    expect(await wrong).toBeNull();
+    // Malformed input is refused at once, without a promise or a hash.
+    expect(ac.authenticateTokenNow(tokenid, "not-a-uuid")).toBeNull();
+    expect(ac.authenticateTokenNow("alice@pbs", value)).toBeNull();
+    expect(hasher.verifies).toBe(verifies + 1);
+  });
+
+  it("stops answering a rotated secret at once, on the synchronous path too (I1)", async () => {
+    const { ac } = await setUp();
+    const created = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    await ac.authenticateTokenNow(created.tokenid, created.value);
+    expect(ac.authenticateTokenNow(created.tokenid, created.value)).toEqual(ALICE_TOKEN);
+    await ac.updateToken(ALICE, "alice@pbs", "ci", { regenerate: true });
+    const afterRotation = ac.authenticateTokenNow(created.tokenid, created.value);
+    expect(afterRotation).toBeInstanceOf(Promise);
+    expect(await afterRotation).toBeNull();
+  });
+
+  it("refuses a disabled token at once, while its secret is still cached (I5)", async () => {
+    const { ac } = await setUp();
+    const created = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    await ac.authenticateTokenNow(created.tokenid, created.value);
+    await ac.updateToken(ALICE, "alice@pbs", "ci", { enable: false });
+    expect(await ac.authenticateTokenNow(created.tokenid, created.value)).toBeNull();
+  });
+
   it("never caches a wrong secret as a success", async () => {
     const { ac, hasher } = await setUp();
     const { tokenid } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
@@ -242,6 +281,18 @@ describe("AccessControl: login and tickets", () => {
     expect(await ac.authenticateTicket(login!.ticket)).toEqual(ALICE);
     expect(ac.verifyCsrfToken(login!.CSRFPreventionToken, "alice@pbs")).toBe(true);
     expect(ac.verifyCsrfToken(login!.CSRFPreventionToken, "bob@pbs")).toBe(false);
+  });
+
+  it("answers a verified ticket synchronously, and a tampered one never from the cache", async () => {
+    const { ac } = await setUp();
+    const login = await ac.login({ username: "alice@pbs", password: "alice-password" });
+    const ticket = login!.ticket;
+    expect(await ac.authenticateTicketNow(ticket)).toEqual(ALICE);
+    expect(ac.authenticateTicketNow(ticket)).toEqual(ALICE);
+    const tampered = ticket.replace("alice@pbs", "bob@pbs");
+    expect(ac.authenticateTicketNow(tampered)).toBeNull();
+    await ac.updateUser(ADMIN, "alice@pbs", { enable: false });
+    expect(await ac.authenticateTicketNow(ticket)).toBeNull();
   });
 
   it("answers an unknown user and a wrong password alike, with one hash each", async () => {

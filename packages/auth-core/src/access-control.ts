@@ -31,6 +31,7 @@ import { TokenSecretCache } from "./secret-cache.js";
 import type { AccessStore, StoreVersions } from "./store.js";
 import { FailureThrottle } from "./throttle.js";
 import { createTicket, formatTicketInfo, VerifiedTicketCache } from "./ticket.js";
+import { whenResolved, type MaybePromise } from "./maybe-promise.js";
 import { generateTokenSecret, isWellFormedTokenSecret } from "./token-secret.js";
 
 /** Who is calling, after authentication. */
@@ -287,26 +288,45 @@ export class AccessControl {
 
   /** A ticket from a cookie: signature, time window, user enabled and not expired. */
   async authenticateTicket(rawTicket: string): Promise<AuthContext | null> {
+    return this.authenticateTicketNow(rawTicket);
+  }
+
+  /**
+   * authenticateTicket, answered synchronously when no I/O is needed: a ticket from
+   * the verified-ticket cache whose user is in the in-memory config. The per-request
+   * path then allocates no promise and waits for no microtask; anything else
+   * returns a promise of the same decision.
+   */
+  authenticateTicketNow(rawTicket: string): MaybePromise<AuthContext | null> {
     const nowS = nowEpochSeconds(this.clock);
     const ticket = this.ticketCache.verify(rawTicket, nowS);
     if (ticket === null) return null;
     // Tickets are only ever issued to users; a token authid inside one is not ours.
     const context = this.ticketContexts.get(ticket.authid) ?? parseTicketContext(ticket.authid);
     if (context === null) return null;
-    const pending = this.readRequestVersions();
-    const versions = pending instanceof Promise ? await pending : pending;
-    const snapshot = this.configCache.lookup(versions.config) ?? (await this.configCache.reload(versions.config));
-    if (!isUserActive(snapshot.config, context.userid, nowS)) return null;
-    remember(this.ticketContexts, context);
-    return context;
+    return whenResolved(this.readRequestConfig(), (snapshot) => {
+      if (!isUserActive(snapshot.config, context.userid, nowS)) return null;
+      remember(this.ticketContexts, context);
+      return context;
+    });
   }
 
   /**
    * A token from `Authorization: PBSAPIToken=...`, already split into authid and the
-   * percent-decoded secret. Null for any failure; throws TooManyRequestsError when
-   * the argon2 gate or the per-source throttle says no.
+   * percent-decoded secret. Null for any failure; rejects with TooManyRequestsError
+   * when the argon2 gate or the per-source throttle says no.
    */
   async authenticateToken(authid: string, secret: string, source?: string): Promise<AuthContext | null> {
+    return this.authenticateTokenNow(authid, secret, source);
+  }
+
+  /**
+   * authenticateToken, answered synchronously on a cache hit (the secret verified
+   * before under the current versions and within the TTL): no promise, no
+   * microtask. A miss returns a promise of the slow path's decision. May throw
+   * TooManyRequestsError synchronously as well as reject with it.
+   */
+  authenticateTokenNow(authid: string, secret: string, source?: string): MaybePromise<AuthContext | null> {
     const context = this.tokenContexts.get(authid) ?? parseTokenContext(authid);
     // Malformed input is refused before any store read or hash: it cannot be a real token.
     if (context === null || !isWellFormedTokenSecret(secret)) {
@@ -314,23 +334,32 @@ export class AccessControl {
       this.recordSourceFailure(source);
       return null;
     }
-    const pending = this.readRequestVersions();
-    const versions = pending instanceof Promise ? await pending : pending;
+    return whenResolved(this.readRequestVersions(), (versions) => this.checkTokenAgainst(context, secret, versions, source));
+  }
+
+  /** The cached-secret check of one token request, against one read of the versions. */
+  private checkTokenAgainst(
+    context: AuthContext,
+    secret: string,
+    versions: StoreVersions,
+    source: string | undefined,
+  ): MaybePromise<AuthContext | null> {
     // Both caches are checked against this one read of the versions: a hit costs no store I/O beyond it.
-    const snapshot = this.configCache.lookup(versions.config) ?? (await this.configCache.reload(versions.config));
-    const nowMs = this.clock.nowMs();
-    if (!isTokenActive(snapshot.config, context, Math.floor(nowMs / 1000))) {
-      this.metrics.tokenFailures++;
-      this.recordSourceFailure(source);
-      return null;
-    }
-    if (this.tokenCacheEnabled && this.secretCache.matches(context.authid, secret, versions.secrets, nowMs)) {
-      this.metrics.tokenCacheHits++;
-      remember(this.tokenContexts, context);
-      return context;
-    }
-    this.metrics.tokenCacheMisses++;
-    return this.authenticateTokenSlowly(context, secret, versions, source);
+    return whenResolved(this.configCache.lookup(versions.config) ?? this.configCache.reload(versions.config), (snapshot) => {
+      const nowMs = this.clock.nowMs();
+      if (!isTokenActive(snapshot.config, context, Math.floor(nowMs / 1000))) {
+        this.metrics.tokenFailures++;
+        this.recordSourceFailure(source);
+        return null;
+      }
+      if (this.tokenCacheEnabled && this.secretCache.matches(context.authid, secret, versions.secrets, nowMs)) {
+        this.metrics.tokenCacheHits++;
+        remember(this.tokenContexts, context);
+        return context;
+      }
+      this.metrics.tokenCacheMisses++;
+      return this.authenticateTokenSlowly(context, secret, versions, source);
+    });
   }
 
   /** Password login or ticket renewal. Null for bad credentials, whatever the cause. */
@@ -768,10 +797,13 @@ export class AccessControl {
     return this.store.readVersionsThisTurn?.() ?? this.store.readVersions();
   }
 
+  /** The config snapshot for this request's versions, without a promise when both are in memory. */
+  private readRequestConfig(): MaybePromise<ConfigSnapshot> {
+    return whenResolved(this.readRequestVersions(), (versions) => this.configCache.lookup(versions.config) ?? this.configCache.reload(versions.config));
+  }
+
   private async readCurrentConfig(): Promise<ConfigSnapshot> {
-    const pending = this.readRequestVersions();
-    const versions = pending instanceof Promise ? await pending : pending;
-    return this.configCache.get(versions.config);
+    return this.readRequestConfig();
   }
 
   private hashPassword(password: string): Promise<string> {

@@ -29,6 +29,8 @@ export {
 export { emptyAccessConfig, emptyAccessState } from "./model.js";
 export type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
 export { err, ok } from "./result.js";
+export { whenResolved } from "./maybe-promise.js";
+export type { MaybePromise } from "./maybe-promise.js";
 export type { Result } from "./result.js";
 export type { AccessStore, StoredKeys, StoreVersions } from "./store.js";
 export { TokenSecretCache } from "./secret-cache.js";

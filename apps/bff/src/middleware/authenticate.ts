@@ -5,7 +5,7 @@
  * decision about the credential itself is auth-core's.
  */
 import type { Request, RequestHandler } from "express";
-import { parseApiTokenHeader, type AccessControl, type AuthContext } from "@gatehouse/auth-core";
+import { parseApiTokenHeader, whenResolved, type AccessControl, type AuthContext, type MaybePromise } from "@gatehouse/auth-core";
 import { readCookieTickets, selectCookieTicket } from "../cookies.js";
 import { ApiError } from "../errors.js";
 
@@ -25,13 +25,20 @@ export function createAuthenticate(options: AuthenticateOptions): RequestHandler
   if (typeof accessControl?.authenticateTicket !== "function") {
     throw new TypeError("createAuthenticate: pass { accessControl }, an AccessControl from AccessControl.open()");
   }
-  // One promise per request: auth-core's own. A refusal thrown here or a rejection
-  // of that promise reaches Express 5's error handling either way.
+  // A cache hit is decided synchronously: no promise, no microtask, and Express
+  // sees no promise to watch. A miss returns auth-core's promise, whose rejection
+  // (like a throw on the synchronous branch) reaches Express 5's error handling.
   return function authenticateMiddleware(req, _res, next) {
-    return authenticateRequest(accessControl, req).then((auth) => {
-      (req as AuthenticatedRequest)[AUTH] = auth;
-      next();
-    });
+    const outcome = authenticateRequest(accessControl, req);
+    if (outcome instanceof Promise) {
+      return outcome.then((auth) => {
+        (req as AuthenticatedRequest)[AUTH] = auth;
+        next();
+      });
+    }
+    (req as AuthenticatedRequest)[AUTH] = outcome;
+    next();
+    return undefined;
   };
 }
 
@@ -47,17 +54,21 @@ export function readSource(req: Request): string | undefined {
   return req.socket.remoteAddress;
 }
 
-/** Throws for a missing or malformed credential; the promise rejects for a refused one. */
-function authenticateRequest(accessControl: AccessControl, req: Request): Promise<AuthContext> {
+/**
+ * Who sent `req`. Throws for a missing, malformed or (when decided at once)
+ * refused credential; a refusal decided later rejects. The API routes call this
+ * inside their one handler; other mounts use the middleware above.
+ */
+export function authenticateRequest(accessControl: AccessControl, req: Request): MaybePromise<AuthContext> {
   // No Cookie header (the usual token request) costs no cookie parsing.
   const cookieHeader = req.headers.cookie;
   const cookieTicket = cookieHeader === undefined ? null : selectCookieTicket(readCookieTickets(cookieHeader));
-  if (cookieTicket !== null) return accessControl.authenticateTicket(cookieTicket).then(requireAuthenticated);
+  if (cookieTicket !== null) return whenResolved(accessControl.authenticateTicketNow(cookieTicket), requireAuthenticated);
   const header = req.headers.authorization;
   if (header === undefined || header === "") throw new ApiError("AUTH_REQUIRED");
   const parsed = parseApiTokenHeader(header);
   if (!parsed.ok) throw new ApiError("AUTH_HEADER_MALFORMED");
-  return accessControl.authenticateToken(parsed.value.authid, parsed.value.secret, readSource(req)).then(requireAuthenticated);
+  return whenResolved(accessControl.authenticateTokenNow(parsed.value.authid, parsed.value.secret, readSource(req)), requireAuthenticated);
 }
 
 function requireAuthenticated(auth: AuthContext | null): AuthContext {

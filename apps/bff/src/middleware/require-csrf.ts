@@ -4,14 +4,9 @@
  * it was made by our page, which alone can read the CSRFPreventionToken. Tokens in
  * the Authorization header are never sent implicitly and need no proof.
  */
-import type { RequestHandler } from "express";
-import type { AccessControl } from "@gatehouse/auth-core";
+import type { Request } from "express";
+import type { AccessControl, AuthContext } from "@gatehouse/auth-core";
 import { ApiError } from "../errors.js";
-import { readAuth } from "./authenticate.js";
-
-export interface RequireCsrfOptions {
-  accessControl: AccessControl;
-}
 
 /**
  * The only state-changing routes that skip the CSRF check, as `METHOD /path` under
@@ -25,24 +20,14 @@ export const CSRF_EXEMPT_ROUTES: readonly string[] = [
   "DELETE /access/ticket",
 ];
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-export function createRequireCsrf(options: RequireCsrfOptions): RequestHandler {
-  const { accessControl } = options;
-  if (typeof accessControl?.verifyCsrfToken !== "function") {
-    throw new TypeError("createRequireCsrf: pass { accessControl }, an AccessControl from AccessControl.open()");
-  }
-  return function requireCsrfMiddleware(req, _res, next) {
-    if (SAFE_METHODS.has(req.method)) {
-      next();
-      return;
-    }
-    const auth = readAuth(req);
-    if (auth.via === "ticket") {
-      const token = req.get("CSRFPreventionToken");
-      if (token === undefined || token === "") throw new ApiError("CSRF_MISSING");
-      if (!accessControl.verifyCsrfToken(token, auth.userid)) throw new ApiError("CSRF_INVALID");
-    }
-    next();
-  };
+/**
+ * Throws unless a cookie-authenticated request carries a CSRFPreventionToken made
+ * for its user. The app calls this after authentication on every state-changing
+ * route that is not exempt; the route table decides which those are.
+ */
+export function requireCsrfToken(accessControl: AccessControl, req: Request, auth: AuthContext): void {
+  if (auth.via !== "ticket") return;
+  const token = req.get("CSRFPreventionToken");
+  if (token === undefined || token === "") throw new ApiError("CSRF_MISSING");
+  if (!accessControl.verifyCsrfToken(token, auth.userid)) throw new ApiError("CSRF_INVALID");
 }

@@ -19,7 +19,7 @@ export interface RouterRoute {
   method: string;
   /** Mount prefixes joined with the route path, in Express syntax. */
   path: string;
-  /** Names of the route's handlers in order, e.g. authenticateMiddleware, requireCsrfMiddleware. */
+  /** Names of the route's handlers in order, e.g. csrfProtectedApiRouteHandler. */
   handlers: string[];
 }
 
