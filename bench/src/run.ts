@@ -21,9 +21,9 @@ import { readProcessTreeCpuS } from "./process-cpu.js";
 import { startServer } from "./server-process.js";
 
 const ADMIN_PASSWORD = "bench-admin-password-1";
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 2);
-const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 0.5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 1.5);
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 1);
 const CONNECTIONS = 32;
 /**
  * autocannon costs about as much CPU per request as the server does: one thread of

@@ -474,7 +474,7 @@ export class FileAccessStore implements AccessStore {
 type SerializedState = Record<StoredPart, string>;
 
 function isSameGenerations(a: Generations, b: Generations): boolean {
-  return a.secrets === b.secrets && a.config === b.config;
+  return a === b || (a.secrets === b.secrets && a.config === b.config);
 }
 
 function isSameStamps(a: VersionStamps, b: VersionStamps): boolean {

@@ -71,6 +71,24 @@ describe("FileGenerationCounter", () => {
     expect(reader.read()).toEqual({ secrets: 1n, config: 1n });
   });
 
+  it("hands back the same counters object while nothing changed, and a new one on any change in any byte", async () => {
+    await FileGenerationCounter.ensureFile(path);
+    const reader = openCounter();
+    const writer = openCounter();
+    const first = reader.read();
+    expect(reader.read()).toBe(first);
+    writer.bump("secrets");
+    const afterBump = reader.read();
+    expect(afterBump).not.toBe(first);
+    expect(afterBump).toEqual({ secrets: 1n, config: 0n });
+    expect(reader.read()).toBe(afterBump);
+    // A change only in the high word of a counter is a change too.
+    const bytes = readFileSync(path);
+    bytes.writeUInt32LE(7, 12);
+    writeFileSync(path, bytes);
+    expect(reader.read()).toEqual({ secrets: 1n, config: 7n * 2n ** 32n });
+  });
+
   it("refuses a counters file of the wrong size as corrupt", () => {
     writeFileSync(path, Buffer.alloc(8));
     expect(() => FileGenerationCounter.open(path)).toThrow(StoreCorruptError);

@@ -34,6 +34,12 @@ const OFFSETS: Record<GenerationPart, number> = { secrets: 0, config: 8 };
 export class FileGenerationCounter implements GenerationCounter {
   // One buffer per counter: read() allocates nothing on the per-request path.
   private readonly buffer = Buffer.alloc(GENERATIONS_FILE_SIZE);
+  /**
+   * The counters the last read() returned, with the 32-bit words they were decoded
+   * from: unchanged words hand back the same frozen object, so a request that
+   * finds nothing changed allocates no BigInts and callers can compare by identity.
+   */
+  private last: { words: [number, number, number, number]; generations: Readonly<Generations> } | null = null;
   private fd: number | null;
 
   private constructor(
@@ -84,7 +90,18 @@ export class FileGenerationCounter implements GenerationCounter {
     if (bytesRead !== GENERATIONS_FILE_SIZE) {
       throw new StoreCorruptError(this.path, `expected ${GENERATIONS_FILE_SIZE} bytes, read ${bytesRead}`);
     }
-    return { secrets: this.buffer.readBigUInt64LE(0), config: this.buffer.readBigUInt64LE(8) };
+    const buffer = this.buffer;
+    const w0 = buffer.readUInt32LE(0);
+    const w1 = buffer.readUInt32LE(4);
+    const w2 = buffer.readUInt32LE(8);
+    const w3 = buffer.readUInt32LE(12);
+    const last = this.last;
+    if (last !== null && last.words[0] === w0 && last.words[1] === w1 && last.words[2] === w2 && last.words[3] === w3) {
+      return last.generations;
+    }
+    const generations = Object.freeze({ secrets: buffer.readBigUInt64LE(0), config: buffer.readBigUInt64LE(8) });
+    this.last = { words: [w0, w1, w2, w3], generations };
+    return generations;
   }
 
   bump(part: GenerationPart): void {
