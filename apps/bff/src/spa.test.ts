@@ -51,6 +51,15 @@ describe("serving the SPA", () => {
     }
   });
 
+  test("a missing asset or icon is a 404, not the index page", async () => {
+    for (const path of ["/assets/index-0ld4a5h.js", "/favicon.ico"]) {
+      const response = await server.client.call("GET", path);
+      expect(response.status, path).toBe(404);
+      expect(response.text, path).not.toContain('<div id="root">');
+      expect(response.headers["content-security-policy"], path).toContain("default-src 'self'");
+    }
+  });
+
   test("a valid cookie puts the username and a working CSRF token into a meta tag, and the ticket nowhere", async () => {
     const response = await server.client.call("GET", "/tokens", { headers: cookieHeaders({ ticket: session.ticket }) });
     expect(response.status).toBe(200);

@@ -1,7 +1,7 @@
 /**
  * Serves the built SPA (apps/web/dist). Static files are served as they are; any
  * other GET outside the API gets index.html, never cached, so client-side routes
- * survive a reload. For a request that carries a valid ticket cookie the index page
+ * survive a reload (except a missing asset or icon, which is a 404). For a request that carries a valid ticket cookie the index page
  * gets a `<meta name="gatehouse-session">` with the username and a CSRF token: the
  * page learns it is logged in without any script being able to read the ticket.
  */
@@ -54,7 +54,7 @@ export function createSpaHandler(options: SpaOptions): Router {
   );
 
   const serveIndex: RequestHandler = async function serveIndexMiddleware(req, res, next) {
-    if (req.method !== "GET" && req.method !== "HEAD") {
+    if ((req.method !== "GET" && req.method !== "HEAD") || isMissingStaticFile(req.path)) {
       next();
       return;
     }
@@ -69,6 +69,16 @@ export function createSpaHandler(options: SpaOptions): Router {
   };
   router.use(serveIndex);
   return router;
+}
+
+/**
+ * A path that can only name a file, and express.static did not find it: it gets
+ * a 404, not the index page. HTML answered with 200 for a stale hashed script
+ * after a rebuild fails in the browser with a misleading MIME-type error, and
+ * the icon browsers fetch on their own should not cost an index render.
+ */
+function isMissingStaticFile(path: string): boolean {
+  return path.startsWith(HASHED_ASSET_PREFIX) || path === "/favicon.ico";
 }
 
 /** The meta tag the SPA reads: base64url of `{"username", "CSRFPreventionToken"}`. */
