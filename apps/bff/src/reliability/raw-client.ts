@@ -7,7 +7,7 @@
  * Only ever talks to the loopback test server.
  */
 import { Agent } from "undici";
-import type { ApiResponse } from "../test-support/https-client.js";
+import { toApiResponse, type ApiResponse } from "../test-support/https-client.js";
 
 export interface RawRequest {
   method: string;
@@ -53,16 +53,7 @@ export class RawHttpsClient {
       headers: request.headers ?? {},
       body: request.body ?? null,
     });
-    const text = await response.body.text();
-    let json: ApiResponse["json"];
-    try {
-      json = JSON.parse(text) as ApiResponse["json"];
-    } catch {
-      json = undefined;
-    }
-    const rawCookies = response.headers["set-cookie"];
-    const setCookies = rawCookies === undefined ? [] : Array.isArray(rawCookies) ? rawCookies : [rawCookies];
-    return { status: response.statusCode, headers: response.headers, text, json, setCookies };
+    return toApiResponse(response);
   }
 
   close(): Promise<void> {

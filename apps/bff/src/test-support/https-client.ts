@@ -3,7 +3,7 @@
  * self-signed certificate (no blanket `rejectUnauthorized: false`) and only ever
  * talks to loopback.
  */
-import { Agent, request } from "undici";
+import { Agent, request, type Dispatcher } from "undici";
 
 export interface ApiResponse {
   status: number;
@@ -67,16 +67,7 @@ export class HttpsTestClient {
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
-    const text = await response.body.text();
-    let json: ApiResponse["json"];
-    try {
-      json = JSON.parse(text) as ApiResponse["json"];
-    } catch {
-      json = undefined;
-    }
-    const rawCookies = response.headers["set-cookie"];
-    const setCookies = rawCookies === undefined ? [] : Array.isArray(rawCookies) ? rawCookies : [rawCookies];
-    return { status: response.statusCode, headers: response.headers, text, json, setCookies };
+    return toApiResponse(response);
   }
 
   /** `call` on a path under /api2/json. */
@@ -87,6 +78,20 @@ export class HttpsTestClient {
   close(): Promise<void> {
     return this.dispatcher.close();
   }
+}
+
+/** Reads an undici response whole: status, headers, text, the JSON body if it is JSON, and every Set-Cookie. */
+export async function toApiResponse(response: Dispatcher.ResponseData): Promise<ApiResponse> {
+  const text = await response.body.text();
+  let json: ApiResponse["json"];
+  try {
+    json = JSON.parse(text) as ApiResponse["json"];
+  } catch {
+    json = undefined;
+  }
+  const rawCookies = response.headers["set-cookie"];
+  const setCookies = rawCookies === undefined ? [] : Array.isArray(rawCookies) ? rawCookies : [rawCookies];
+  return { status: response.statusCode, headers: response.headers, text, json, setCookies };
 }
 
 /** Header set for a cookie session: the ticket cookie and, for changes, the CSRF token. */
