@@ -6,7 +6,7 @@
 import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { computePrivileges, hasPrivilege, isRoleId, isValidAclPath } from "./acl.js";
+import { computePrivileges, hasPrivilege, isRoleId } from "./acl.js";
 import type { Privilege } from "./acl.js";
 import { AuthMetrics } from "./auth-metrics.js";
 import type { AuthMetricsSnapshot } from "./auth-metrics.js";
@@ -14,16 +14,42 @@ import { nowEpochSeconds, systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { ConfigCache } from "./config-cache.js";
 import type { ConfigSnapshot } from "./config-cache.js";
-import { createCsrfToken, verifyCsrfToken } from "./csrf.js";
 import {
-  ConflictError,
-  InvalidParameterError,
-  NotFoundError,
-  PermissionDeniedError,
-  TooManyRequestsError,
-} from "./errors.js";
+  canSeePermissionsOf,
+  compareStrings,
+  deleteTokenFromState,
+  isAclPathSelected,
+  isSameConfig,
+  isTokenActive,
+  isUserActive,
+  listAclPaths,
+  listTokenViews,
+  ownerOfTokenId,
+  ownerOfUgid,
+  privilegesToRecord,
+  requireAuthidExists,
+  requireToken,
+  requireUser,
+  toTokenView,
+} from "./config-queries.js";
+import { createCsrfToken, verifyCsrfToken } from "./csrf.js";
+import { ConflictError, PermissionDeniedError, TooManyRequestsError } from "./errors.js";
 import { HashGate } from "./hash-gate.js";
-import { isTokenAuthid, parseAuthid, parseTokenName, parseUserid } from "./ids.js";
+import { isTokenAuthid, parseAuthid, parseUserid } from "./ids.js";
+import {
+  invalidParameter,
+  PASSWORD_MAX_LENGTH,
+  requireAclPath,
+  requireAuthid,
+  requireDeletable,
+  requireExpire,
+  requirePassword,
+  requireTextFields,
+  requireTokenId,
+  requireUserid,
+  TOKEN_TEXT_FIELDS,
+  USER_TEXT_FIELDS,
+} from "./input-rules.js";
 import type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
 import { argon2Hasher, verifyAgainstDummyHash } from "./password-hash.js";
 import type { SecretHasher } from "./password-hash.js";
@@ -182,14 +208,6 @@ const TICKET_CACHE_MAX_ENTRIES = 10_000;
 const CONTEXT_MEMO_MAX_ENTRIES = 10_000;
 /** 24 random bytes give 32 base64url characters: the generated first-start password. */
 const GENERATED_PASSWORD_BYTES = 24;
-/** PBS's lower bound; the upper one only caps what a single argon2 call is fed. */
-const PASSWORD_MIN_LENGTH = 5;
-const PASSWORD_MAX_LENGTH = 1024;
-const TEXT_FIELD_MAX_LENGTH = 256;
-/** Up to 9999-12-31, far beyond any real expiry but inside what the 8-hex ticket time can express. */
-const EXPIRE_MAX = 253_402_300_799;
-const USER_TEXT_FIELDS = ["comment", "firstname", "lastname", "email"] as const;
-const TOKEN_TEXT_FIELDS = ["comment"] as const;
 const DIGEST_CONFLICT_MESSAGE = "detected modified configuration - file changed by other user? Try again.";
 
 interface SigningKeys {
@@ -574,9 +592,7 @@ export class AccessControl {
     const path = requireAclPath(input.path);
     if (!isRoleId(input.role)) throw invalidParameter("role", "unknown role");
     const role = input.role;
-    const parsed = parseAuthid(input.authId);
-    if (!parsed.ok) throw invalidParameter("auth-id", parsed.error);
-    const ugid = parsed.value.authid;
+    const ugid = requireAuthid(input.authId);
     const propagate = input.propagate ?? true;
     await this.mutateAsActor(actor, "/access/acl", "Permissions.Modify", input.digest, (state) => {
       const sameEntry = (entry: AclEntry) => entry.path === path && entry.ugid === ugid && entry.roleid === role;
@@ -595,12 +611,7 @@ export class AccessControl {
   /** Effective privileges of `authId` (default: the actor) on `path` (default: every path with entries). */
   async readPermissions(actor: AuthContext, opts: { authId?: string; path?: string }): Promise<PermissionsView> {
     const path = opts.path === undefined ? undefined : requireAclPath(opts.path);
-    let authid = actor.authid;
-    if (opts.authId !== undefined) {
-      const parsed = parseAuthid(opts.authId);
-      if (!parsed.ok) throw invalidParameter("auth-id", parsed.error);
-      authid = parsed.value.authid;
-    }
+    const authid = opts.authId === undefined ? actor.authid : requireAuthid(opts.authId);
     const { config } = await this.readCurrentConfig();
     if (!canSeePermissionsOf(actor, authid)) this.requirePrivilege(actor, config, "/access", "Sys.Audit");
     if (actor.via !== "system" || authid !== actor.authid) requireAuthidExists(config, authid);
@@ -912,178 +923,4 @@ function parseTokenContext(authid: string): AuthContext | null {
     tokenName: parsed.value.tokenName,
     via: "token",
   });
-}
-
-// --- config queries -------------------------------------------------------------
-
-function isLive(record: { enable: boolean; expire: number }, nowS: number): boolean {
-  return record.enable && (record.expire === 0 || record.expire > nowS);
-}
-
-function isUserActive(config: AccessConfig, userid: string, nowS: number): boolean {
-  const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
-  return user !== undefined && isLive(user, nowS);
-}
-
-/** The token and its owning user both exist, are enabled and have not expired. */
-function isTokenActive(config: AccessConfig, token: AuthContext, nowS: number): boolean {
-  const record = Object.hasOwn(config.tokens, token.authid) ? config.tokens[token.authid] : undefined;
-  return record !== undefined && isLive(record, nowS) && isUserActive(config, token.userid, nowS);
-}
-
-/**
- * The user part of a token id. Neither a realm nor a token name may contain `!`,
- * so the last `!` is the separator even when the user name holds one.
- */
-function ownerOfTokenId(tokenid: string): string {
-  return tokenid.slice(0, tokenid.lastIndexOf("!"));
-}
-
-/** The user an ACL subject belongs to: itself, or a token's owner. */
-function ownerOfUgid(ugid: string): string {
-  return isTokenAuthid(ugid) ? ownerOfTokenId(ugid) : ugid;
-}
-
-function toTokenView(token: TokenRecord): TokenView {
-  return { ...token, "token-name": token.tokenid.slice(token.tokenid.lastIndexOf("!") + 1) };
-}
-
-function listTokenViews(config: AccessConfig, userid: string): TokenView[] {
-  return Object.values(config.tokens)
-    .filter((token) => ownerOfTokenId(token.tokenid) === userid)
-    .sort((a, b) => compareStrings(a.tokenid, b.tokenid))
-    .map(toTokenView);
-}
-
-function requireUser(config: AccessConfig, userid: string): UserRecord {
-  const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
-  if (user === undefined) throw new NotFoundError(`no such user '${userid}'`);
-  return user;
-}
-
-function requireToken(config: AccessConfig, tokenid: string): TokenRecord {
-  const token = Object.hasOwn(config.tokens, tokenid) ? config.tokens[tokenid] : undefined;
-  if (token === undefined) throw new NotFoundError(`no such token '${tokenid}'`);
-  return token;
-}
-
-function requireAuthidExists(config: AccessConfig, authid: string): void {
-  if (isTokenAuthid(authid)) requireToken(config, authid);
-  else requireUser(config, authid);
-}
-
-function deleteTokenFromState(state: AccessState, tokenid: string): void {
-  delete state.config.tokens[tokenid];
-  delete state.tokenHashes[tokenid];
-  state.config.acl = state.config.acl.filter((entry) => entry.ugid !== tokenid);
-}
-
-/** `exact` selects one path; otherwise the path and everything below it. */
-function isAclPathSelected(entryPath: string, path: string, exact: boolean): boolean {
-  if (entryPath === path) return true;
-  if (exact) return false;
-  return path === "/" || entryPath.startsWith(`${path}/`);
-}
-
-function listAclPaths(config: AccessConfig): string[] {
-  return [...new Set(["/", ...config.acl.map((entry) => entry.path)])].sort(compareStrings);
-}
-
-/** One's own permissions, and a user's view of its own tokens, need no audit right. */
-function canSeePermissionsOf(actor: AuthContext, authid: string): boolean {
-  if (authid === actor.authid) return true;
-  return actor.tokenName === null && isTokenAuthid(authid) && ownerOfTokenId(authid) === actor.userid;
-}
-
-function privilegesToRecord(privileges: Map<Privilege, boolean>): Record<string, boolean> {
-  const record: Record<string, boolean> = {};
-  for (const [privilege, propagate] of [...privileges].sort(([a], [b]) => compareStrings(a, b))) {
-    record[privilege] = propagate;
-  }
-  return record;
-}
-
-/** Structural equality independent of key order, for the digest re-check under the lock. */
-function isSameConfig(a: AccessConfig, b: AccessConfig): boolean {
-  return stringifyCanonically(a) === stringifyCanonically(b);
-}
-
-function stringifyCanonically(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
-    return sorted;
-  });
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// --- parameter validation ------------------------------------------------------------
-
-function invalidParameter(param: string, why: string): InvalidParameterError {
-  return new InvalidParameterError(`invalid ${param}: ${why}`, { [param]: why });
-}
-
-function requireUserid(value: string): { userid: string; realm: string } {
-  const parsed = parseUserid(value);
-  if (!parsed.ok) throw invalidParameter("userid", parsed.error);
-  return parsed.value;
-}
-
-function requireTokenId(userid: string, tokenName: string): { userid: string; authid: string } {
-  const id = requireUserid(userid).userid;
-  const name = parseTokenName(tokenName);
-  if (!name.ok) throw invalidParameter("token-name", name.error);
-  const parsed = parseAuthid(`${id}!${name.value}`);
-  if (!parsed.ok) throw invalidParameter("token-name", parsed.error);
-  return { userid: id, authid: parsed.value.authid };
-}
-
-function requireAclPath(path: string): string {
-  if (!isValidAclPath(path)) throw invalidParameter("path", "not a valid ACL path");
-  return path;
-}
-
-function requireExpire(expire: number): number {
-  if (!Number.isSafeInteger(expire) || expire < 0 || expire > EXPIRE_MAX) {
-    throw invalidParameter("expire", "must be 0 (never) or epoch seconds");
-  }
-  return expire;
-}
-
-function requirePassword(password: string): void {
-  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
-    throw invalidParameter("password", `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
-  }
-}
-
-/** The given text fields, each checked to be one line of bounded length. */
-function requireTextFields<F extends string>(
-  input: Partial<Record<F, string>>,
-  fields: readonly F[],
-): Partial<Record<F, string>> {
-  const out: Partial<Record<F, string>> = {};
-  for (const field of fields) {
-    const value = input[field];
-    if (value === undefined) continue;
-    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-    if (value.length > TEXT_FIELD_MAX_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
-      throw invalidParameter(field, `must be a single line of at most ${TEXT_FIELD_MAX_LENGTH} characters`);
-    }
-    out[field] = value;
-  }
-  return out;
-}
-
-function requireDeletable<F extends string>(names: string[] | undefined, fields: readonly F[]): F[] {
-  const out: F[] = [];
-  for (const name of names ?? []) {
-    const field = fields.find((f) => f === name);
-    if (field === undefined) throw invalidParameter("delete", `cannot delete property '${name}'`);
-    out.push(field);
-  }
-  return out;
 }
