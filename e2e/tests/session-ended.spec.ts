@@ -1,7 +1,7 @@
 import { createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, test, type BrowserContext } from "@playwright/test";
+import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { ADMIN_USERID, BASE_URL, TICKET_COOKIE, resolveDataDir } from "../support/env.js";
 import { SESSION_ENDED_MESSAGE, expectLoginPage, expectScreen } from "../support/ui.js";
 
@@ -18,6 +18,25 @@ async function currentTicket(context: BrowserContext): Promise<string> {
 }
 
 /**
+ * Opens a screen of the restored console and waits until nothing it started is still
+ * in flight. A restored session renews its ticket at start, and that answer sets a
+ * fresh cookie: landing after the test's swap, it would undo the swap, and a screen
+ * fetch sent after the swap would end the session before the test acts. Both show
+ * only on a loaded machine, so wait for the renewal's answer and the screen's data.
+ */
+async function openSettledConsole(page: Page, path: string, title: string): Promise<void> {
+  const startRenewal = page.waitForResponse(
+    (response) => response.url().endsWith("/api2/json/access/ticket") && response.request().method() === "POST",
+  );
+  await page.goto(path);
+  await expectScreen(page, title);
+  const renewal = await startRenewal;
+  expect(renewal.status()).toBe(200);
+  await renewal.finished();
+  await expect(page.getByRole("status").filter({ hasText: /^Loading / })).toHaveCount(0);
+}
+
+/**
  * A ticket with a valid signature from the server's own key but issued 3 hours ago,
  * past the 2-hour lifetime: the server must refuse it for its age alone.
  */
@@ -30,8 +49,7 @@ function forgeExpiredTicket(): string {
 }
 
 test("a tampered cookie sends the open console back to login with the session-ended message", async ({ page, context }) => {
-  await page.goto("/");
-  await expectScreen(page, "API tokens");
+  await openSettledConsole(page, "/", "API tokens");
   const ticket = await currentTicket(context);
   const last = ticket.at(-1) === "A" ? "B" : "A";
   await replaceTicketCookie(context, `${ticket.slice(0, -1)}${last}`);
@@ -43,8 +61,7 @@ test("a tampered cookie sends the open console back to login with the session-en
 });
 
 test("an expired cookie sends the open console back to login with the session-ended message", async ({ page, context }) => {
-  await page.goto("/permissions");
-  await expectScreen(page, "Permissions");
+  await openSettledConsole(page, "/permissions", "Permissions");
   await replaceTicketCookie(context, forgeExpiredTicket());
 
   // Any request now fails: opening another screen fetches its data.
@@ -54,8 +71,7 @@ test("an expired cookie sends the open console back to login with the session-en
 });
 
 test("a reload with a tampered cookie shows the login page and no data", async ({ page, context }) => {
-  await page.goto("/");
-  await expectScreen(page, "API tokens");
+  await openSettledConsole(page, "/", "API tokens");
   await replaceTicketCookie(context, "PBS:admin@pbs:00000000::bm90LWEtc2lnbmF0dXJl");
   await page.reload();
   await expectLoginPage(page);
