@@ -150,6 +150,87 @@ describeWithPostgres(postgres, "PostgreSQL AccessStore", () => {
       expect(b.readStats().fallbackVersionQueries).toBe(1);
     });
 
+    /** Kills the node's LISTEN session and waits until the node knows; the node's backoff must outlast the test. */
+    async function takeListenerDown(node: PostgresAccessStore): Promise<void> {
+      const [terminated] = await runAdminQuery<{ ok: boolean }>("SELECT pg_terminate_backend($1) AS ok", [
+        node.readStats().backendPid,
+      ]);
+      expect(terminated?.ok).toBe(true);
+      await expect.poll(() => node.readStats().connected, { timeout: WAIT_MS }).toBe(false);
+    }
+
+    const LONG_OUTAGE: Partial<PostgresStoreOptions> = { reconnectBackoff: { initialDelayMs: 10_000, maxDelayMs: 20_000 } };
+
+    it("with the listener down, concurrent readVersions calls share one query, and a call after a mutation sees it", async () => {
+      const [a, b] = await openNodes(2, [{}, LONG_OUTAGE]);
+      if (!a || !b) throw new Error("nodes missing");
+      await takeListenerDown(b);
+
+      const calls = Array.from({ length: 50 }, () => b.readVersions());
+      const [shared] = calls;
+      expect(shared).toBeInstanceOf(Promise);
+      expect(new Set(calls).size).toBe(1);
+      const answer = await shared;
+      expect(b.readStats().fallbackVersionQueries).toBe(1);
+
+      // The settled query is not reused: the next call queries again and sees another node's mutation.
+      const { versions: remote } = await a.mutate((state) => {
+        state.config.users["alice@pbs"] = { userid: "alice@pbs", enable: true, expire: 0 };
+      });
+      const afterRemote = await b.readVersions();
+      expect(generationOf(afterRemote.config)).toBe(generationOf(remote.config));
+      expect(afterRemote.config).not.toBe(answer?.config);
+      expect(b.readStats().fallbackVersionQueries).toBe(2);
+
+      const { versions: own } = await b.mutate((state) => {
+        state.tokenHashes["alice@pbs!ci"] = "hash-one";
+      });
+      const afterOwn = await b.readVersions();
+      expect(afterOwn).toEqual(own);
+      expect(b.readStats().fallbackVersionQueries).toBe(3);
+    });
+
+    it("with the listener down, a readVersions call made while a query is in flight waits for a query sent after it", async () => {
+      const [b] = await openNodes(1, [LONG_OUTAGE]);
+      if (!b) throw new Error("node missing");
+      await takeListenerDown(b);
+      const schema = schemaOfTest();
+      const pg = await import("pg");
+      const holder = new pg.default.Client({ connectionString: TEST_DATABASE_URL });
+      await holder.connect();
+      try {
+        // The exclusive lock keeps the first query waiting inside PostgreSQL, so the test acts while it is in flight.
+        await holder.query(`BEGIN; LOCK TABLE "${schema}".generations IN ACCESS EXCLUSIVE MODE`);
+        const first = b.readVersions();
+        await expect
+          .poll(
+            async () =>
+              (
+                await runAdminQuery(
+                  "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 IN query) > 0",
+                  [schema],
+                )
+              ).length,
+            { timeout: WAIT_MS },
+          )
+          .toBe(1);
+        await holder.query(`UPDATE "${schema}".generations SET config = config + 1`);
+
+        const second = b.readVersions();
+        const third = b.readVersions();
+        expect(second).not.toBe(first);
+        expect(third).toBe(second);
+        expect(b.readStats().fallbackVersionQueries).toBe(1);
+
+        await holder.query("COMMIT");
+        const [, seen] = await Promise.all([first, second]);
+        expect(generationOf(seen.config)).toBe("1");
+        expect(b.readStats().fallbackVersionQueries).toBe(2);
+      } finally {
+        await holder.end();
+      }
+    });
+
     it("the heartbeat notices a generation bump that came without a notification and moves the epoch", async () => {
       const [b] = await openNodes(1, [{ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 2_000 }]);
       if (!b) throw new Error("node missing");

@@ -52,7 +52,7 @@ export interface PostgresStoreOptions {
 
 /** Counters for tests and metrics. */
 export interface PostgresStoreStats extends PostgresListenerState {
-  /** readVersions calls answered by querying the generation row because the listener was down. */
+  /** Queries of the generation row sent because the listener was down; concurrent readVersions calls share one. */
   fallbackVersionQueries: number;
 }
 
@@ -119,6 +119,10 @@ export class PostgresAccessStore implements AccessStore {
   private closed = false;
   private closing: Promise<void> | null = null;
   private fallbackVersionQueries = 0;
+  /** The fallback query that readVersions calls join; null from the moment it is sent. */
+  private queuedVersionQuery: Promise<StoreVersions> | null = null;
+  /** Settles with the last fallback query sent: the next one waits for it. */
+  private versionQueryTail: Promise<unknown> = Promise.resolve();
   private mutationTail: Promise<unknown> = Promise.resolve();
 
   /** Use openPostgresStore: the schema must be migrated and the listener started first. */
@@ -136,7 +140,7 @@ export class PostgresAccessStore implements AccessStore {
    */
   readVersions(): StoreVersions | Promise<StoreVersions> {
     this.assertOpen();
-    return this.listener.currentVersions() ?? this.queryVersions();
+    return this.listener.currentVersions() ?? this.joinVersionQuery();
   }
 
   async readConfig(): Promise<{ config: AccessConfig; digest: string; versions: StoreVersions }> {
@@ -222,7 +226,26 @@ export class PostgresAccessStore implements AccessStore {
     return this.closing;
   }
 
+  /**
+   * While the listener is down every request reads the versions, so a burst would
+   * take a pooled connection per request. Calls share one query instead, but only
+   * one not yet sent: an answer is never older than the call, so a change committed
+   * before the call is seen. Calls that arrive while a query is in flight share the
+   * next one, sent when it settles.
+   */
+  private joinVersionQuery(): Promise<StoreVersions> {
+    if (this.queuedVersionQuery !== null) return this.queuedVersionQuery;
+    const query = this.versionQueryTail.then(() => {
+      this.queuedVersionQuery = null;
+      return this.queryVersions();
+    });
+    this.queuedVersionQuery = query;
+    this.versionQueryTail = query.catch(() => undefined);
+    return query;
+  }
+
   private async queryVersions(): Promise<StoreVersions> {
+    this.assertOpen();
     this.fallbackVersionQueries += 1;
     const { rows } = await this.pool.query<Record<string, unknown>>(this.sql.readGenerations);
     const queried = this.listener.observe(parseGenerationsRow(rows[0], this.generationsLocation()));
