@@ -682,8 +682,6 @@ export class AccessControl {
     return context;
   }
 
-
-
   /**
    * Identical concurrent requests share one argon2 run. The secrets version is part
    * of the key: a request that started after a rotation saw a newer version, so it

@@ -11,7 +11,7 @@ import { parseAuthid, parseTokenName, parseUserid } from "./ids.js";
 const PASSWORD_MIN_LENGTH = 5;
 export const PASSWORD_MAX_LENGTH = 1024;
 const TEXT_FIELD_MAX_LENGTH = 256;
-/** Up to 9999-12-31, far beyond any real expiry but inside what the 8-hex ticket time can express. */
+/** 9999-12-31T23:59:59Z: far beyond any real expiry, and a date every client can still print. */
 const EXPIRE_MAX = 253_402_300_799;
 /** The free-text properties a caller may set and clear on a user, and on a token. */
 export const USER_TEXT_FIELDS = ["comment", "firstname", "lastname", "email"] as const;
