@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { Button } from "../../../components/Button.js";
+import { ListPage } from "../../../components/ListPage.js";
 import { Table, type TableColumn } from "../../../components/Table.js";
 import { useAcl, type AclRow } from "../api/get-acl.js";
 import { AddAclEntryDialog } from "./AddAclEntryDialog.js";
@@ -51,18 +52,12 @@ export function PermissionsPage() {
   }
 
   return (
-    <section className="page" aria-labelledby="page-title">
-      <header className="page__header">
-        <h1 id="page-title" tabIndex={-1}>
-          Permissions
-        </h1>
-        <Button variant="primary" onClick={() => setDialog({ kind: "add" })}>
-          Add permission
-        </Button>
-      </header>
-      <p className="page__intro">
-        Each entry gives a user or a token a role on a path. A token never has more than its user.
-      </p>
+    <ListPage
+      title="Permissions"
+      actionLabel="Add permission"
+      onAction={() => setDialog({ kind: "add" })}
+      intro="Each entry gives a user or a token a role on a path. A token never has more than its user."
+    >
       <Table
         caption="Access control list"
         columns={columns}
@@ -73,6 +68,6 @@ export function PermissionsPage() {
         emptyMessage="No permission entries yet."
       />
       {dialog === null ? null : renderDialog(dialog)}
-    </section>
+    </ListPage>
   );
 }

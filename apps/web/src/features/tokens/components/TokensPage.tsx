@@ -5,6 +5,7 @@
  */
 import { useState } from "react";
 import { Button } from "../../../components/Button.js";
+import { ListPage } from "../../../components/ListPage.js";
 import { Table, type TableColumn } from "../../../components/Table.js";
 import { useSessionState } from "../../../lib/session.js";
 import { formatExpire, isExpired, nowEpochSeconds } from "../../../lib/time.js";
@@ -127,19 +128,13 @@ export function TokensPage() {
   }
 
   return (
-    <section className="page" aria-labelledby="page-title">
-      <header className="page__header">
-        <h1 id="page-title" tabIndex={-1}>
-          API tokens
-        </h1>
-        <Button variant="primary" onClick={() => setDialog({ kind: "add" })} disabled={tokens.isPending}>
-          Add token
-        </Button>
-      </header>
-      <p className="page__intro">
-        Tokens let scripts call the API without a password. Each one has at most its user's privileges, and none until
-        an ACL entry grants them.
-      </p>
+    <ListPage
+      title="API tokens"
+      actionLabel="Add token"
+      onAction={() => setDialog({ kind: "add" })}
+      actionDisabled={tokens.isPending}
+      intro="Tokens let scripts call the API without a password. Each one has at most its user's privileges, and none until an ACL entry grants them."
+    >
       <Table
         caption="API tokens"
         columns={columns}
@@ -150,6 +145,6 @@ export function TokensPage() {
         emptyMessage="No API tokens yet. Add one to let a script call the API."
       />
       {dialog === null ? null : renderDialog(dialog)}
-    </section>
+    </ListPage>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { Button } from "../../../components/Button.js";
+import { ListPage } from "../../../components/ListPage.js";
 import { Table, type TableColumn } from "../../../components/Table.js";
 import { formatExpire, isExpired, nowEpochSeconds } from "../../../lib/time.js";
 import { useUsers, type UserRow } from "../api/get-users.js";
@@ -87,15 +88,7 @@ export function UsersPage() {
   }
 
   return (
-    <section className="page" aria-labelledby="page-title">
-      <header className="page__header">
-        <h1 id="page-title" tabIndex={-1}>
-          Users
-        </h1>
-        <Button variant="primary" onClick={() => setDialog({ kind: "add" })}>
-          Add user
-        </Button>
-      </header>
+    <ListPage title="Users" actionLabel="Add user" onAction={() => setDialog({ kind: "add" })}>
       <Table
         caption="Users"
         columns={columns}
@@ -106,6 +99,6 @@ export function UsersPage() {
         emptyMessage="No users to show."
       />
       {dialog === null ? null : renderDialog(dialog)}
-    </section>
+    </ListPage>
   );
 }
