@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
+import type { AuthContext } from "./access-control.js";
 import { ManualClock } from "./clock.js";
 import { openFileStore, STORE_FILES } from "./file-store.js";
 import type { SecretHasher } from "./password-hash.js";
@@ -66,6 +67,30 @@ async function regenerate(ac: AccessControl): Promise<string> {
   const rotated = await ac.updateToken(SYSTEM_ACTOR, "alice@pbs", "ci", { regenerate: true });
   if (rotated === null) throw new Error("regenerate returned no secret");
   return rotated.secret;
+}
+
+/**
+ * Starts `verifier`'s verification of `secret`, holds it inside the hash while
+ * `rotator` regenerates the token, optionally starts one more request right after
+ * the rotation, then lets the held verification finish. The straddling answer
+ * itself is not checked: either is allowed for a request that began before the
+ * rotation returned; what it leaves behind is what the I2 tests check.
+ */
+async function verifyAcrossRotation(
+  hasher: HeldHasher,
+  verifier: AccessControl,
+  rotator: AccessControl,
+  secret: string,
+  afterRotation?: () => Promise<AuthContext | null>,
+): Promise<{ rotated: string; startedAfterRotation: Promise<AuthContext | null> | null }> {
+  const hold = hasher.holdNextVerify();
+  const straddling = verifier.authenticateToken(TOKEN, secret);
+  await hold.started;
+  const rotated = await regenerate(rotator);
+  const startedAfterRotation = afterRotation?.() ?? null;
+  hold.release();
+  await straddling;
+  return { rotated, startedAfterRotation };
 }
 
 interface ChildReport {
@@ -173,13 +198,8 @@ describe("I2: no zombie inserts", () => {
     const { ac } = await openInMemory({ hasher });
     const old = await createAliceToken(ac);
 
-    const hold = hasher.holdNextVerify();
-    const straddling = ac.authenticateToken(TOKEN, old);
-    await hold.started;
-    const rotated = await regenerate(ac);
-    hold.release();
     // Started before the rotation returned, so either answer is allowed for it...
-    await straddling;
+    const { rotated } = await verifyAcrossRotation(hasher, ac, ac, old);
 
     // ...but it must not have left the old secret in the cache: the next attempt
     // reaches the hasher again and fails against the new hash.
@@ -196,12 +216,7 @@ describe("I2: no zombie inserts", () => {
     const admin = await AccessControl.open({ store: store.openSibling(), hasher: new FakeHasher() });
     const old = await createAliceToken(admin);
 
-    const hold = hasher.holdNextVerify();
-    const straddling = worker.authenticateToken(TOKEN, old);
-    await hold.started;
-    await regenerate(admin);
-    hold.release();
-    await straddling;
+    await verifyAcrossRotation(hasher, worker, admin, old);
 
     const verifiesBefore = hasher.inner.verifies;
     expect(await worker.authenticateToken(TOKEN, old)).toBeNull();
@@ -213,15 +228,9 @@ describe("I2: no zombie inserts", () => {
     const { ac } = await openInMemory({ hasher });
     const old = await createAliceToken(ac);
 
-    const hold = hasher.holdNextVerify();
-    const straddling = ac.authenticateToken(TOKEN, old);
-    await hold.started;
-    await regenerate(ac);
     // Same token and secret as the verification in flight: it must not join it.
-    const afterRotation = ac.authenticateToken(TOKEN, old);
-    hold.release();
-    await straddling;
-    expect(await afterRotation).toBeNull();
+    const { startedAfterRotation } = await verifyAcrossRotation(hasher, ac, ac, old, () => ac.authenticateToken(TOKEN, old));
+    expect(await startedAfterRotation).toBeNull();
   });
 });
 
