@@ -9,7 +9,9 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    sourcemap: true,
+    // The server publishes everything in dist/: no maps of the console's source there.
+    // The dev server (`pnpm --filter @gatehouse/web dev`) still has them.
+    sourcemap: false,
   },
   server: {
     // `pnpm --filter @gatehouse/web dev` against a locally running server.
