@@ -236,6 +236,33 @@ describe("AccessControl: token authentication", () => {
     expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
   });
 
+  it("does not lock out the holder of the right secret when its cached entry expires during a flood on the token id", async () => {
+    const { ac, clock, hasher } = await setUp({ identityThrottle: { maxFailures: 3, windowS: 600 }, tokenCacheTtlS: 60 });
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    expect(await ac.authenticateToken(tokenid, value, "10.0.0.1")).not.toBeNull();
+    // The flood: wrong secrets for the same token id, from other addresses, until the id is throttled.
+    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, randomUUID(), `10.9.0.${i}`)).toBeNull();
+    expect(await catchError(ac.authenticateToken(tokenid, randomUUID(), "10.9.1.1"))).toBeInstanceOf(TooManyRequestsError);
+    clock.advanceSeconds(61);
+    // Past the TTL a secret never verified here is still refused by the token id's throttle...
+    expect(await catchError(ac.authenticateToken(tokenid, randomUUID(), "10.0.0.1"))).toBeInstanceOf(TooManyRequestsError);
+    // ...but the right secret is verified again (one hash), not refused with 429, and cached again.
+    const verifies = hasher.verifies;
+    expect(await ac.authenticateToken(tokenid, value, "10.0.0.1")).toEqual(ALICE_TOKEN);
+    expect(hasher.verifies).toBe(verifies + 1);
+    expect(ac.authenticateTokenNow(tokenid, value, "10.0.0.1")).toEqual(ALICE_TOKEN);
+  });
+
+  it("gives an expired entry no exemption after a rotation: the old secret is refused", async () => {
+    const { ac, clock } = await setUp({ identityThrottle: { maxFailures: 3, windowS: 600 }, tokenCacheTtlS: 60 });
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
+    await ac.updateToken(ALICE, "alice@pbs", "ci", { regenerate: true });
+    clock.advanceSeconds(61);
+    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, value)).toBeNull();
+    expect(await catchError(ac.authenticateToken(tokenid, value))).toBeInstanceOf(TooManyRequestsError);
+  });
+
   it("throttles a source after repeated failures across token ids", async () => {
     const { ac, clock } = await setUp({ sourceThrottle: { maxFailures: 3, windowS: 60 } });
     const a = await ac.createToken(ALICE, "alice@pbs", "a", {});

@@ -658,7 +658,11 @@ export class AccessControl {
     source: string | undefined,
   ): Promise<AuthContext | null> {
     const tokenKey = `token:${context.authid}`;
-    this.throwIfThrottled(source, tokenKey);
+    // The per-token-id throttle slows guessing; the holder of the secret this
+    // process verified before (now past the TTL) is not guessing, and a flood of
+    // wrong secrets for the same id must not lock it out. The per-source throttle
+    // and the gate still apply to it.
+    this.throwIfThrottled(source, tokenKey, () => this.tokenCacheEnabled && this.secretCache.wasVerifiedEarlier(context.authid, secret, versions.secrets));
     const verification = await this.runTimedOnGate(this.collapseKeyFor(context.authid, secret, versions), () =>
       this.verifyTokenSecret(context.authid, secret),
     );
@@ -778,11 +782,15 @@ export class AccessControl {
     });
   }
 
-  private throwIfThrottled(source: string | undefined, identityKey: string): void {
-    const retryAfterS = Math.max(
-      (source === undefined ? null : this.sourceThrottle.retryAfterS(source)) ?? 0,
-      this.identityThrottle.retryAfterS(identityKey) ?? 0,
-    );
+  /**
+   * Throws TooManyRequestsError when the source or the identity is throttled.
+   * `isExemptFromIdentity` is asked only when the identity is throttled, so the
+   * usual request pays nothing for it.
+   */
+  private throwIfThrottled(source: string | undefined, identityKey: string, isExemptFromIdentity?: () => boolean): void {
+    let identityRetryAfterS = this.identityThrottle.retryAfterS(identityKey) ?? 0;
+    if (identityRetryAfterS > 0 && isExemptFromIdentity?.() === true) identityRetryAfterS = 0;
+    const retryAfterS = Math.max((source === undefined ? null : this.sourceThrottle.retryAfterS(source)) ?? 0, identityRetryAfterS);
     if (retryAfterS > 0) {
       this.metrics.throttled++;
       throw new TooManyRequestsError("too many failed authentication attempts", retryAfterS);

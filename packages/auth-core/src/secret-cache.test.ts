@@ -104,6 +104,20 @@ describe("TokenSecretCache", () => {
     cache.insertIfUnchanged(AUTHID, SECRET, "v1", "v1", T0);
     expect(cache.matches(AUTHID, SECRET, "v1", T0 + 59_999)).toBe(true);
     expect(cache.matches(AUTHID, SECRET, "v1", T0 + 60_000)).toBe(false);
+    expect(cache.matches(AUTHID, SECRET, "v1", T0 + 600_000)).toBe(false);
+  });
+
+  it("remembers an expired secret only as verified earlier, for its own version, token and secret", () => {
+    const cache = makeCache({ ttlMs: 60_000 });
+    cache.insertIfUnchanged(AUTHID, SECRET, "v1", "v1", T0);
+    expect(cache.matches(AUTHID, SECRET, "v1", T0 + 120_000)).toBe(false);
+    expect(cache.wasVerifiedEarlier(AUTHID, SECRET, "v1")).toBe(true);
+    expect(cache.wasVerifiedEarlier(AUTHID, "another-secret", "v1")).toBe(false);
+    expect(cache.wasVerifiedEarlier("bob@pbs!ci", SECRET, "v1")).toBe(false);
+    expect(cache.wasVerifiedEarlier(AUTHID, SECRET, "v2")).toBe(false);
+    // A new version flushes everything: after a rotation nothing counts as verified earlier.
+    expect(cache.matches(AUTHID, SECRET, "v2", T0 + 120_000)).toBe(false);
+    expect(cache.wasVerifiedEarlier(AUTHID, SECRET, "v1")).toBe(false);
     expect(cache.size()).toBe(0);
   });
 

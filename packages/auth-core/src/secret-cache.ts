@@ -64,12 +64,24 @@ export class TokenSecretCache {
   matches(authid: string, secret: string, currentSecretsVersion: string, nowMs: number): boolean {
     this.adoptVersion(currentSecretsVersion);
     const entry = this.entries.get(authid);
-    if (entry === undefined) return false;
-    if (this.isStale(entry, nowMs)) {
-      this.entries.delete(authid);
-      return false;
-    }
+    // An expired entry stays until a fresh verification replaces it: it is never a
+    // match here, only a hint for wasVerifiedEarlier.
+    if (entry === undefined || this.isStale(entry, nowMs)) return false;
     // Both digests are 32 bytes, so the compare time depends on neither secret (I4).
+    return timingSafeEqual(this.digestSecret(authid, secret), entry.digest);
+  }
+
+  /**
+   * True when `secret` is the one verified earlier for `authid` under the current
+   * `secrets` version, however long ago. Never a reason to accept a request; it
+   * tells the caller that a re-verification after the TTL comes from whoever held
+   * the right secret, not from someone guessing, so a flood of wrong secrets
+   * throttling the token id cannot lock its holder out.
+   */
+  wasVerifiedEarlier(authid: string, secret: string, currentSecretsVersion: string): boolean {
+    if (this.version !== currentSecretsVersion) return false;
+    const entry = this.entries.get(authid);
+    if (entry === undefined) return false;
     return timingSafeEqual(this.digestSecret(authid, secret), entry.digest);
   }
 
