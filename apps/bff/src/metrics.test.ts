@@ -3,7 +3,7 @@ import type { AuthMetricsSnapshot } from "@gatehouse/auth-core";
 import { formatMetrics } from "./metrics.js";
 
 const AUTH: AuthMetricsSnapshot = {
-  tokenCache: { hits: 41, misses: 3, entries: 2 },
+  tokenCache: { hits: 41, misses: 3, entries: 2, refreshes: 5 },
   ticketCache: { hits: 7, misses: 1, entries: 1 },
   slowVerifyLatency: { boundsS: [0.05, 0.1], cumulativeCounts: [1, 3, 4], count: 4, sumS: 0.5 },
   hashGate: { running: 2, queued: 5, rejected: 11, collapsed: 6, started: 9 },
@@ -22,6 +22,7 @@ describe("formatMetrics", () => {
       'gatehouse_worker_info{pid="1234"} 1',
       "gatehouse_token_cache_hits_total 41",
       "gatehouse_token_cache_misses_total 3",
+      "gatehouse_token_cache_refreshes_total 5",
       "gatehouse_token_cache_entries 2",
       "gatehouse_ticket_cache_hits_total 7",
       "gatehouse_ticket_cache_misses_total 1",

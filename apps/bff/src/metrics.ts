@@ -32,6 +32,12 @@ export function formatMetrics(input: MetricsInput): string {
   metric("gatehouse_worker_info", "gauge", "The worker process that answered this scrape.", [[`{pid="${input.pid}"}`, 1]]);
   single("gatehouse_token_cache_hits_total", "counter", "Token requests answered from the verified-secret cache.", auth.tokenCache.hits);
   single("gatehouse_token_cache_misses_total", "counter", "Token requests that needed the slow hash.", auth.tokenCache.misses);
+  single(
+    "gatehouse_token_cache_refreshes_total",
+    "counter",
+    "Cached token secrets verified again in the background before their TTL ran out.",
+    auth.tokenCache.refreshes,
+  );
   single("gatehouse_token_cache_entries", "gauge", "Verified secrets cached now.", auth.tokenCache.entries);
   single("gatehouse_ticket_cache_hits_total", "counter", "Ticket checks answered from the verified-ticket cache.", auth.ticketCache.hits);
   single("gatehouse_ticket_cache_misses_total", "counter", "Ticket checks that verified a signature.", auth.ticketCache.misses);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
 import type { AccessControlOptions, AuthContext } from "./access-control.js";
 import { ManualClock } from "./clock.js";
@@ -16,7 +16,7 @@ import {
 import { openFileStore } from "./file-store.js";
 import { argon2Hasher } from "./password-hash.js";
 import type { SecretHasher } from "./password-hash.js";
-import { FakeHasher } from "./test-support/fake-hasher.js";
+import { computeFakeHash, FakeHasher } from "./test-support/fake-hasher.js";
 import { MemoryAccessStore } from "./test-support/memory-store.js";
 
 const ADMIN_PASSWORD = "admin-password";
@@ -261,6 +261,37 @@ describe("AccessControl: token authentication", () => {
     clock.advanceSeconds(61);
     for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, value)).toBeNull();
     expect(await catchError(ac.authenticateToken(tokenid, value))).toBeInstanceOf(TooManyRequestsError);
+  });
+
+  it("verifies a token in steady use again in the background before its TTL, so no request waits for the hash", async () => {
+    const { ac, clock, hasher } = await setUp({ tokenCacheTtlS: 60 });
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
+    expect(hasher.verifies).toBe(1);
+    clock.advanceSeconds(44);
+    expect(ac.authenticateTokenNow(tokenid, value)).toEqual(ALICE_TOKEN);
+    expect(hasher.verifies).toBe(1);
+    // Three quarters into the TTL: still answered at once, and one refresh starts for many hits.
+    clock.advanceSeconds(2);
+    for (let i = 0; i < 5; i += 1) expect(ac.authenticateTokenNow(tokenid, value)).toEqual(ALICE_TOKEN);
+    await vi.waitFor(() => expect(hasher.verifies).toBe(2));
+    // Past the original TTL the refreshed entry still answers without a hash.
+    clock.advanceSeconds(24);
+    expect(ac.authenticateTokenNow(tokenid, value)).toEqual(ALICE_TOKEN);
+    expect(hasher.verifies).toBe(2);
+    expect((await ac.readMetrics(SYSTEM_ACTOR)).tokenCache.refreshes).toBe(1);
+  });
+
+  it("drops a cached secret at once when its background refresh finds it changed by an edit no version showed", async () => {
+    const { ac, clock, store } = await setUp({ tokenCacheTtlS: 60 });
+    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
+    store.backend.state.tokenHashes[tokenid] = computeFakeHash(randomUUID());
+    clock.advanceSeconds(46);
+    // Inside the TTL the cache may still answer (I3 allows it)...
+    expect(ac.authenticateTokenNow(tokenid, value)).toEqual(ALICE_TOKEN);
+    // ...but the refresh it started finds the hash changed, and the next request is refused, 14 s before the TTL.
+    await vi.waitFor(async () => expect(await ac.authenticateToken(tokenid, value)).toBeNull());
   });
 
   it("throttles a source after repeated failures across token ids", async () => {

@@ -241,6 +241,8 @@ export class AccessControl {
    */
   private readonly tokenContexts = new Map<string, AuthContext>();
   private readonly ticketContexts = new Map<string, AuthContext>();
+  /** Token ids whose cached secret is being verified again in the background. */
+  private readonly refreshingTokens = new Set<string>();
 
   protected constructor(
     readonly options: AccessControlOptions,
@@ -370,9 +372,11 @@ export class AccessControl {
         this.recordSourceFailure(source);
         return null;
       }
-      if (this.tokenCacheEnabled && this.secretCache.matches(context.authid, secret, versions.secrets, nowMs)) {
+      const cached = this.tokenCacheEnabled ? this.secretCache.lookup(context.authid, secret, versions.secrets, nowMs) : "miss";
+      if (cached !== "miss") {
         this.metrics.tokenCacheHits++;
         remember(this.tokenContexts, context);
+        if (cached === "hit-due") this.refreshCachedSecret(context.authid, secret, versions);
         return context;
       }
       this.metrics.tokenCacheMisses++;
@@ -631,6 +635,7 @@ export class AccessControl {
       tokenCache: {
         hits: this.metrics.tokenCacheHits,
         misses: this.metrics.tokenCacheMisses,
+        refreshes: this.metrics.tokenCacheRefreshes,
         entries: this.secretCache.size(),
       },
       ticketCache: { hits: this.ticketCache.hits, misses: this.ticketCache.misses, entries: this.ticketCache.size },
@@ -684,6 +689,29 @@ export class AccessControl {
     this.identityThrottle.recordSuccess(tokenKey);
     remember(this.tokenContexts, context);
     return context;
+  }
+
+  /**
+   * Verifies a cached secret again in the background before its entry expires, so a
+   * token in steady use never has its requests wait for argon2 at the TTL. At most
+   * one refresh per token runs at a time. A refresh that finds the secret no longer
+   * valid (an edit no version showed, I3) drops the entry at once, sooner than the
+   * TTL would; one that the full gate turns away is simply tried on a later hit.
+   */
+  private refreshCachedSecret(authid: string, secret: string, versions: StoreVersions): void {
+    if (this.refreshingTokens.has(authid)) return;
+    this.refreshingTokens.add(authid);
+    this.metrics.tokenCacheRefreshes++;
+    this.runTimedOnGate(this.collapseKeyFor(authid, secret, versions), () => this.verifyTokenSecret(authid, secret))
+      .then(
+        (verification) => {
+          if (!verification.valid) this.secretCache.forget(authid);
+        },
+        () => {
+          // Gate full or store unreadable: the entry keeps its TTL and a later hit retries.
+        },
+      )
+      .finally(() => this.refreshingTokens.delete(authid));
   }
 
   /**

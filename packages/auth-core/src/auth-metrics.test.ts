@@ -49,7 +49,7 @@ describe("AccessControl.readMetrics", () => {
     expect(await ac.authenticateToken(tokenid, randomUUID())).toBeNull();
     expect(await ac.authenticateToken("alice@pbs!nope", randomUUID())).toBeNull();
     const metrics = await ac.readMetrics(AUDITOR);
-    expect(metrics.tokenCache).toEqual({ hits: 2, misses: 2, entries: 1 });
+    expect(metrics.tokenCache).toEqual({ hits: 2, misses: 2, entries: 1, refreshes: 0 });
     expect(metrics.tokenFailures).toBe(2);
     expect(metrics.slowVerifyLatency.count).toBe(2);
     expect(metrics.hashGate).toMatchObject({ started: 2, running: 0, queued: 0, rejected: 0 });

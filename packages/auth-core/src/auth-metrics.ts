@@ -52,7 +52,8 @@ export class LatencyHistogram {
 
 /** Every counter at one moment; all counts are since the process started. */
 export interface AuthMetricsSnapshot {
-  tokenCache: { hits: number; misses: number; entries: number };
+  /** `refreshes`: background re-verifications of cached secrets nearing their TTL. */
+  tokenCache: { hits: number; misses: number; entries: number; refreshes: number };
   ticketCache: { hits: number; misses: number; entries: number };
   /** Token and password checks that ran (or joined) a slow hash, from arrival to answer. */
   slowVerifyLatency: LatencyHistogramSnapshot;
@@ -67,6 +68,7 @@ export interface AuthMetricsSnapshot {
 export class AuthMetrics {
   tokenCacheHits = 0;
   tokenCacheMisses = 0;
+  tokenCacheRefreshes = 0;
   tokenFailures = 0;
   throttled = 0;
   readonly slowVerifyLatency = new LatencyHistogram(VERIFY_LATENCY_BUCKETS_S);

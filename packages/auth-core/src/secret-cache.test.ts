@@ -107,6 +107,21 @@ describe("TokenSecretCache", () => {
     expect(cache.matches(AUTHID, SECRET, "v1", T0 + 600_000)).toBe(false);
   });
 
+  it("marks a hit in the last quarter of its TTL as due for a refresh, and forgets an entry on request", () => {
+    const cache = makeCache({ ttlMs: 60_000 });
+    cache.insertIfUnchanged(AUTHID, SECRET, "v1", "v1", T0);
+    expect(cache.lookup(AUTHID, SECRET, "v1", T0 + 44_999)).toBe("hit");
+    expect(cache.lookup(AUTHID, SECRET, "v1", T0 + 45_000)).toBe("hit-due");
+    expect(cache.lookup(AUTHID, "another-secret", "v1", T0 + 45_000)).toBe("miss");
+    expect(cache.lookup(AUTHID, SECRET, "v1", T0 + 60_000)).toBe("miss");
+    // A re-insert (the refresh succeeding) starts the TTL over.
+    cache.insertIfUnchanged(AUTHID, SECRET, "v1", "v1", T0 + 50_000);
+    expect(cache.lookup(AUTHID, SECRET, "v1", T0 + 90_000)).toBe("hit");
+    cache.forget(AUTHID);
+    expect(cache.lookup(AUTHID, SECRET, "v1", T0 + 90_000)).toBe("miss");
+    expect(cache.wasVerifiedEarlier(AUTHID, SECRET, "v1")).toBe(false);
+  });
+
   it("remembers an expired secret only as verified earlier, for its own version, token and secret", () => {
     const cache = makeCache({ ttlMs: 60_000 });
     cache.insertIfUnchanged(AUTHID, SECRET, "v1", "v1", T0);

@@ -5,6 +5,16 @@ import type { HmacSha256 } from "./hmac-sha256.js";
 /** Default bound on cached tokens; each entry is a 32-byte digest plus its key. */
 const DEFAULT_MAX_ENTRIES = 10_000;
 
+/**
+ * A hit this far into its TTL asks for a background re-verification: early enough
+ * that one argon2 run (tens of milliseconds, longer behind a busy gate) finishes
+ * well before the entry expires, late enough to cost one hash per TTL and token.
+ */
+const REFRESH_AFTER_TTL_FRACTION = 0.75;
+
+/** What the cache says about a presented secret. */
+export type SecretCacheAnswer = "miss" | "hit" | "hit-due";
+
 interface CachedSecret {
   /** HMAC-SHA256 of the verified secret under the per-process key; never the secret itself (I4). */
   digest: Buffer;
@@ -42,6 +52,8 @@ export class TokenSecretCache {
   /** The `secrets` version every entry was verified against; null before the first use. */
   private version: string | null = null;
   private readonly ttlMs: number;
+  /** Age from which a hit is "hit-due": three quarters of the TTL. */
+  private readonly refreshAfterMs: number;
   private readonly maxEntries: number;
 
   constructor(options: TokenSecretCacheOptions) {
@@ -53,6 +65,7 @@ export class TokenSecretCache {
       throw new RangeError(`TokenSecretCache: maxEntries must be an integer >= 1, got ${maxEntries}`);
     }
     this.ttlMs = options.ttlMs;
+    this.refreshAfterMs = options.ttlMs * REFRESH_AFTER_TTL_FRACTION;
     this.maxEntries = maxEntries;
   }
 
@@ -62,13 +75,28 @@ export class TokenSecretCache {
    * whole cache first, so a rotation or deletion anywhere drops every entry (I1).
    */
   matches(authid: string, secret: string, currentSecretsVersion: string, nowMs: number): boolean {
+    return this.lookup(authid, secret, currentSecretsVersion, nowMs) !== "miss";
+  }
+
+  /**
+   * matches, telling a hit in the last quarter of its TTL apart ("hit-due"): the
+   * caller may verify that secret again in the background, so that a busy token
+   * never stalls on the hash when its entry expires.
+   */
+  lookup(authid: string, secret: string, currentSecretsVersion: string, nowMs: number): SecretCacheAnswer {
     this.adoptVersion(currentSecretsVersion);
     const entry = this.entries.get(authid);
     // An expired entry stays until a fresh verification replaces it: it is never a
     // match here, only a hint for wasVerifiedEarlier.
-    if (entry === undefined || this.isStale(entry, nowMs)) return false;
+    if (entry === undefined || this.isStale(entry, nowMs)) return "miss";
     // Both digests are 32 bytes, so the compare time depends on neither secret (I4).
-    return timingSafeEqual(this.digestSecret(authid, secret), entry.digest);
+    if (!timingSafeEqual(this.digestSecret(authid, secret), entry.digest)) return "miss";
+    return nowMs - entry.insertedAtMs >= this.refreshAfterMs ? "hit-due" : "hit";
+  }
+
+  /** Drops the entry of `authid`: a re-verification found its secret no longer valid. */
+  forget(authid: string): void {
+    this.entries.delete(authid);
   }
 
   /**
