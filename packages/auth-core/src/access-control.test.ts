@@ -413,6 +413,22 @@ describe("AccessControl: login and tickets", () => {
     );
     expect(await ac.login({ username: "admin@pbs", password: ADMIN_PASSWORD, source: "10.0.0.3" })).not.toBeNull();
   });
+
+  it("still renews a valid ticket while wrong passwords have throttled its username, but not another user's ticket", async () => {
+    const { ac } = await setUp({ identityThrottle: { maxFailures: 2, windowS: 60 } });
+    const alice = await ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.5" });
+    const bob = await ac.login({ username: "bob@pbs", password: "bob-password", source: "10.0.0.5" });
+    for (let i = 0; i < 2; i += 1) {
+      expect(await ac.login({ username: "alice@pbs", password: "wrong", source: `10.9.0.${i}` })).toBeNull();
+    }
+    await expect(ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.5" })).rejects.toBeInstanceOf(
+      TooManyRequestsError,
+    );
+    await expect(ac.login({ username: "alice@pbs", password: bob!.ticket, source: "10.0.0.5" })).rejects.toBeInstanceOf(
+      TooManyRequestsError,
+    );
+    expect((await ac.login({ username: "alice@pbs", password: alice!.ticket, source: "10.0.0.5" }))?.username).toBe("alice@pbs");
+  });
 });
 
 describe("AccessControl: users", () => {

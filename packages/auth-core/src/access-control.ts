@@ -387,7 +387,9 @@ export class AccessControl {
   /** Password login or ticket renewal. Null for bad credentials, whatever the cause. */
   async login(input: LoginInput): Promise<LoginSuccess | null> {
     const userKey = `user:${input.username}`;
-    this.throwIfThrottled(input.source, userKey);
+    // A renewal with the user's own valid ticket is not a guess: wrong passwords
+    // flooding the username must not end the sessions of those already logged in.
+    this.throwIfThrottled(input.source, userKey, () => this.isRenewalByValidTicket(input.username, input.password));
     const userid = await this.verifyLoginCredential(input.username, input.password);
     if (userid === null) {
       this.recordSourceFailure(input.source);
@@ -767,6 +769,13 @@ export class AccessControl {
     if (!verified) return null;
     const snapshot = await this.readCurrentConfig();
     return isUserActive(snapshot.config, userid, nowEpochSeconds(this.clock)) ? userid : null;
+  }
+
+  /** Whether `password` is a valid ticket of the user `username` names (a cheap check: the ticket cache). */
+  private isRenewalByValidTicket(username: string, password: string): boolean {
+    if (!password.startsWith("PBS:")) return false;
+    const parsed = parseUserid(username);
+    return parsed.ok && this.isRenewalTicketFor(parsed.value.userid, password);
   }
 
   private isRenewalTicketFor(userid: string, rawTicket: string): boolean {
