@@ -265,12 +265,18 @@ function formatTable(table: WorkerTable): string {
       .join(" ");
     return `  round ${f.round}: ${f.flood.requests} flood requests (${codes}) from ${f.flood.sources} source addresses; argon2 runs ${f.argon2Started}, gate 429s ${f.gateRejected}, throttle 429s ${f.throttled}`;
   });
+  // A refused legitimate request is a failure of the server, not noise: say so next to the ratios.
+  const refusalLines = (["baseline", "token", "cookie", "token-quiet", "token-flood"] as const).flatMap((name) => {
+    const refused = (table.runs[name] ?? []).reduce((n, r) => n + r.non2xx + r.errors, 0);
+    return refused > 0 ? [`  WARNING: ${SCENARIO_TITLES[name]}: ${refused} requests refused or failed; its ratio is not a clean measurement`] : [];
+  });
   return [
     `workers: ${table.workers}   (medians of ${ROUNDS} interleaved rounds of ${DURATION_S} s, ${FLOOD_ROUNDS} for the flood pair; loop = server event-loop delay, worst worker and round)`,
     pad(header, widths),
     ...rows.map((r) => pad(r, widths)),
     "ratios (median round):",
     ...ratioLines,
+    ...refusalLines,
     "flood (during the measured window):",
     ...floodLines,
     "what limits the numbers (median round):",
