@@ -6,9 +6,10 @@
 import { useState } from "react";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
+import { EnabledCell, ExpiresCell } from "../../../components/StatusCells.js";
 import { Table, type TableColumn } from "../../../components/Table.js";
 import { useSessionState } from "../../../lib/session.js";
-import { formatExpire, isExpired, nowEpochSeconds } from "../../../lib/time.js";
+import { nowEpochSeconds } from "../../../lib/time.js";
 import { useTokens, type TokenRow } from "../api/get-tokens.js";
 import { AddTokenDialog } from "./AddTokenDialog.js";
 import { EditTokenDialog } from "./EditTokenDialog.js";
@@ -35,21 +36,8 @@ export function TokensPage() {
   const columns: TableColumn<TokenRow>[] = [
     { id: "user", header: "User", render: (row) => row.userid },
     { id: "name", header: "Token name", render: (row) => row.tokenName, isRowHeader: true },
-    {
-      id: "enable",
-      header: "Enabled",
-      render: (row) => <span className={`badge badge--${row.enable ? "ok" : "off"}`}>{row.enable ? "Yes" : "No"}</span>,
-    },
-    {
-      id: "expire",
-      header: "Expires",
-      render: (row) => (
-        <>
-          {formatExpire(row.expire)}
-          {isExpired(row.expire, nowS) ? <span className="badge badge--off">expired</span> : null}
-        </>
-      ),
-    },
+    { id: "enable", header: "Enabled", render: (row) => <EnabledCell enabled={row.enable} /> },
+    { id: "expire", header: "Expires", render: (row) => <ExpiresCell expire={row.expire} nowS={nowS} /> },
     { id: "comment", header: "Comment", render: (row) => row.comment, className: "cell--comment" },
     {
       id: "actions",

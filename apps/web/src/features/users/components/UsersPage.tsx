@@ -1,8 +1,9 @@
 import { useState } from "react";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
+import { EnabledCell, ExpiresCell } from "../../../components/StatusCells.js";
 import { Table, type TableColumn } from "../../../components/Table.js";
-import { formatExpire, isExpired, nowEpochSeconds } from "../../../lib/time.js";
+import { nowEpochSeconds } from "../../../lib/time.js";
 import { useUsers, type UserRow } from "../api/get-users.js";
 import { AddUserDialog } from "./AddUserDialog.js";
 import { ChangePasswordDialog } from "./ChangePasswordDialog.js";
@@ -27,21 +28,8 @@ export function UsersPage() {
 
   const columns: TableColumn<UserRow>[] = [
     { id: "userid", header: "User", render: (row) => row.userid, isRowHeader: true },
-    {
-      id: "enable",
-      header: "Enabled",
-      render: (row) => <span className={`badge badge--${row.enable ? "ok" : "off"}`}>{row.enable ? "Yes" : "No"}</span>,
-    },
-    {
-      id: "expire",
-      header: "Expires",
-      render: (row) => (
-        <>
-          {formatExpire(row.expire)}
-          {isExpired(row.expire, nowS) ? <span className="badge badge--off">expired</span> : null}
-        </>
-      ),
-    },
+    { id: "enable", header: "Enabled", render: (row) => <EnabledCell enabled={row.enable} /> },
+    { id: "expire", header: "Expires", render: (row) => <ExpiresCell expire={row.expire} nowS={nowS} /> },
     { id: "name", header: "Name", render: fullName },
     { id: "email", header: "Email", render: (row) => row.email },
     { id: "comment", header: "Comment", render: (row) => row.comment, className: "cell--comment" },
