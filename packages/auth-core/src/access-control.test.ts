@@ -18,6 +18,7 @@ import { argon2Hasher } from "./password-hash.js";
 import type { SecretHasher } from "./password-hash.js";
 import { computeFakeHash, FakeHasher } from "./test-support/fake-hasher.js";
 import { MemoryAccessStore } from "./test-support/memory-store.js";
+import type { AccessState } from "./model.js";
 
 const ADMIN_PASSWORD = "admin-password";
 const ADMIN: AuthContext = { authid: "admin@pbs", userid: "admin@pbs", tokenName: null, via: "ticket" };
@@ -605,6 +606,43 @@ describe("AccessControl: tokens", () => {
     expect(rotated?.secret).not.toBe(created.value);
     expect(await ac.authenticateToken(created.tokenid, created.value)).toBeNull();
     expect(await ac.authenticateToken(created.tokenid, rotated!.secret)).not.toBeNull();
+  });
+
+  it("answers a rotated secret from the cache in the process that rotated it, even while a flood throttles the token id", async () => {
+    const { ac, hasher } = await setUp({ identityThrottle: { maxFailures: 3, windowS: 600 } });
+    const created = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(created.tokenid, randomUUID(), `10.9.0.${i}`)).toBeNull();
+    expect(await catchError(ac.authenticateToken(created.tokenid, randomUUID(), "10.9.1.1"))).toBeInstanceOf(TooManyRequestsError);
+    const rotated = await ac.updateToken(ALICE, "alice@pbs", "ci", { regenerate: true });
+    const verifies = hasher.verifies;
+    expect(ac.authenticateTokenNow(created.tokenid, rotated!.secret, "10.0.0.1")).toEqual(ALICE_TOKEN);
+    expect(hasher.verifies).toBe(verifies);
+  });
+
+  it("does not cache a rotated secret that another process rotated away before it could be cached (I2)", async () => {
+    const store = new MemoryAccessStore();
+    const other = await AccessControl.open({ store: store.openSibling(), hasher: new FakeHasher() });
+    let interleave: (() => Promise<unknown>) | null = null;
+    // Another process's rotation lands right after this process's rotation is written.
+    const interleavingStore = Object.assign(Object.create(store) as MemoryAccessStore, {
+      async mutate<T>(change: (state: AccessState) => T) {
+        const outcome = await store.mutate(change);
+        const pending = interleave;
+        interleave = null;
+        await pending?.();
+        return outcome;
+      },
+    });
+    const hasher = new FakeHasher();
+    const ac = await AccessControl.open({ store: interleavingStore, hasher });
+    await ac.ensureInitialAdmin(ADMIN_PASSWORD);
+    await ac.createUser(ADMIN, { userid: "alice@pbs", password: "alice-password" });
+    const created = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    interleave = () => other.updateToken(SYSTEM_ACTOR, "alice@pbs", "ci", { regenerate: true });
+    const rotatedHere = await ac.updateToken(ALICE, "alice@pbs", "ci", { regenerate: true });
+    const verifies = hasher.verifies;
+    expect(await ac.authenticateToken(created.tokenid, rotatedHere!.secret)).toBeNull();
+    expect(hasher.verifies).toBe(verifies + 1);
   });
 
   it("refuses duplicate tokens, unknown users and tokens, and bad names", async () => {

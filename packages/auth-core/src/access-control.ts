@@ -559,7 +559,7 @@ export class AccessControl {
     await this.requireTokenManageAccess(actor, tokenid.userid);
     const secret = input.regenerate === true ? generateTokenSecret() : null;
     const hash = secret === null ? null : await this.hasher.hash(secret);
-    await this.mutateWithDigest(input.digest, (state) => {
+    const versionsAfter = await this.mutateWithDigest(input.digest, (state) => {
       this.requireTokenManageAccessIn(state.config, actor, tokenid.userid);
       const token = requireToken(state.config, tokenid.authid);
       if (input.enable !== undefined) token.enable = input.enable;
@@ -568,7 +568,22 @@ export class AccessControl {
       Object.assign(token, text);
       if (hash !== null) state.tokenHashes[tokenid.authid] = hash;
     });
-    return secret === null ? null : { tokenid: tokenid.authid, secret };
+    if (secret === null) return null;
+    await this.cacheIssuedSecret(tokenid.authid, secret, versionsAfter);
+    return { tokenid: tokenid.authid, secret };
+  }
+
+  /**
+   * A secret this process generated and hashed itself is as good as verified here:
+   * its first use costs no argon2 run, and a flood of wrong secrets throttling the
+   * token id cannot refuse the holder of a rotation it just received. Cached only
+   * if nothing changed since the rotation's own write (the I2 rule), so a second
+   * rotation elsewhere in between leaves the cache alone.
+   */
+  private async cacheIssuedSecret(authid: string, secret: string, versionsAfterWrite: StoreVersions): Promise<void> {
+    if (!this.tokenCacheEnabled) return;
+    const versionsNow = await this.readVersions();
+    this.secretCache.insertIfUnchanged(authid, secret, versionsAfterWrite.secrets, versionsNow.secrets, this.clock.nowMs());
   }
 
   /** Also removes the token's ACL entries. */
@@ -870,14 +885,16 @@ export class AccessControl {
    * digest is compared with the config as read now, and under the lock the config
    * must still equal that read, so an edit in between is a conflict too.
    */
-  private async mutateWithDigest(digest: string | undefined, change: (state: AccessState) => void): Promise<void> {
+  /** Returns the store's versions right after the change, read under its lock. */
+  private async mutateWithDigest(digest: string | undefined, change: (state: AccessState) => void): Promise<StoreVersions> {
     const expected = digest === undefined ? null : await this.readConfigWithDigest(digest);
-    await this.store.mutate((state) => {
+    const { versions } = await this.store.mutate((state) => {
       if (expected !== null && !isSameConfig(state.config, expected.config)) {
         throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
       }
       change(state);
     });
+    return versions;
   }
 
   /** A mutation that needs one privilege, checked before and again under the lock against the config it changes. */
