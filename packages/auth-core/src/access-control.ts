@@ -324,7 +324,7 @@ export class AccessControl {
     // Tickets are only ever issued to users; a token authid inside one is not ours.
     const context = this.ticketContexts.get(ticket.authid) ?? parseTicketContext(ticket.authid);
     if (context === null) return null;
-    return whenResolved(this.readRequestConfig(), (snapshot) => {
+    return whenResolved(this.readCurrentConfig(), (snapshot) => {
       if (!isUserActive(snapshot.config, context.userid, nowS)) return null;
       remember(this.ticketContexts, context);
       return context;
@@ -365,7 +365,7 @@ export class AccessControl {
     source: string | undefined,
   ): MaybePromise<AuthContext | null> {
     // Both caches are checked against this one read of the versions: a hit costs no store I/O beyond it.
-    return whenResolved(this.configCache.lookup(versions.config) ?? this.configCache.reload(versions.config), (snapshot) => {
+    return whenResolved(this.configCache.get(versions.config), (snapshot) => {
       const nowMs = this.clock.nowMs();
       if (!isTokenActive(snapshot.config, context, Math.floor(nowMs / 1000))) {
         this.metrics.tokenFailures++;
@@ -867,12 +867,8 @@ export class AccessControl {
   }
 
   /** The config snapshot for this request's versions, without a promise when both are in memory. */
-  private readRequestConfig(): MaybePromise<ConfigSnapshot> {
-    return whenResolved(this.readRequestVersions(), (versions) => this.configCache.lookup(versions.config) ?? this.configCache.reload(versions.config));
-  }
-
-  private async readCurrentConfig(): Promise<ConfigSnapshot> {
-    return this.readRequestConfig();
+  private readCurrentConfig(): MaybePromise<ConfigSnapshot> {
+    return whenResolved(this.readRequestVersions(), (versions) => this.configCache.get(versions.config));
   }
 
   private hashPassword(password: string): Promise<string> {
