@@ -15,6 +15,7 @@ import { writeSync } from "node:fs";
 import { AccessControl, SYSTEM_ACTOR, openFileStore } from "@gatehouse/auth-core";
 import { LINE_PREFIX, PROBE_USER, type ChildLine, type CrashOp } from "./crash-model.js";
 import { fastHasher } from "./fast-hasher.js";
+import { createSeededRandom } from "../test-support/seeded-random.js";
 
 const USERS = ["u0@pbs", "u1@pbs", "u2@pbs", "u3@pbs"] as const;
 const TOKEN_NAMES = ["t0", "t1", "t2"] as const;
@@ -30,18 +31,6 @@ function emit(line: ChildLine): void {
       if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
     }
   }
-}
-
-/** mulberry32: a small seeded generator, so a lane's choice of mutations replays. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface View {
@@ -181,7 +170,7 @@ async function main(): Promise<void> {
     for (const token of user.tokens ?? []) view.tokens.set(token.tokenid, token.enable);
   }
   for (const entry of acl.data) if (entry.roleid === "Audit") view.grants.add(entry.ugid);
-  const random = createRandom(seed);
+  const random = createSeededRandom(seed);
   emit({ type: "ready", pid: process.pid });
   for (let seq = 0; ; seq += 1) {
     const op = chooseOp(random, view);

@@ -39,6 +39,7 @@ import {
   type StoredState,
 } from "./crash-model.js";
 import { computeFastHash, fastHasher } from "./fast-hasher.js";
+import { createSeededRandom } from "../test-support/seeded-random.js";
 
 const LANES = 8;
 const KILLS_PER_LANE = 26;
@@ -69,18 +70,6 @@ interface LaneStats {
   acknowledged: number;
   authChecks: number;
   maxRecoveryMs: number;
-}
-
-/** A tiny seeded generator for the kill delays, so a lane's schedule is reproducible in intent. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // --- the child --------------------------------------------------------------------
@@ -272,7 +261,7 @@ async function prepareDataDir(dataDir: string): Promise<StoredState> {
 async function runLane(lane: number, kills: number, stats: LaneStats): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `gatehouse-crash-${lane}-`));
   tempDirs.push(dataDir);
-  const random = createRandom(SEED * 31 + lane);
+  const random = createSeededRandom(SEED * 31 + lane);
   let baseline = await prepareDataDir(dataDir);
   const credentials: Credentials = { secrets: new Map(), superseded: new Map(), passwords: new Map() };
   let next: CrashChild | null = startChild(dataDir, SEED * 1000 + lane * 100);

@@ -31,6 +31,7 @@ import { createUser, logIn, sessionHeaders, type Session } from "../test-support
 import { runTs } from "../test-support/spawn-ts.js";
 import { startTestServer, type TestServer } from "../test-support/test-server.js";
 import { RawHttpsClient } from "./raw-client.js";
+import { createSeededRandom } from "../test-support/seeded-random.js";
 
 const OWNER = "race@pbs";
 const TOKENS = 24;
@@ -62,17 +63,6 @@ afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
   await server?.stop();
 });
-
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // --- the acknowledged model -------------------------------------------------------------
 
@@ -287,7 +277,7 @@ describe("two workers and the CLI changing tokens at once (issue 6)", () => {
       const done = () => stats.httpMutations + stats.cliMutations >= MIN_MUTATIONS && stats.cliMutations >= CLI_MUTATIONS;
 
       const httpLanes = tokens.map(async (token, lane) => {
-        const random = createRandom(SEED * 97 + lane);
+        const random = createSeededRandom(SEED * 97 + lane);
         while (!stopping) {
           await mutate(token, () => mutateOverHttp(token, chooseOp(token, random)));
           // Once HTTP has done its share, it keeps racing the CLI at a third of the pace, to spare the CPU.
@@ -296,7 +286,7 @@ describe("two workers and the CLI changing tokens at once (issue 6)", () => {
         }
       });
       const cliLanes = Array.from({ length: CLI_CONCURRENCY }, async (_, lane) => {
-        const random = createRandom(SEED * 89 + lane);
+        const random = createSeededRandom(SEED * 89 + lane);
         while (!stopping) {
           const token = tokens[Math.floor(random() * tokens.length)];
           if (token === undefined) continue;
@@ -304,7 +294,7 @@ describe("two workers and the CLI changing tokens at once (issue 6)", () => {
         }
       });
       const verifiers = Array.from({ length: VERIFIERS }, async (_, lane) => {
-        const random = createRandom(SEED * 83 + lane);
+        const random = createSeededRandom(SEED * 83 + lane);
         while (!stopping) {
           await verifyOnce(random);
           // Yield between requests so the mutation lanes are never starved on this process.
