@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: drives the real built server over HTTPS and prints, for 1 and 2
  * workers, requests/s, latency and CPU per request of each scenario, the ratios
- * DESIGN.md sets targets for, and the event-loop delay the server measured
+ * docs/design.md sets targets for, and the event-loop delay the server measured
  * (GET /metrics). Writes everything to bench/results/bench-<time>.json.
  *
  * The machine is shared (two cores, other processes come and go), so scenarios are

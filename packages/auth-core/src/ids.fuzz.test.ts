@@ -1,7 +1,7 @@
 /**
  * Property tests (issue 6) for the id parsers and the `Authorization: PBSAPIToken`
  * header parser. Each parser is checked three ways: it never throws on any string,
- * everything it accepts obeys the rules of DESIGN.md "Ids", and everything built
+ * everything it accepts obeys the rules of docs/design.md "The wire contract", Ids, and everything built
  * by those rules is accepted. The rules are restated here independently of ids.ts
  * (an oracle), so a drift in either shows up as a counterexample.
  */
@@ -33,7 +33,7 @@ const edgeString = (maxLength: number) => fc.string({ unit: fc.constantFrom(...E
 const anyString = (maxLength: number) =>
   fc.oneof(fc.string({ unit: "binary", maxLength }), edgeString(maxLength), fc.string({ maxLength }));
 
-// --- the oracle: DESIGN.md "Ids", restated ------------------------------------------
+// --- the oracle: docs/design.md "The wire contract", Ids, restated ------------------------------------------
 
 const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 

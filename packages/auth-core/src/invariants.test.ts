@@ -1,5 +1,5 @@
 /**
- * The token-cache invariants of DESIGN.md, each proved by a test that fails when
+ * The token-cache invariants of docs/design.md, each proved by a test that fails when
  * the invariant breaks: I1 across real processes on one file data dir, I2 with a
  * verification held open across a rotation, I3 with hand edits and the TTL, I4 on
  * what the cache keeps and how it compares, I5 with disable and expiry.

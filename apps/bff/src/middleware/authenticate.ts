@@ -1,5 +1,5 @@
 /**
- * Per-request authentication (DESIGN.md "Per-request authentication"). The order is
+ * Per-request authentication (docs/design.md "How a request flows"). The order is
  * fixed: a cookie ticket (`__Host-` first, then the legacy cookie) decides alone,
  * and only without one is the `Authorization: PBSAPIToken=` header read. Every
  * decision about the credential itself is auth-core's.

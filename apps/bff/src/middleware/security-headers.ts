@@ -1,5 +1,5 @@
 /**
- * helmet with the strict policy of DESIGN.md "Security". It runs first, so every
+ * helmet with the strict policy of docs/design.md "Security". It runs first, so every
  * response carries it: API replies, errors, static files and the SPA's index page.
  */
 import type { RequestHandler } from "express";

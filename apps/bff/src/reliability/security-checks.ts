@@ -1,5 +1,5 @@
 /**
- * The response-level security rules of DESIGN.md "Security", as assertions the
+ * The response-level security rules of docs/design.md "Security", as assertions the
  * security suite applies to every response it sees: helmet's headers with the
  * strict CSP, and the exact shape of the ticket cookie.
  */
