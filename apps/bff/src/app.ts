@@ -17,7 +17,8 @@ import { createSecurityHeaders } from "./middleware/security-headers.js";
 import { mergeParameterSources, toPlainRecord } from "./params.js";
 import { API_PREFIX, API_ROUTES } from "./routes/api-routes.js";
 import { createMetricsHandler, METRICS_PATH } from "./routes/metrics.js";
-import { describeRoute, type ApiRoute, type HttpMethod, type RouteReply } from "./routes/route.js";
+import { describeRoute, type ApiRoute, type HttpMethod } from "./routes/route.js";
+import { sendReply } from "./send-reply.js";
 import { DEFAULT_WEB_DIST_DIR, createSpaHandler } from "./spa.js";
 
 export interface AppDeps {
@@ -155,12 +156,6 @@ function createRouteHandler(route: ApiRoute, accessControl: AccessControl, requi
       return respond(req, res, auth);
     });
   };
-}
-
-function sendReply(res: Response, reply: RouteReply): void {
-  const body: { data: unknown; digest?: string } = { data: reply.data ?? null };
-  if (reply.digest !== undefined) body.digest = reply.digest;
-  res.status(200).json(body);
 }
 
 /** Query string, body and path parameters as one record, as PBS merges them. */

@@ -16,14 +16,11 @@ import { ConfigCache } from "./config-cache.js";
 import type { ConfigSnapshot } from "./config-cache.js";
 import {
   canSeePermissionsOf,
-  compareStrings,
   deleteTokenFromState,
   isAclPathSelected,
   isSameConfig,
   isTokenActive,
   isUserActive,
-  listAclPaths,
-  listTokenViews,
   ownerOfTokenId,
   ownerOfUgid,
   privilegesToRecord,
@@ -32,6 +29,8 @@ import {
   requireUser,
   toTokenView,
 } from "./config-queries.js";
+import { readConfigListIndex } from "./config-index.js";
+import { mapInSlices } from "./cooperative.js";
 import { createCsrfToken, verifyCsrfToken } from "./csrf.js";
 import { ConflictError, PermissionDeniedError, TooManyRequestsError } from "./errors.js";
 import { HashGate } from "./hash-gate.js";
@@ -50,6 +49,16 @@ import {
   TOKEN_TEXT_FIELDS,
   USER_TEXT_FIELDS,
 } from "./input-rules.js";
+import {
+  computeTokenStatus,
+  isExtendedListQuery,
+  requireListQuery,
+  selectTokens,
+  selectUsers,
+  TOKEN_SORT_KEYS,
+  USER_SORT_KEYS,
+} from "./listing.js";
+import type { TokenListQuery, TokenStatus, UserListQuery } from "./listing.js";
 import type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
 import { argon2Hasher, verifyAgainstDummyHash } from "./password-hash.js";
 import type { SecretHasher } from "./password-hash.js";
@@ -129,6 +138,11 @@ export interface UserView extends UserRecord {
 
 export interface TokenView extends TokenRecord {
   "token-name": string;
+}
+
+/** A token row of the extended listings: the PBS fields plus the status computed from token and owner. */
+export interface TokenListRow extends TokenView {
+  status: TokenStatus;
 }
 
 export interface CreateUserInput {
@@ -410,18 +424,33 @@ export class AccessControl {
 
   // --- users ------------------------------------------------------------------
 
-  async listUsers(actor: AuthContext, opts: { includeTokens?: boolean }): Promise<{ data: UserView[]; digest: string }> {
+  /**
+   * PBS's user listing. With any `query` parameter (a Gatehouse extension) it is
+   * filtered, sorted and paged, its token rows carry `status`, and a `limit` adds
+   * the count of every matching user as `total`. O(n log n), in slices that give
+   * the event loop back.
+   */
+  async listUsers(
+    actor: AuthContext,
+    opts: { includeTokens?: boolean; query?: UserListQuery },
+  ): Promise<{ data: UserView[]; digest: string; total?: number }> {
+    const query = requireListQuery(opts.query ?? {}, USER_SORT_KEYS);
+    const extended = isExtendedListQuery(query);
     const { config, digest } = await this.readCurrentConfig();
+    const index = await readConfigListIndex(config);
     const seesEveryone = this.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
-    const data = Object.values(config.users)
-      .filter((user) => seesEveryone || user.userid === actor.userid)
-      .sort((a, b) => compareStrings(a.userid, b.userid))
-      .map((user): UserView => {
-        const view: UserView = { ...user };
-        if (opts.includeTokens === true) view.tokens = listTokenViews(config, user.userid);
-        return view;
-      });
-    return { data, digest };
+    const visible = seesEveryone ? index.users : index.users.filter((user) => user.userid === actor.userid);
+    const { rows, total } = await selectUsers(visible, query);
+    const nowS = nowEpochSeconds(this.clock);
+    const data = await mapInSlices(rows, (user): UserView => {
+      const view: UserView = { ...user };
+      if (opts.includeTokens === true) {
+        const tokens = index.tokensByOwner.get(user.userid) ?? [];
+        view.tokens = extended ? tokens.map((token) => toTokenListRow(config, token, nowS)) : tokens.map(toTokenView);
+      }
+      return view;
+    });
+    return query.limit === undefined ? { data, digest } : { data, digest, total };
   }
 
   async readUser(actor: AuthContext, userid: string): Promise<{ data: UserRecord; digest: string }> {
@@ -501,12 +530,45 @@ export class AccessControl {
 
   // --- tokens -----------------------------------------------------------------
 
-  async listTokens(actor: AuthContext, userid: string): Promise<{ data: TokenView[]; digest: string }> {
+  /** PBS's listing of one user's tokens; with any `query` parameter, filtered, sorted and paged as listUsers. */
+  async listTokens(
+    actor: AuthContext,
+    userid: string,
+    query?: TokenListQuery,
+  ): Promise<{ data: TokenView[]; digest: string; total?: number }> {
     const id = requireUserid(userid).userid;
+    const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
     const { config, digest } = await this.readCurrentConfig();
     this.requireTokenReadAccess(actor, config, id);
     requireUser(config, id);
-    return { data: listTokenViews(config, id), digest };
+    const owned = (await readConfigListIndex(config)).tokensByOwner.get(id) ?? [];
+    if (!isExtendedListQuery(checked)) return { data: owned.map(toTokenView), digest };
+    return { ...(await this.selectTokenRows(config, owned, checked)), digest };
+  }
+
+  /**
+   * Every token the actor may see, across users (a Gatehouse extension): all of
+   * them with Sys.Audit on `/access/users`, else the tokens of the actor's own
+   * user. Each row carries `status`; filtered, sorted and paged as listUsers.
+   */
+  async listAllTokens(actor: AuthContext, query?: TokenListQuery): Promise<{ data: TokenListRow[]; digest: string; total?: number }> {
+    const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
+    const { config, digest } = await this.readCurrentConfig();
+    const index = await readConfigListIndex(config);
+    const seesEveryone = this.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
+    const visible = seesEveryone ? index.tokens : (index.tokensByOwner.get(actor.userid) ?? []);
+    return { ...(await this.selectTokenRows(config, visible, checked)), digest };
+  }
+
+  private async selectTokenRows(
+    config: AccessConfig,
+    tokens: readonly TokenRecord[],
+    query: TokenListQuery,
+  ): Promise<{ data: TokenListRow[]; total?: number }> {
+    const nowS = nowEpochSeconds(this.clock);
+    const { rows, total } = await selectTokens(config, tokens, query, nowS, ownerOfTokenId);
+    const data = await mapInSlices(rows, (token) => toTokenListRow(config, token, nowS));
+    return query.limit === undefined ? { data } : { data, total };
   }
 
   async readToken(actor: AuthContext, userid: string, tokenName: string): Promise<{ data: TokenView; digest: string }> {
@@ -636,7 +698,7 @@ export class AccessControl {
     const { config } = await this.readCurrentConfig();
     if (!canSeePermissionsOf(actor, authid)) this.requirePrivilege(actor, config, "/access", "Sys.Audit");
     if (actor.via !== "system" || authid !== actor.authid) requireAuthidExists(config, authid);
-    const paths = path === undefined ? listAclPaths(config) : [path];
+    const paths = path === undefined ? (await readConfigListIndex(config)).aclPaths : [path];
     const view: PermissionsView = {};
     for (const p of paths) {
       const privileges = privilegesToRecord(computePrivileges(config, authid, p));
@@ -950,6 +1012,10 @@ export class AccessControl {
     }
     this.requirePrivilege(actor, config, "/access/users", "Permissions.Modify");
   }
+}
+
+function toTokenListRow(config: AccessConfig, token: TokenRecord, nowS: number): TokenListRow {
+  return { ...toTokenView(token), status: computeTokenStatus(config, token, ownerOfTokenId(token.tokenid), nowS) };
 }
 
 /**

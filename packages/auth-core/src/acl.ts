@@ -2,6 +2,7 @@
  * Privileges, roles and the PBS ACL evaluation: which privileges an authid holds
  * on a path, given the ACL entries of the access config.
  */
+import { aclEntriesOf } from "./config-index.js";
 import { parseAuthid } from "./ids.js";
 import type { AccessConfig, AclEntry, RoleId } from "./model.js";
 
@@ -67,10 +68,10 @@ function extractRoles(entries: readonly AclEntry[], isTarget: boolean): RoleMap 
  * entries for this ugid replaces everything inherited from above, so a deeper
  * entry (NoAccess included) overrides a broader one.
  */
-function computeRoles(acl: readonly AclEntry[], ugid: string, path: string): RoleMap {
+function computeRoles(config: AccessConfig, ugid: string, path: string): RoleMap {
   const byNode = new Map<string, AclEntry[]>();
-  for (const entry of acl) {
-    if (entry.ugid !== ugid) continue;
+  // Only this ugid's entries, from the per-snapshot index: a check never walks the whole ACL.
+  for (const entry of aclEntriesOf(config, ugid)) {
     const node = splitAclPath(entry.path).join("/");
     const list = byNode.get(node);
     if (list === undefined) byNode.set(node, [entry]);
@@ -90,7 +91,7 @@ function computeRoles(acl: readonly AclEntry[], ugid: string, path: string): Rol
 /** Privilege -> whether it propagates to paths below. */
 function computeDirectPrivileges(config: AccessConfig, ugid: string, path: string): Map<Privilege, boolean> {
   const privileges = new Map<Privilege, boolean>();
-  for (const [roleid, propagate] of computeRoles(config.acl, ugid, path)) {
+  for (const [roleid, propagate] of computeRoles(config, ugid, path)) {
     // A hand-edited config may name a role that does not exist: it grants nothing.
     if (!isRoleId(roleid)) continue;
     for (const privilege of ROLES[roleid]) {

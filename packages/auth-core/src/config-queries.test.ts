@@ -9,8 +9,6 @@ import {
   isSameConfig,
   isTokenActive,
   isUserActive,
-  listAclPaths,
-  listTokenViews,
   ownerOfTokenId,
   ownerOfUgid,
   privilegesToRecord,
@@ -21,7 +19,7 @@ import {
 } from "./config-queries.js";
 import { NotFoundError } from "./errors.js";
 import type { AccessConfig, AclEntry, TokenRecord, UserRecord } from "./model.js";
-import { emptyAccessConfig, emptyAccessState } from "./model.js";
+import { emptyAccessState } from "./model.js";
 
 const NOW_S = 1_700_000_000;
 
@@ -128,16 +126,6 @@ describe("token views", () => {
       "token-name": "ci",
     });
   });
-
-  it("lists exactly one user's tokens, sorted by id, and not those of a user whose name extends it", () => {
-    const config = configOf(
-      [user("a@pbs"), user("a!b@pbs"), user("ab@pbs")],
-      [token("a@pbs!zz"), token("a!b@pbs!ci"), token("ab@pbs!ci"), token("a@pbs!Ab"), token("a@pbs!aa")],
-    );
-    expect(listTokenViews(config, "a@pbs").map((view) => view["token-name"])).toEqual(["Ab", "aa", "zz"]);
-    expect(listTokenViews(config, "a!b@pbs").map((view) => view.tokenid)).toEqual(["a!b@pbs!ci"]);
-    expect(listTokenViews(config, "nobody@pbs")).toEqual([]);
-  });
 });
 
 describe("required records", () => {
@@ -203,13 +191,6 @@ describe("ACL paths", () => {
     expect(isAclPathSelected("/system", "/", false)).toBe(true);
     expect(isAclPathSelected("/system", "/", true)).toBe(false);
     expect(isAclPathSelected("/", "/", true)).toBe(true);
-  });
-
-  it("lists the root and every path with entries once, in code-unit order", () => {
-    const entry = (path: string): AclEntry => ({ path, ugid: "alice@pbs", roleid: "Audit", propagate: true });
-    expect(listAclPaths(emptyAccessConfig())).toEqual(["/"]);
-    const config = configOf([], [], [entry("/system"), entry("/access"), entry("/Zeta"), entry("/access"), entry("/")]);
-    expect(listAclPaths(config)).toEqual(["/", "/Zeta", "/access", "/system"]);
   });
 });
 

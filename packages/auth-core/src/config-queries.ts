@@ -41,13 +41,6 @@ export function toTokenView(token: TokenRecord): TokenView {
   return { ...token, "token-name": token.tokenid.slice(token.tokenid.lastIndexOf("!") + 1) };
 }
 
-export function listTokenViews(config: AccessConfig, userid: string): TokenView[] {
-  return Object.values(config.tokens)
-    .filter((token) => ownerOfTokenId(token.tokenid) === userid)
-    .sort((a, b) => compareStrings(a.tokenid, b.tokenid))
-    .map(toTokenView);
-}
-
 export function requireUser(config: AccessConfig, userid: string): UserRecord {
   const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
   if (user === undefined) throw new NotFoundError(`no such user '${userid}'`);
@@ -77,10 +70,6 @@ export function isAclPathSelected(entryPath: string, path: string, exact: boolea
   if (entryPath === path) return true;
   if (exact) return false;
   return path === "/" || entryPath.startsWith(`${path}/`);
-}
-
-export function listAclPaths(config: AccessConfig): string[] {
-  return [...new Set(["/", ...config.acl.map((entry) => entry.path)])].sort(compareStrings);
 }
 
 /** One's own permissions, and a user's view of its own tokens, need no audit right. */

@@ -9,6 +9,7 @@ export type {
   LoginInput,
   LoginSuccess,
   PermissionsView,
+  TokenListRow,
   TokenView,
   UpdateAclInput,
   UpdateTokenInput,
@@ -101,3 +102,13 @@ export { DEFAULT_POSTGRES_SCHEMA, GENERATIONS_CHANNEL } from "./postgres-sql.js"
 export type { ThrottleLimits } from "./access-control.js";
 export { AuthMetrics, LatencyHistogram, VERIFY_LATENCY_BUCKETS_S } from "./auth-metrics.js";
 export type { AuthMetricsSnapshot, LatencyHistogramSnapshot } from "./auth-metrics.js";
+export {
+  computeTokenStatus,
+  EXPIRING_WITHIN_S,
+  LIST_FILTER_MAX_LENGTH,
+  LIST_LIMIT_MAX,
+  TOKEN_SORT_KEYS,
+  TOKEN_STATUS_FILTERS,
+  USER_SORT_KEYS,
+} from "./listing.js";
+export type { SortOrder, TokenListQuery, TokenSortKey, TokenStatus, TokenStatusFilter, UserListQuery, UserSortKey } from "./listing.js";

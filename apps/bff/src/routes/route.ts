@@ -12,6 +12,8 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 export interface RouteReply {
   data: unknown;
   digest?: string;
+  /** Paged listings (a `limit` was given): how many rows matched in all, beside `data` as PBS's formatter puts it. */
+  total?: number;
 }
 
 interface RouteContextBase {

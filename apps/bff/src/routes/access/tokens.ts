@@ -5,9 +5,11 @@
 import { z } from "zod";
 import { parseParams, pbsBoolean, propertyList } from "../../params.js";
 import type { ApiRoute } from "../route.js";
+import { tokenListFields, toTokenListQuery } from "./list-query.js";
 import { comment, digest, expire, tokenName, userid } from "./fields.js";
 
-const listSchema = z.strictObject({ userid: userid() });
+const listSchema = z.strictObject({ userid: userid(), ...tokenListFields });
+const listAllSchema = z.strictObject(tokenListFields);
 const oneSchema = z.strictObject({ userid: userid(), tokenname: tokenName() });
 
 const createSchema = z.strictObject({
@@ -35,11 +37,20 @@ export const tokenRoutes: readonly ApiRoute[] = [
   {
     method: "GET",
     path: "/access/users/:userid/token",
-    summary: "list a user's tokens",
+    summary: "list a user's tokens; optionally filtered, sorted and paged",
     auth: "required",
     async handle({ params, accessControl, auth }) {
-      const input = parseParams(listSchema, params);
-      return accessControl.listTokens(auth, input.userid);
+      const { userid: owner, ...query } = parseParams(listSchema, params);
+      return accessControl.listTokens(auth, owner, toTokenListQuery(query));
+    },
+  },
+  {
+    method: "GET",
+    path: "/access/tokens",
+    summary: "every token the caller may see, with its status (Gatehouse extension); optionally filtered, sorted and paged",
+    auth: "required",
+    async handle({ params, accessControl, auth }) {
+      return accessControl.listAllTokens(auth, toTokenListQuery(parseParams(listAllSchema, params)));
     },
   },
   {

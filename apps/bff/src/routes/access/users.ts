@@ -2,9 +2,10 @@
 import { z } from "zod";
 import { parseParams, pbsBoolean, propertyList } from "../../params.js";
 import type { ApiRoute } from "../route.js";
+import { toUserListQuery, userListFields } from "./list-query.js";
 import { comment, digest, email, expire, password, personName, userid } from "./fields.js";
 
-const listSchema = z.strictObject({ include_tokens: pbsBoolean().optional() });
+const listSchema = z.strictObject({ include_tokens: pbsBoolean().optional(), ...userListFields });
 
 const createSchema = z.strictObject({
   userid: userid(),
@@ -31,11 +32,11 @@ export const userRoutes: readonly ApiRoute[] = [
   {
     method: "GET",
     path: "/access/users",
-    summary: "list users, optionally with their tokens",
+    summary: "list users, optionally with their tokens; optionally filtered, sorted and paged",
     auth: "required",
     async handle({ params, accessControl, auth }) {
-      const input = parseParams(listSchema, params);
-      return accessControl.listUsers(auth, { includeTokens: input.include_tokens ?? false });
+      const { include_tokens: includeTokens, ...query } = parseParams(listSchema, params);
+      return accessControl.listUsers(auth, { includeTokens: includeTokens ?? false, query: toUserListQuery(query) });
     },
   },
   {
