@@ -228,7 +228,7 @@ describe("users, passwords, ACL and permissions", () => {
       headers: cookieHeaders(session),
     });
     expect(permissions.status).toBe(200);
-    expect(permissions.json?.data).toEqual({ "/system": { "Sys.Audit": false } });
+    expect(permissions.json?.data).toEqual({ "/system": { "Datastore.Audit": false, "Sys.Audit": false } });
 
     const removed = await server.client.api("PUT", "/access/acl", {
       body: { path: "/system", role: "Audit", "auth-id": "auditor@pbs", delete: true },

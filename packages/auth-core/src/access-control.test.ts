@@ -685,17 +685,19 @@ describe("AccessControl: tokens", () => {
 });
 
 describe("AccessControl: ACL and permissions", () => {
-  it("reads the ACL only with Sys.Audit on /access/acl, filtered by path", async () => {
+  it("reads the whole ACL only with Sys.Audit on /access/acl, filtered by path", async () => {
     const { ac } = await setUp();
     await ac.createToken(ALICE, "alice@pbs", "ci", {});
     await grant(ac, "alice@pbs", "/access", "Audit");
     await grant(ac, "alice@pbs!ci", "/access/users", "Audit");
     await grant(ac, "bob@pbs", "/system", "Audit");
-    await expect(ac.readAcl(BOB, {})).rejects.toBeInstanceOf(PermissionDeniedError);
+    // Without Sys.Audit a user sees only its own tokens' entries (see access-control.pbs-rules.test.ts).
+    expect((await ac.readAcl(BOB, {})).data).toEqual([]);
 
     const all = await ac.readAcl(ALICE, {});
     expect(all.data).toHaveLength(4);
-    expect(all.data.find((e) => e.ugid === "alice@pbs!ci")?.ugid_type).toBe("token");
+    // PBS's ugid_type is "user" for users and tokens alike.
+    expect(all.data.find((e) => e.ugid === "alice@pbs!ci")?.ugid_type).toBe("user");
     expect(all.data.find((e) => e.ugid === "bob@pbs")?.ugid_type).toBe("user");
     expect((await ac.readAcl(ALICE, { path: "/access" })).data.map((e) => e.path).sort()).toEqual([
       "/access",
@@ -739,13 +741,18 @@ describe("AccessControl: ACL and permissions", () => {
   it("shows a token the intersection of its own and its user's privileges", async () => {
     const { ac } = await setUp();
     await ac.createToken(ALICE, "alice@pbs", "ci", {});
-    expect(await ac.readPermissions(ALICE, { authId: "alice@pbs!ci", path: "/system" })).toEqual({ "/system": {} });
+    expect(await ac.readPermissions(ALICE, { authId: "alice@pbs!ci", path: "/system" })).toEqual({});
     await grant(ac, "alice@pbs", "/", "Audit");
     await grant(ac, "alice@pbs!ci", "/", "Admin");
-    expect(await ac.readPermissions(ALICE, { authId: "alice@pbs!ci", path: "/system" })).toEqual({
-      "/system": { "Sys.Audit": true },
+    const audit = { "Datastore.Audit": true, "Sys.Audit": true };
+    expect(await ac.readPermissions(ALICE, { authId: "alice@pbs!ci", path: "/system" })).toEqual({ "/system": audit });
+    expect(await ac.readPermissions(ALICE_TOKEN, {})).toEqual({
+      "/": audit,
+      "/access": audit,
+      "/datastore": audit,
+      "/remote": audit,
+      "/system": audit,
     });
-    expect(await ac.readPermissions(ALICE_TOKEN, {})).toEqual({ "/": { "Sys.Audit": true } });
   });
 
   it("needs Sys.Audit on /access to read someone else's permissions", async () => {
@@ -755,10 +762,10 @@ describe("AccessControl: ACL and permissions", () => {
       PermissionDeniedError,
     );
     await grant(ac, "alice@pbs", "/access", "Audit");
-    expect(await ac.readPermissions(ALICE, { authId: "bob@pbs", path: "/access" })).toEqual({ "/access": {} });
-    expect(await ac.readPermissions(ADMIN, { path: "/access/users" })).toEqual({
-      "/access/users": { "Permissions.Modify": true, "Sys.Audit": true, "Sys.Modify": true },
-    });
+    expect(await ac.readPermissions(ALICE, { authId: "bob@pbs", path: "/access" })).toEqual({});
+    const adminOnUsers = await ac.readPermissions(ADMIN, { path: "/access/users" });
+    expect(Object.keys(adminOnUsers)).toEqual(["/access/users"]);
+    expect(Object.keys(adminOnUsers["/access/users"] ?? {})).toHaveLength(20);
     await expect(ac.readPermissions(ADMIN, { authId: "carol@pbs" })).rejects.toBeInstanceOf(NotFoundError);
   });
 

@@ -6,19 +6,21 @@
 import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { computePrivileges, hasPrivilege, isRoleId } from "./acl.js";
+import { computePrivileges, hasPrivilege, isKnownAclPath, isRoleId, ROLES } from "./acl.js";
+import { NO_ACCESS_ROLE } from "./roles.js";
 import type { Privilege } from "./acl.js";
 import { AuthMetrics } from "./auth-metrics.js";
 import type { AuthMetricsSnapshot } from "./auth-metrics.js";
 import { nowEpochSeconds, systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { ConfigCache } from "./config-cache.js";
+import { listPermissionPaths } from "./permission-paths.js";
+import { computeConfigPartDigest, isSameConfigPart, type ConfigPart } from "./config-digests.js";
 import type { ConfigSnapshot } from "./config-cache.js";
 import {
   canSeePermissionsOf,
   deleteTokenFromState,
   isAclPathSelected,
-  isSameConfig,
   isTokenActive,
   isUserActive,
   ownerOfTokenId,
@@ -186,7 +188,8 @@ export interface UpdateTokenInput {
 }
 
 export interface AclView extends AclEntry {
-  ugid_type: "user" | "token";
+  /** PBS calls both users and their tokens `user`; `group` is the only other kind. */
+  ugid_type: "user" | "group";
 }
 
 export interface UpdateAclInput {
@@ -436,7 +439,8 @@ export class AccessControl {
   ): Promise<{ data: UserView[]; digest: string; total?: number }> {
     const query = requireListQuery(opts.query ?? {}, USER_SORT_KEYS);
     const extended = isExtendedListQuery(query);
-    const { config, digest } = await this.readCurrentConfig();
+    const { config } = await this.readCurrentConfig();
+    const digest = computeConfigPartDigest(config, "users");
     const index = await readConfigListIndex(config);
     const seesEveryone = this.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
     const visible = seesEveryone ? index.users : index.users.filter((user) => user.userid === actor.userid);
@@ -455,7 +459,8 @@ export class AccessControl {
 
   async readUser(actor: AuthContext, userid: string): Promise<{ data: UserRecord; digest: string }> {
     const id = requireUserid(userid).userid;
-    const { config, digest } = await this.readCurrentConfig();
+    const { config } = await this.readCurrentConfig();
+    const digest = computeConfigPartDigest(config, "users");
     if (actor.userid !== id) this.requirePrivilege(actor, config, "/access/users", "Sys.Audit");
     return { data: { ...requireUser(config, id) }, digest };
   }
@@ -538,7 +543,8 @@ export class AccessControl {
   ): Promise<{ data: TokenView[]; digest: string; total?: number }> {
     const id = requireUserid(userid).userid;
     const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
-    const { config, digest } = await this.readCurrentConfig();
+    const { config } = await this.readCurrentConfig();
+    const digest = computeConfigPartDigest(config, "users");
     this.requireTokenReadAccess(actor, config, id);
     requireUser(config, id);
     const owned = (await readConfigListIndex(config)).tokensByOwner.get(id) ?? [];
@@ -553,7 +559,8 @@ export class AccessControl {
    */
   async listAllTokens(actor: AuthContext, query?: TokenListQuery): Promise<{ data: TokenListRow[]; digest: string; total?: number }> {
     const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
-    const { config, digest } = await this.readCurrentConfig();
+    const { config } = await this.readCurrentConfig();
+    const digest = computeConfigPartDigest(config, "users");
     const index = await readConfigListIndex(config);
     const seesEveryone = this.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
     const visible = seesEveryone ? index.tokens : (index.tokensByOwner.get(actor.userid) ?? []);
@@ -573,7 +580,8 @@ export class AccessControl {
 
   async readToken(actor: AuthContext, userid: string, tokenName: string): Promise<{ data: TokenView; digest: string }> {
     const tokenid = requireTokenId(userid, tokenName);
-    const { config, digest } = await this.readCurrentConfig();
+    const { config } = await this.readCurrentConfig();
+    const digest = computeConfigPartDigest(config, "users");
     this.requireTokenReadAccess(actor, config, tokenid.userid);
     return { data: toTokenView(requireToken(config, tokenid.authid)), digest };
   }
@@ -661,48 +669,94 @@ export class AccessControl {
 
   // --- ACL and permissions ------------------------------------------------------
 
+  /**
+   * Every entry for an auditor (Sys.Audit on `/access/acl`); anyone else gets 200
+   * with only the entries of its own API tokens, and a token gets none, as PBS's
+   * `read_acl` (src/api2/access/acl.rs) filters instead of refusing.
+   */
   async readAcl(actor: AuthContext, opts: { path?: string; exact?: boolean }): Promise<{ data: AclView[]; digest: string }> {
     const path = opts.path === undefined ? undefined : requireAclPath(opts.path);
-    const { config, digest } = await this.readCurrentConfig();
-    this.requirePrivilege(actor, config, "/access/acl", "Sys.Audit");
+    const { config } = await this.readCurrentConfig();
+    const digest = computeConfigPartDigest(config, "acl");
+    const seesAll = this.hasActorPrivilege(actor, config, "/access/acl", "Sys.Audit");
+    const isVisible = (entry: AclEntry) =>
+      seesAll || (actor.tokenName === null && isTokenAuthid(entry.ugid) && ownerOfTokenId(entry.ugid) === actor.userid);
     const data = config.acl
-      .filter((entry) => path === undefined || isAclPathSelected(entry.path, path, opts.exact === true))
-      .map((entry): AclView => ({ ...entry, ugid_type: isTokenAuthid(entry.ugid) ? "token" : "user" }));
+      .filter((entry) => (path === undefined || isAclPathSelected(entry.path, path, opts.exact === true)) && isVisible(entry))
+      .map((entry): AclView => ({ ...entry, ugid_type: "user" }));
     return { data, digest };
   }
 
+  /**
+   * Permissions.Modify on `/access/acl` sets any entry. Without it a user may set
+   * entries for its own API tokens only (PBS `update_acl`), and, stricter than PBS,
+   * only with a role whose every privilege the user itself holds on that path:
+   * the token could not use more anyway (its privileges are intersected with its
+   * owner's), and an entry that grants nothing usable only misleads a reader.
+   */
   async updateAcl(actor: AuthContext, input: UpdateAclInput): Promise<void> {
     const path = requireAclPath(input.path);
     if (!isRoleId(input.role)) throw invalidParameter("role", "unknown role");
     const role = input.role;
     const ugid = requireAuthid(input.authId);
     const propagate = input.propagate ?? true;
-    await this.mutateAsActor(actor, "/access/acl", "Permissions.Modify", input.digest, (state) => {
-      const sameEntry = (entry: AclEntry) => entry.path === path && entry.ugid === ugid && entry.roleid === role;
-      if (input.delete === true) {
+    const removing = input.delete === true;
+    // PBS checks the path's structure only when adding, so an entry on a path it no longer accepts can still be removed.
+    if (!removing && !isKnownAclPath(path)) throw invalidParameter("path", `invalid acl path '${path}'.`);
+    const requireAccess = (config: AccessConfig) => this.requireAclUpdateAccess(actor, config, path, ugid, role, removing);
+    requireAccess((await this.readCurrentConfig()).config);
+    await this.mutateWithAclDigest(input.digest, (state) => {
+      requireAccess(state.config);
+      if (removing) {
         // Removing an entry that is already gone leaves nothing to do, as in PBS.
-        state.config.acl = state.config.acl.filter((entry) => !sameEntry(entry));
+        state.config.acl = state.config.acl.filter((entry) => !(entry.path === path && entry.ugid === ugid && entry.roleid === role));
         return;
       }
       requireAuthidExists(state.config, ugid);
-      const existing = state.config.acl.find(sameEntry);
-      if (existing !== undefined) existing.propagate = propagate;
-      else state.config.acl.push({ path, ugid, roleid: role, propagate });
+      state.config.acl = insertAclRole(state.config.acl, { path, ugid, roleid: role, propagate });
     });
   }
 
-  /** Effective privileges of `authId` (default: the actor) on `path` (default: every path with entries). */
+  private requireAclUpdateAccess(
+    actor: AuthContext,
+    config: AccessConfig,
+    path: string,
+    ugid: string,
+    role: RoleId,
+    removing: boolean,
+  ): void {
+    if (this.hasActorPrivilege(actor, config, "/access/acl", "Permissions.Modify")) return;
+    // PBS's messages for these refusals (src/api2/access/acl.rs); PBS answers 400, we answer 403.
+    if (actor.tokenName !== null) throw new PermissionDeniedError("Unprivileged API tokens can't set ACL items.");
+    if (!isTokenAuthid(ugid)) throw new PermissionDeniedError("Unprivileged users can only set ACL items for API tokens.");
+    if (ownerOfTokenId(ugid) !== actor.userid) {
+      throw new PermissionDeniedError("Unprivileged users can only set ACL items for their own API tokens.");
+    }
+    if (removing) return;
+    const held = computePrivileges(config, actor.authid, path);
+    const missing = ROLES[role].filter((privilege) => !held.has(privilege));
+    if (missing.length > 0) {
+      throw new PermissionDeniedError(`role '${role}' needs ${missing.join(", ")} on '${path}', which you do not hold`);
+    }
+  }
+
+  /**
+   * Effective privileges of `authId` (default: the actor) on `path`, or by default
+   * on every ACL path, every path above one, and `/`, `/access`, `/datastore`,
+   * `/remote` and `/system`. A path where it holds nothing is left out, even when
+   * asked for: PBS's `list_permissions` (src/api2/access/mod.rs) does not leak paths.
+   */
   async readPermissions(actor: AuthContext, opts: { authId?: string; path?: string }): Promise<PermissionsView> {
     const path = opts.path === undefined ? undefined : requireAclPath(opts.path);
     const authid = opts.authId === undefined ? actor.authid : requireAuthid(opts.authId);
     const { config } = await this.readCurrentConfig();
     if (!canSeePermissionsOf(actor, authid)) this.requirePrivilege(actor, config, "/access", "Sys.Audit");
     if (actor.via !== "system" || authid !== actor.authid) requireAuthidExists(config, authid);
-    const paths = path === undefined ? (await readConfigListIndex(config)).aclPaths : [path];
+    const paths = path === undefined ? listPermissionPaths((await readConfigListIndex(config)).aclPaths) : [path];
     const view: PermissionsView = {};
     for (const p of paths) {
       const privileges = privilegesToRecord(computePrivileges(config, authid, p));
-      if (path !== undefined || Object.keys(privileges).length > 0) view[p] = privileges;
+      if (Object.keys(privileges).length > 0) view[p] = privileges;
     }
     return view;
   }
@@ -939,15 +993,29 @@ export class AccessControl {
   }
 
   /**
-   * Runs `change` under the store lock after an optimistic `digest` check. The
-   * digest is compared with the config as read now, and under the lock the config
-   * must still equal that read, so an edit in between is a conflict too.
+   * Runs `change` under the store lock after an optimistic check of the users
+   * digest (users and tokens, PBS's user.cfg). The digest is compared with the
+   * config as read now, and under the lock that part must still equal that read,
+   * so an edit in between is a conflict too. Returns the store's versions right
+   * after the change, read under its lock.
    */
-  /** Returns the store's versions right after the change, read under its lock. */
-  private async mutateWithDigest(digest: string | undefined, change: (state: AccessState) => void): Promise<StoreVersions> {
-    const expected = digest === undefined ? null : await this.readConfigWithDigest(digest);
+  private mutateWithDigest(digest: string | undefined, change: (state: AccessState) => void): Promise<StoreVersions> {
+    return this.mutateWithPartDigest("users", digest, change);
+  }
+
+  /** mutateWithDigest for the ACL's own digest (PBS's acl.cfg). */
+  private mutateWithAclDigest(digest: string | undefined, change: (state: AccessState) => void): Promise<StoreVersions> {
+    return this.mutateWithPartDigest("acl", digest, change);
+  }
+
+  private async mutateWithPartDigest(
+    part: ConfigPart,
+    digest: string | undefined,
+    change: (state: AccessState) => void,
+  ): Promise<StoreVersions> {
+    const expected = digest === undefined ? null : await this.readConfigWithDigest(digest, part);
     const { versions } = await this.store.mutate((state) => {
-      if (expected !== null && !isSameConfig(state.config, expected.config)) {
+      if (expected !== null && !isSameConfigPart(state.config, expected.config, part)) {
         throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
       }
       change(state);
@@ -970,9 +1038,9 @@ export class AccessControl {
     });
   }
 
-  private async readConfigWithDigest(digest: string): Promise<ConfigSnapshot> {
+  private async readConfigWithDigest(digest: string, part: ConfigPart): Promise<ConfigSnapshot> {
     const snapshot = await this.readCurrentConfig();
-    if (snapshot.digest !== digest.toLowerCase()) throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
+    if (computeConfigPartDigest(snapshot.config, part) !== digest.toLowerCase()) throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
     return snapshot;
   }
 
@@ -1016,6 +1084,28 @@ export class AccessControl {
 
 function toTokenListRow(config: AccessConfig, token: TokenRecord, nowS: number): TokenListRow {
   return { ...toTokenView(token), status: computeTokenStatus(config, token, ownerOfTokenId(token.tokenid), nowS) };
+}
+
+/**
+ * Adds or updates one role of one ugid on one path, as PBS's `insert_user_role`
+ * (pbs-config/src/acl.rs): NoAccess replaces every other role of that ugid on the
+ * path, and any other role replaces a NoAccess there.
+ */
+function insertAclRole(acl: readonly AclEntry[], added: AclEntry): AclEntry[] {
+  const isNoAccess = added.roleid === NO_ACCESS_ROLE;
+  const kept = acl.filter((entry) => {
+    if (entry.path !== added.path || entry.ugid !== added.ugid) return true;
+    if (isNoAccess) return false;
+    return entry.roleid !== NO_ACCESS_ROLE && entry.roleid !== added.roleid;
+  });
+  const existingIndex = acl.findIndex((entry) => entry.path === added.path && entry.ugid === added.ugid && entry.roleid === added.roleid);
+  if (existingIndex >= 0 && kept.length === acl.length - 1) {
+    // Updating the propagate flag of an entry keeps its place in the list.
+    const updated = [...acl];
+    updated[existingIndex] = added;
+    return updated;
+  }
+  return [...kept, added];
 }
 
 /**

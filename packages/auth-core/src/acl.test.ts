@@ -3,6 +3,7 @@ import {
   computePrivileges,
   hasPrivilege,
   isPrivilege,
+  isKnownAclPath,
   isRoleId,
   isValidAclPath,
   PRIVILEGES,
@@ -24,12 +25,22 @@ function privilegesOf(config: AccessConfig, authid: string, path: string): Recor
   return Object.fromEntries(computePrivileges(config, authid, path));
 }
 
-const ALL_PROPAGATING = { "Sys.Audit": true, "Sys.Modify": true, "Permissions.Modify": true };
+/** Every privilege with the same propagate flag: what Admin grants. */
+function everyPrivilege(propagate: boolean): Record<string, boolean> {
+  return Object.fromEntries(PRIVILEGES.map((privilege) => [privilege, propagate]));
+}
+
+/** What the Audit role grants (pbs-api-types acl.rs ROLE_AUDIT). */
+function audit(propagate: boolean): Record<string, boolean> {
+  return { "Sys.Audit": propagate, "Datastore.Audit": propagate };
+}
+
+const ALL_PROPAGATING = everyPrivilege(true);
 
 describe("roles and privileges", () => {
-  it("gives Admin every privilege, Audit only Sys.Audit and NoAccess none", () => {
+  it("gives Admin every privilege, Audit Sys.Audit and Datastore.Audit, and NoAccess none", () => {
     expect([...ROLES.Admin].sort()).toEqual([...PRIVILEGES].sort());
-    expect(ROLES.Audit).toEqual(["Sys.Audit"]);
+    expect(ROLES.Audit).toEqual(["Sys.Audit", "Datastore.Audit"]);
     expect(ROLES.NoAccess).toEqual([]);
   });
 
@@ -73,6 +84,66 @@ describe("isValidAclPath", () => {
   });
 });
 
+describe("isKnownAclPath (pbs-config/src/acl.rs check_acl_path)", () => {
+  it("accepts the paths PBS knows, down to their deepest component", () => {
+    const known = [
+      "/",
+      "/access",
+      "/access/acl",
+      "/access/users",
+      "/access/domains",
+      "/access/openid",
+      "/access/openid/my-realm",
+      "/datastore",
+      "/datastore/store1",
+      "/datastore/store1/a/b/c/d/e/f/g",
+      "/remote",
+      "/remote/backup2",
+      "/remote/backup2/store1",
+      "/system",
+      "/system/certificates",
+      "/system/disks",
+      "/system/log",
+      "/system/notifications",
+      "/system/status",
+      "/system/tasks",
+      "/system/time",
+      "/system/services",
+      "/system/services/proxmox-backup",
+      "/system/network",
+      "/system/network/dns",
+      "/system/network/interfaces",
+      "/system/network/interfaces/eth0",
+      "/tape",
+      "/tape/device",
+      "/tape/device/drive0",
+      "/tape/pool/weekly",
+      "/tape/job/nightly",
+    ];
+    for (const path of known) expect(isKnownAclPath(path), path).toBe(true);
+  });
+
+  it("refuses unknown trees and paths deeper than PBS allows", () => {
+    const unknown = [
+      "/nodes",
+      "/vms/100",
+      "/access/users/alice",
+      "/access/tfa",
+      "/access/openid/realm/extra",
+      "/datastore/store1/a/b/c/d/e/f/g/h",
+      "/remote/backup2/store1/ns",
+      "/system/certificates/x",
+      "/system/services/a/b",
+      "/system/network/dns/x",
+      "/system/network/interfaces/eth0/x",
+      "/system/other",
+      "/tape/device/drive0/x",
+      "/tape/changer",
+    ];
+    for (const path of unknown) expect(isKnownAclPath(path), path).toBe(false);
+  });
+});
+
 describe("computePrivileges", () => {
   it("gives nothing to an authid without entries", () => {
     expect(privilegesOf(configWith(entry("/", "bob@pbs", "Admin")), "alice@pbs", "/")).toEqual({});
@@ -95,14 +166,14 @@ describe("computePrivileges", () => {
 
   it("applies a non-propagating entry only at its exact path, with a false propagate flag", () => {
     const config = configWith(entry("/access", "alice@pbs", "Audit", false));
-    expect(privilegesOf(config, "alice@pbs", "/access")).toEqual({ "Sys.Audit": false });
+    expect(privilegesOf(config, "alice@pbs", "/access")).toEqual(audit(false));
     expect(privilegesOf(config, "alice@pbs", "/access/users")).toEqual({});
   });
 
   it("lets a non-propagating entry above the path leave the inherited roles in place", () => {
     const config = configWith(entry("/", "alice@pbs", "Audit"), entry("/access", "alice@pbs", "NoAccess", false));
     expect(privilegesOf(config, "alice@pbs", "/access")).toEqual({});
-    expect(privilegesOf(config, "alice@pbs", "/access/users")).toEqual({ "Sys.Audit": true });
+    expect(privilegesOf(config, "alice@pbs", "/access/users")).toEqual(audit(true));
   });
 
   it("lets a deeper entry replace what was inherited, in both directions", () => {
@@ -112,8 +183,8 @@ describe("computePrivileges", () => {
       entry("/access/users", "alice@pbs", "Admin"),
     );
     expect(privilegesOf(config, "alice@pbs", "/system")).toEqual(ALL_PROPAGATING);
-    expect(privilegesOf(config, "alice@pbs", "/access")).toEqual({ "Sys.Audit": true });
-    expect(privilegesOf(config, "alice@pbs", "/access/acl")).toEqual({ "Sys.Audit": true });
+    expect(privilegesOf(config, "alice@pbs", "/access")).toEqual(audit(true));
+    expect(privilegesOf(config, "alice@pbs", "/access/acl")).toEqual(audit(true));
     expect(privilegesOf(config, "alice@pbs", "/access/users")).toEqual(ALL_PROPAGATING);
   });
 
@@ -125,7 +196,7 @@ describe("computePrivileges", () => {
     );
     expect(privilegesOf(config, "alice@pbs", "/access")).toEqual({});
     expect(privilegesOf(config, "alice@pbs", "/access/acl")).toEqual({});
-    expect(privilegesOf(config, "alice@pbs", "/access/users")).toEqual({ "Sys.Audit": true });
+    expect(privilegesOf(config, "alice@pbs", "/access/users")).toEqual(audit(true));
   });
 
   it("lets NoAccess win over other roles on the same node", () => {
@@ -136,18 +207,14 @@ describe("computePrivileges", () => {
 
   it("combines several roles on one node", () => {
     const config = configWith(entry("/", "alice@pbs", "Audit"), entry("/", "alice@pbs", "Admin", false));
-    expect(privilegesOf(config, "alice@pbs", "/")).toEqual({
-      "Sys.Audit": true,
-      "Sys.Modify": false,
-      "Permissions.Modify": false,
-    });
-    expect(privilegesOf(config, "alice@pbs", "/system")).toEqual({ "Sys.Audit": true });
+    expect(privilegesOf(config, "alice@pbs", "/")).toEqual({ ...everyPrivilege(false), ...audit(true) });
+    expect(privilegesOf(config, "alice@pbs", "/system")).toEqual(audit(true));
   });
 
   it("ignores repeated and trailing slashes in the path asked about", () => {
     const config = configWith(entry("/access", "alice@pbs", "Audit", false));
-    expect(privilegesOf(config, "alice@pbs", "/access/")).toEqual({ "Sys.Audit": false });
-    expect(privilegesOf(config, "alice@pbs", "//access")).toEqual({ "Sys.Audit": false });
+    expect(privilegesOf(config, "alice@pbs", "/access/")).toEqual(audit(false));
+    expect(privilegesOf(config, "alice@pbs", "//access")).toEqual(audit(false));
   });
 
   it("ignores an unknown role from a hand-edited config", () => {
@@ -175,12 +242,12 @@ describe("computePrivileges for tokens", () => {
 
   it("gives a token its own entries when its user holds them too", () => {
     const config = configWith(entry("/", USER, "Admin"), entry("/", TOKEN, "Audit"));
-    expect(privilegesOf(config, TOKEN, "/system")).toEqual({ "Sys.Audit": true });
+    expect(privilegesOf(config, TOKEN, "/system")).toEqual(audit(true));
   });
 
   it("never gives a token more than its user", () => {
     const config = configWith(entry("/", USER, "Audit"), entry("/", TOKEN, "Admin"));
-    expect(privilegesOf(config, TOKEN, "/")).toEqual({ "Sys.Audit": true });
+    expect(privilegesOf(config, TOKEN, "/")).toEqual(audit(true));
   });
 
   it("gives a token nothing when its user has nothing", () => {
@@ -195,11 +262,7 @@ describe("computePrivileges for tokens", () => {
 
   it("propagates a privilege only when both sides propagate it", () => {
     const config = configWith(entry("/", USER, "Admin", false), entry("/", TOKEN, "Admin"));
-    expect(privilegesOf(config, TOKEN, "/")).toEqual({
-      "Sys.Audit": false,
-      "Sys.Modify": false,
-      "Permissions.Modify": false,
-    });
+    expect(privilegesOf(config, TOKEN, "/")).toEqual(everyPrivilege(false));
     expect(privilegesOf(config, TOKEN, "/system")).toEqual({});
   });
 

@@ -4,31 +4,18 @@
  */
 import { aclEntriesOf } from "./config-index.js";
 import { parseAuthid } from "./ids.js";
-import type { AccessConfig, AclEntry, RoleId } from "./model.js";
+import type { AccessConfig, AclEntry } from "./model.js";
+import { isRoleId, NO_ACCESS_ROLE, ROLES, type Privilege } from "./roles.js";
 
-export const PRIVILEGES = ["Sys.Audit", "Sys.Modify", "Permissions.Modify"] as const;
-export type Privilege = (typeof PRIVILEGES)[number];
+export { isPrivilege, isRoleId, PRIVILEGES, ROLES } from "./roles.js";
+export type { Privilege, RoleId } from "./roles.js";
 
-export const ROLES: Readonly<Record<RoleId, readonly Privilege[]>> = Object.freeze({
-  Admin: Object.freeze([...PRIVILEGES]),
-  Audit: Object.freeze(["Sys.Audit"] as const),
-  NoAccess: Object.freeze([] as const),
-});
-
-const NO_ACCESS: RoleId = "NoAccess";
+const NO_ACCESS = NO_ACCESS_ROLE;
 
 /** PBS caps ACL paths at 128 characters. */
 export const ACL_PATH_MAX_LENGTH = 128;
 /** Components start like a safe id, so `.` and `..` can never be one. */
 const ACL_PATH_COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
-
-export function isRoleId(s: string): s is RoleId {
-  return Object.prototype.hasOwnProperty.call(ROLES, s);
-}
-
-export function isPrivilege(s: string): s is Privilege {
-  return (PRIVILEGES as readonly string[]).includes(s);
-}
 
 /** `/` or `/a/b/...`: no empty, `.` or `..` components and no trailing slash. */
 export function isValidAclPath(path: string): boolean {
@@ -38,6 +25,60 @@ export function isValidAclPath(path: string): boolean {
     .slice(1)
     .split("/")
     .every((component) => ACL_PATH_COMPONENT.test(component));
+}
+
+/** PBS's deepest datastore namespace (pbs-api-types datastore.rs MAX_NAMESPACE_DEPTH). */
+const MAX_NAMESPACE_DEPTH = 7;
+
+/**
+ * Whether a well-formed path names something PBS knows, by the number of
+ * components under each top-level tree (pbs-config/src/acl.rs `check_acl_path`):
+ * `/access/{acl,users,domains}`, `/access/openid/{id}`, `/datastore/{store}/{ns...}`,
+ * `/remote/{remote}/{store}`, `/system/...` and `/tape/{device,pool,job}/{name}`.
+ * PBS checks this when an entry is added, never when one is removed.
+ */
+export function isKnownAclPath(path: string): boolean {
+  const parts = splitAclPath(path);
+  const [top, second, third] = parts;
+  const depth = parts.length;
+  switch (top) {
+    case undefined:
+      return true;
+    case "access":
+      if (depth === 1) return true;
+      if (second === "acl" || second === "users" || second === "domains") return depth === 2;
+      return second === "openid" && depth <= 3;
+    case "datastore":
+      return depth <= 2 + MAX_NAMESPACE_DEPTH;
+    case "remote":
+      return depth <= 3;
+    case "system":
+      if (depth === 1) return true;
+      switch (second) {
+        case "certificates":
+        case "disks":
+        case "log":
+        case "notifications":
+        case "status":
+        case "tasks":
+        case "time":
+          return depth === 2;
+        case "services":
+          return depth <= 3;
+        case "network":
+          if (depth === 2) return true;
+          if (third === "dns") return depth === 3;
+          return third === "interfaces" && depth <= 4;
+        case undefined:
+        default:
+          return false;
+      }
+    case "tape":
+      if (depth === 1) return true;
+      return (second === "device" || second === "pool" || second === "job") && depth <= 3;
+    default:
+      return false;
+  }
 }
 
 /** Path components; like PBS, repeated and trailing slashes are ignored when looking up. */

@@ -14,6 +14,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { ROLE_IDS } from "./roles.js";
 import {
   ABSENT_STAMP,
   readFileSnapshot,
@@ -89,7 +90,7 @@ const aclFileSchema = z.array(
   z.object({
     path: z.string().min(1),
     ugid: z.string().min(1),
-    roleid: z.enum(["Admin", "Audit", "NoAccess"]),
+    roleid: z.enum(ROLE_IDS),
     propagate: z.boolean(),
   }),
 );

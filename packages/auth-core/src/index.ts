@@ -67,13 +67,11 @@ export {
   ACL_PATH_MAX_LENGTH,
   computePrivileges,
   hasPrivilege,
-  isPrivilege,
-  isRoleId,
+  isKnownAclPath,
   isValidAclPath,
-  PRIVILEGES,
-  ROLES,
 } from "./acl.js";
-export type { Privilege } from "./acl.js";
+export { isPrivilege, isRoleId, listRoles, NO_ACCESS_ROLE, PRIVILEGES, ROLE_DEFINITIONS, ROLE_IDS, ROLES } from "./roles.js";
+export type { Privilege, RoleView } from "./roles.js";
 export {
   createTicket,
   formatTicketInfo,

@@ -33,7 +33,9 @@ export interface AclEntry {
   propagate: boolean;
 }
 
-export type RoleId = "Admin" | "Audit" | "NoAccess";
+import type { RoleId } from "./roles.js";
+
+export type { RoleId };
 
 /** Users, tokens and ACL: the part guarded by the config generation (I5). */
 export interface AccessConfig {

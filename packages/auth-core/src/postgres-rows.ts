@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { StoreCorruptError } from "./errors.js";
 import type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
+import { ROLE_IDS } from "./roles.js";
 
 /** The two generation counters of the one `generations` row. */
 export interface Generations {
@@ -33,7 +34,7 @@ export interface StateChanges {
   acl: AclRow[] | null;
 }
 
-const ROLE_IDS: ReadonlySet<string> = new Set<RoleId>(["Admin", "Audit", "NoAccess"]);
+const KNOWN_ROLE_IDS: ReadonlySet<string> = new Set<RoleId>(ROLE_IDS);
 const DECIMAL_PATTERN = /^(0|[1-9][0-9]{0,18})$/;
 
 // ---------------------------------------------------------------- reading rows
@@ -106,7 +107,7 @@ function parseToken(raw: unknown, location: string): TokenRecord {
 function parseAclEntry(raw: unknown, location: string): AclEntry {
   if (!isObject(raw)) throw new StoreCorruptError(location, "a row is not an object");
   const roleid = expectString(raw.roleid, location, "roleid");
-  if (!ROLE_IDS.has(roleid)) throw new StoreCorruptError(location, `unknown role ${JSON.stringify(roleid)}`);
+  if (!KNOWN_ROLE_IDS.has(roleid)) throw new StoreCorruptError(location, `unknown role ${JSON.stringify(roleid)}`);
   return {
     path: expectString(raw.path, location, "path"),
     ugid: expectString(raw.ugid, location, "ugid"),
@@ -222,7 +223,7 @@ function toAclRow(entry: AclEntry, index: number): AclRow {
   if (typeof entry.path !== "string" || typeof entry.ugid !== "string") {
     throw new TypeError(`${where}: path and ugid must be strings`);
   }
-  if (!ROLE_IDS.has(entry.roleid)) throw new TypeError(`${where}.roleid is not a known role`);
+  if (!KNOWN_ROLE_IDS.has(entry.roleid)) throw new TypeError(`${where}.roleid is not a known role`);
   return [entry.path, entry.ugid, entry.roleid, checkBoolean(entry.propagate, `${where}.propagate`)];
 }
 

@@ -145,9 +145,9 @@ describe("tokens and ACL", () => {
     expect((await cli(["acl", "set", "/access", tokenid, "Audit", "--no-propagate"])).code).toBe(EXIT_OK);
     const listed = await cli(["acl", "list", "--json"]);
     expect(JSON.parse(listed.stdout)).toEqual(
-      expect.arrayContaining([{ path: "/access", ugid: tokenid, ugid_type: "token", roleid: "Audit", propagate: false }]),
+      expect.arrayContaining([{ path: "/access", ugid: tokenid, ugid_type: "user", roleid: "Audit", propagate: false }]),
     );
-    expect((await cli(["acl", "list"])).stdout).toMatch(/\/access +admin@pbs!acl-cli +token +Audit +no/);
+    expect((await cli(["acl", "list"])).stdout).toMatch(/\/access +admin@pbs!acl-cli +user +Audit +no/);
     expect((await cli(["acl", "remove", "/access", tokenid, "Audit"])).code).toBe(EXIT_OK);
     expect((await cli(["acl", "list"])).stdout).not.toContain("acl-cli");
     expect((await cli(["acl", "set", "/", tokenid, "Superuser"])).code).toBe(EXIT_USAGE);

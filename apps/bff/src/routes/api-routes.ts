@@ -3,6 +3,7 @@ import { aclRoutes } from "./access/acl.js";
 import { domainRoutes } from "./access/domains.js";
 import { passwordRoutes } from "./access/password.js";
 import { permissionRoutes } from "./access/permissions.js";
+import { roleRoutes } from "./access/roles.js";
 import { ticketRoutes } from "./access/ticket.js";
 import { tokenRoutes } from "./access/tokens.js";
 import { userRoutes } from "./access/users.js";
@@ -20,4 +21,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...tokenRoutes,
   ...aclRoutes,
   ...permissionRoutes,
+  ...roleRoutes,
 ];

@@ -1,6 +1,7 @@
 /** /access/acl: read and change ACL entries for users and tokens. */
 import { z } from "zod";
-import { parseParams, pbsBoolean } from "../../params.js";
+import { createParameterError } from "../../errors.js";
+import { parseParams, pbsBoolean, text } from "../../params.js";
 import type { ApiRoute } from "../route.js";
 import { aclPath, authId, digest, roleId } from "./fields.js";
 
@@ -13,6 +14,8 @@ const updateSchema = z.strictObject({
   propagate: pbsBoolean().optional(),
   delete: pbsBoolean().optional(),
   digest: digest().optional(),
+  // PBS takes `group` and refuses it: groups are not supported there either.
+  group: text({ min: 1, max: 64 }).optional(),
 });
 
 export const aclRoutes: readonly ApiRoute[] = [
@@ -32,7 +35,8 @@ export const aclRoutes: readonly ApiRoute[] = [
     summary: "add or (with delete) remove an ACL entry",
     auth: "required",
     async handle({ params, accessControl, auth }) {
-      const { "auth-id": target, propagate, ...rest } = parseParams(updateSchema, params);
+      const { "auth-id": target, propagate, group, ...rest } = parseParams(updateSchema, params);
+      if (group !== undefined) throw createParameterError({ group: "groups are currently not supported" });
       await accessControl.updateAcl(auth, { ...rest, authId: target, propagate: propagate ?? true });
       return { data: null };
     },

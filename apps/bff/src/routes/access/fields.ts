@@ -3,7 +3,7 @@
  * validated the same way wherever it appears. Id rules come from auth-core.
  */
 import { z } from "zod";
-import { parseAuthid, parseTokenName, parseUserid } from "@gatehouse/auth-core";
+import { parseAuthid, parseTokenName, parseUserid, ROLE_IDS } from "@gatehouse/auth-core";
 import { formInteger, identifier, oneOf, text } from "../../params.js";
 
 export const userid = () => identifier(parseUserid);
@@ -19,7 +19,7 @@ export const password = () => text({ min: 1, max: 1024 });
 // Epoch seconds up to the end of year 9999; 0 means "never expires".
 export const expire = () => formInteger({ min: 0, max: 253_402_300_799 });
 
-export const roleId = () => oneOf(["Admin", "Audit", "NoAccess"]);
+export const roleId = () => oneOf(ROLE_IDS);
 
 /** An ACL path; its structure is checked by auth-core. */
 export const aclPath = () => text({ min: 1, max: 256 });
