@@ -84,6 +84,17 @@ describe("public and unknown routes", () => {
   });
 });
 
+describe("GET /api2/json/openapi.json", () => {
+  test("serves the document generated from the route table, without authentication", async () => {
+    const response = await server.client.api("GET", "/openapi.json");
+    expect(response.status).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^application\/json/);
+    const served = response.json as { openapi: string; paths: Record<string, unknown> };
+    expect(served.openapi).toBe("3.1.0");
+    expect(Object.keys(served.paths)).toContain("/api2/json/access/users/{userid}/token/{tokenname}");
+  });
+});
+
 describe("bad input is a 4xx, never a 5xx", () => {
   test("a body over 64 KiB is a 413", async () => {
     const response = await server.client.api("POST", "/access/ticket", {

@@ -14,10 +14,12 @@ import { createErrorHandler } from "./middleware/error-handler.js";
 import { createRequestLogger } from "./middleware/request-logger.js";
 import { CSRF_EXEMPT_ROUTES, requireCsrfToken } from "./middleware/require-csrf.js";
 import { createSecurityHeaders } from "./middleware/security-headers.js";
-import { mergeParameterSources, toPlainRecord } from "./params.js";
+import { createOpenApiHandler, OPENAPI_PATH } from "./openapi.js";
+import { mergeParameterSources, parseParams, toPlainRecord } from "./params.js";
 import { API_PREFIX, API_ROUTES } from "./routes/api-routes.js";
 import { createMetricsHandler, METRICS_PATH } from "./routes/metrics.js";
 import { describeRoute, type ApiRoute, type HttpMethod } from "./routes/route.js";
+import { readPackageVersion } from "./routes/version.js";
 import { sendReply } from "./send-reply.js";
 import { DEFAULT_WEB_DIST_DIR, createSpaHandler } from "./spa.js";
 
@@ -77,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
     createAuthenticate({ accessControl }),
     createMetricsHandler({ accessControl, eventLoopDelay: deps.eventLoopDelay ?? null }),
   );
+  app.get(OPENAPI_PATH, createOpenApiHandler(API_ROUTES, { version: readPackageVersion() }));
   app.use(API_PREFIX, createApiRouter(accessControl, deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
   app.use(createSpaHandler({ distDir: deps.webDistDir ?? DEFAULT_WEB_DIST_DIR, accessControl }));
   app.use(function unknownRouteMiddleware() {
@@ -128,9 +131,10 @@ function checkCsrfExemptions(routes: readonly ApiRoute[]): void {
 
 /**
  * One Express layer per route that does everything in order: authenticate (when
- * the route requires it), check CSRF (when it changes state), collect parameters,
- * handle, reply. Guards as separate layers cost a dispatch each and a property on
- * the request to hand the caller over; here the caller is a local. A cached
+ * the route requires it), check CSRF (when it changes state), collect parameters
+ * and parse them with the route's own schema, handle, reply. Guards as separate
+ * layers cost a dispatch each and a property on the request to hand the caller
+ * over; here the caller is a local. A cached
  * credential and a synchronous route answer without a single promise.
  *
  * The three kinds of handler have distinct names on purpose: the security suite
@@ -140,11 +144,15 @@ function checkCsrfExemptions(routes: readonly ApiRoute[]): void {
 function createRouteHandler(route: ApiRoute, accessControl: AccessControl, requiresCsrf: boolean): RequestHandler {
   if (route.auth === "none") {
     return function publicApiRouteHandler(req, res) {
-      return whenResolved(route.handle({ params: collectParams(req), accessControl, req, res }), (reply) => sendReply(res, reply));
+      const input = parseParams(route.params, collectParams(req));
+      return whenResolved(route.handle({ input, accessControl, req, res }), (reply) => sendReply(res, reply));
     };
   }
-  const respond = (req: Request, res: Response, auth: AuthContext) =>
-    whenResolved(route.handle({ params: collectParams(req), accessControl, req, res, auth }), (reply) => sendReply(res, reply));
+  // Parameters are checked after authentication: an anonymous caller learns nothing about them.
+  const respond = (req: Request, res: Response, auth: AuthContext) => {
+    const input = parseParams(route.params, collectParams(req));
+    return whenResolved(route.handle({ input, accessControl, req, res, auth }), (reply) => sendReply(res, reply));
+  };
   if (!requiresCsrf) {
     return function authenticatedApiRouteHandler(req, res) {
       return whenResolved(authenticateRequest(accessControl, req), (auth) => respond(req, res, auth));

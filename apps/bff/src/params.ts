@@ -3,6 +3,10 @@
  * form strings (proxmoxer sends forms, and forms repeat a key for a list), so every
  * scalar helper accepts both spellings and rejects anything else with a message
  * that fits in the `errors` map of a 400.
+ *
+ * A helper's transform is opaque to zod's JSON-schema output, so each one also
+ * declares (in `.meta`) the JSON schema of what it accepts; the OpenAPI document
+ * (openapi.ts) is built from these.
  */
 import { z } from "zod";
 import type { Result } from "@gatehouse/auth-core";
@@ -35,6 +39,12 @@ export function pbsBoolean() {
     }
     ctx.issues.push({ code: "custom", message: "expected a boolean (true, false, 1 or 0)", input: value });
     return z.NEVER;
+  }).meta({
+    anyOf: [
+      { type: "boolean" },
+      { type: "integer", enum: [0, 1] },
+      { type: "string", enum: [...TRUE_WORDS, ...FALSE_WORDS], description: "any letter case" },
+    ],
   });
 }
 
@@ -50,6 +60,11 @@ export function formInteger(bounds: { min: number; max: number }) {
       return z.NEVER;
     }
     return parsed;
+  }).meta({
+    anyOf: [
+      { type: "integer", minimum: bounds.min, maximum: bounds.max },
+      { type: "string", pattern: FORM_INTEGER.source, description: `decimal digits, ${range}` },
+    ],
   });
 }
 
@@ -74,7 +89,7 @@ export function text(bounds: { max: number; min?: number; multiLine?: boolean })
       return z.NEVER;
     }
     return value;
-  });
+  }).meta({ type: "string", minLength: min, maxLength: bounds.max });
 }
 
 /**
@@ -97,7 +112,7 @@ export function identifier(parse: (raw: string) => Result<unknown>, maxLength = 
       return z.NEVER;
     }
     return value;
-  });
+  }).meta({ type: "string", maxLength });
 }
 
 /** One value of a fixed set. */
@@ -107,7 +122,7 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
     if (match !== undefined) return match;
     ctx.issues.push({ code: "custom", message: `expected one of: ${values.join(", ")}`, input: value });
     return z.NEVER;
-  });
+  }).meta({ type: "string", enum: [...values] });
 }
 
 /**
@@ -138,6 +153,11 @@ export function propertyList<const T extends readonly [string, ...string[]]>(all
       }
     }
     return names;
+  }).meta({
+    anyOf: [
+      { type: "array", items: { type: "string", enum: [...allowed] } },
+      { type: "string", description: `a list of ${allowed.join(", ")} separated by commas, semicolons or spaces` },
+    ],
   });
 }
 

@@ -1,8 +1,7 @@
 /** GET /version: any valid ticket or token may ask which server this is. */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { parseParams } from "../params.js";
-import type { ApiRoute } from "./route.js";
+import { defineRoute, type ApiRoute } from "./route.js";
 
 export interface VersionInfo {
   version: string;
@@ -10,14 +9,19 @@ export interface VersionInfo {
   repoid: string;
 }
 
+/** The bff package's version, e.g. `0.1.0`. */
+export function readPackageVersion(): string {
+  // src/routes and dist/routes both sit two levels below the package root.
+  const manifest: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return z.object({ version: z.string() }).parse(manifest).version;
+}
+
 /**
  * PBS reports `major.minor` as the version and the rest as the release; Gatehouse
  * has no repository id at runtime, so it names itself there.
  */
 export function readVersionInfo(): VersionInfo {
-  // src/routes and dist/routes both sit two levels below the package root.
-  const manifest: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-  const version = z.object({ version: z.string() }).parse(manifest).version;
+  const version = readPackageVersion();
   const [major = "0", minor = "0", ...rest] = version.split(".");
   return { version: `${major}.${minor}`, release: rest.join(".") || "0", repoid: "gatehouse" };
 }
@@ -26,14 +30,14 @@ const VERSION_INFO = readVersionInfo();
 const noParams = z.strictObject({});
 
 export const versionRoutes: readonly ApiRoute[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/version",
     summary: "server version",
     auth: "required",
-    handle({ params }) {
-      parseParams(noParams, params);
+    params: noParams,
+    handle() {
       return { data: VERSION_INFO };
     },
-  },
+  }),
 ];

@@ -1,8 +1,8 @@
 /** /access/acl: read and change ACL entries for users and tokens. */
 import { z } from "zod";
 import { createParameterError } from "../../errors.js";
-import { parseParams, pbsBoolean, text } from "../../params.js";
-import type { ApiRoute } from "../route.js";
+import { pbsBoolean, text } from "../../params.js";
+import { defineRoute, type ApiRoute } from "../route.js";
 import { aclPath, authId, digest, roleId } from "./fields.js";
 
 const readSchema = z.strictObject({ path: aclPath().optional(), exact: pbsBoolean().optional() });
@@ -19,26 +19,27 @@ const updateSchema = z.strictObject({
 });
 
 export const aclRoutes: readonly ApiRoute[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/access/acl",
     summary: "list ACL entries",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const input = parseParams(readSchema, params);
+    params: readSchema,
+    async handle({ input, accessControl, auth }) {
       return accessControl.readAcl(auth, input);
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "PUT",
     path: "/access/acl",
     summary: "add or (with delete) remove an ACL entry",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const { "auth-id": target, propagate, group, ...rest } = parseParams(updateSchema, params);
+    params: updateSchema,
+    async handle({ input, accessControl, auth }) {
+      const { "auth-id": target, propagate, group, ...rest } = input;
       if (group !== undefined) throw createParameterError({ group: "groups are currently not supported" });
       await accessControl.updateAcl(auth, { ...rest, authId: target, propagate: propagate ?? true });
       return { data: null };
     },
-  },
+  }),
 ];

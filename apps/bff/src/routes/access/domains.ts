@@ -1,19 +1,18 @@
 /** GET /access/domains: the realms, for the login page; needs no authentication. */
 import { z } from "zod";
-import { parseParams } from "../../params.js";
-import type { ApiRoute } from "../route.js";
+import { defineRoute, type ApiRoute } from "../route.js";
 
 const noParams = z.strictObject({});
 
 export const domainRoutes: readonly ApiRoute[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/access/domains",
     summary: "list authentication realms",
     auth: "none",
-    handle({ params, accessControl }) {
-      parseParams(noParams, params);
+    params: noParams,
+    handle({ accessControl }) {
       return { data: accessControl.listDomains() };
     },
-  },
+  }),
 ];

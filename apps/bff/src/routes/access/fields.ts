@@ -6,9 +6,9 @@ import { z } from "zod";
 import { parseAuthid, parseTokenName, parseUserid, ROLE_IDS } from "@gatehouse/auth-core";
 import { formInteger, identifier, oneOf, text } from "../../params.js";
 
-export const userid = () => identifier(parseUserid);
-export const authId = () => identifier(parseAuthid);
-export const tokenName = () => identifier(parseTokenName);
+export const userid = () => identifier(parseUserid).meta({ description: "a user id, `name@realm`" });
+export const authId = () => identifier(parseAuthid).meta({ description: "a user id `name@realm` or an API token id `name@realm!token`" });
+export const tokenName = () => identifier(parseTokenName).meta({ description: "the token's name, the part after `!` in its id" });
 
 export const comment = () => text({ max: 256 });
 export const personName = () => text({ max: 256 });
@@ -17,7 +17,8 @@ export const email = () => text({ max: 256 });
 export const password = () => text({ min: 1, max: 1024 });
 
 // Epoch seconds up to the end of year 9999; 0 means "never expires".
-export const expire = () => formInteger({ min: 0, max: 253_402_300_799 });
+export const expire = () =>
+  formInteger({ min: 0, max: 253_402_300_799 }).meta({ description: "expiry in epoch seconds; 0 means never" });
 
 export const roleId = () => oneOf(ROLE_IDS);
 
@@ -26,4 +27,6 @@ export const aclPath = () => text({ min: 1, max: 256 });
 
 /** The SHA-256 config digest a client read, echoed back to detect concurrent edits. */
 export const digest = () =>
-  text({ min: 1, max: 64 }).pipe(z.string().regex(/^[0-9a-f]{64}$/, { error: "expected a 64-digit lowercase hex digest" }));
+  text({ min: 1, max: 64 })
+    .pipe(z.string().regex(/^[0-9a-f]{64}$/, { error: "expected a 64-digit lowercase hex digest" }))
+    .meta({ type: "string", pattern: "^[0-9a-f]{64}$", description: "the config digest from a read; a mismatch answers 409" });

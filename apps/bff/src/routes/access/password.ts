@@ -1,21 +1,20 @@
 /** PUT /access/password: set a user's password. */
 import { z } from "zod";
-import { parseParams } from "../../params.js";
-import type { ApiRoute } from "../route.js";
+import { defineRoute, type ApiRoute } from "../route.js";
 import { password, userid } from "./fields.js";
 
 const setSchema = z.strictObject({ userid: userid(), password: password() });
 
 export const passwordRoutes: readonly ApiRoute[] = [
-  {
+  defineRoute({
     method: "PUT",
     path: "/access/password",
     summary: "set a user's password",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const input = parseParams(setSchema, params);
+    params: setSchema,
+    async handle({ input, accessControl, auth }) {
       await accessControl.setPassword(auth, input.userid, input.password);
       return { data: null };
     },
-  },
+  }),
 ];

@@ -4,20 +4,19 @@
  */
 import { z } from "zod";
 import { listRoles } from "@gatehouse/auth-core";
-import { parseParams } from "../../params.js";
-import type { ApiRoute } from "../route.js";
+import { defineRoute, type ApiRoute } from "../route.js";
 
 const noParams = z.strictObject({});
 
 export const roleRoutes: readonly ApiRoute[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/access/roles",
     summary: "list roles and the privileges each grants",
     auth: "required",
-    handle({ params }) {
-      parseParams(noParams, params);
+    params: noParams,
+    handle() {
       return { data: listRoles() };
     },
-  },
+  }),
 ];

@@ -10,8 +10,8 @@ import type { LoginSuccess } from "@gatehouse/auth-core";
 import { CLEAR_TICKET_COOKIE, formatTicketCookie, readCookieTickets } from "../../cookies.js";
 import { ApiError } from "../../errors.js";
 import { readSource } from "../../middleware/authenticate.js";
-import { parseParams, pbsBoolean, text } from "../../params.js";
-import type { ApiRoute, PublicRouteContext } from "../route.js";
+import { pbsBoolean, text } from "../../params.js";
+import { defineRoute, type ApiRoute, type PublicRouteContext } from "../route.js";
 
 // Long enough for a ticket, which is accepted in place of a password for renewal.
 const MAX_PASSWORD_OR_TICKET_LENGTH = 4096;
@@ -26,8 +26,7 @@ const loginSchema = z.strictObject({
 
 const logoutSchema = z.strictObject({});
 
-async function logIn({ params, accessControl, req, res }: PublicRouteContext) {
-  const input = parseParams(loginSchema, params);
+async function logIn({ input, accessControl, req, res }: PublicRouteContext<z.output<typeof loginSchema>>) {
   const username = input.realm !== undefined && !input.username.includes("@") ? `${input.username}@${input.realm}` : input.username;
   const source = readSource(req);
   const httpOnly = input["http-only"] ?? false;
@@ -56,22 +55,23 @@ async function logIn({ params, accessControl, req, res }: PublicRouteContext) {
 }
 
 export const ticketRoutes: readonly ApiRoute[] = [
-  {
+  defineRoute({
     method: "POST",
     path: "/access/ticket",
     summary: "log in with a password, or renew with a ticket",
     auth: "none",
+    params: loginSchema,
     handle: logIn,
-  },
-  {
+  }),
+  defineRoute({
     method: "DELETE",
     path: "/access/ticket",
     summary: "log out: clear the ticket cookie",
     auth: "none",
-    handle({ params, res }) {
-      parseParams(logoutSchema, params);
+    params: logoutSchema,
+    handle({ res }) {
       res.setHeader("Set-Cookie", CLEAR_TICKET_COOKIE);
       return { data: null };
     },
-  },
+  }),
 ];

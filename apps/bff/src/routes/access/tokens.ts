@@ -3,8 +3,8 @@
  * appears in exactly one response and is never logged.
  */
 import { z } from "zod";
-import { parseParams, pbsBoolean, propertyList } from "../../params.js";
-import type { ApiRoute } from "../route.js";
+import { pbsBoolean, propertyList } from "../../params.js";
+import { defineRoute, type ApiRoute } from "../route.js";
 import { tokenListFields, toTokenListQuery } from "./list-query.js";
 import { comment, digest, expire, tokenName, userid } from "./fields.js";
 
@@ -34,64 +34,68 @@ const updateSchema = z.strictObject({
 const deleteSchema = z.strictObject({ userid: userid(), tokenname: tokenName(), digest: digest().optional() });
 
 export const tokenRoutes: readonly ApiRoute[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/access/users/:userid/token",
     summary: "list a user's tokens; optionally filtered, sorted and paged",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const { userid: owner, ...query } = parseParams(listSchema, params);
+    params: listSchema,
+    async handle({ input, accessControl, auth }) {
+      const { userid: owner, ...query } = input;
       return accessControl.listTokens(auth, owner, toTokenListQuery(query));
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/access/tokens",
     summary: "every token the caller may see, with its status (Gatehouse extension); optionally filtered, sorted and paged",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      return accessControl.listAllTokens(auth, toTokenListQuery(parseParams(listAllSchema, params)));
+    params: listAllSchema,
+    async handle({ input, accessControl, auth }) {
+      return accessControl.listAllTokens(auth, toTokenListQuery(input));
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/access/users/:userid/token/:tokenname",
     summary: "read a token",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const input = parseParams(oneSchema, params);
+    params: oneSchema,
+    async handle({ input, accessControl, auth }) {
       return accessControl.readToken(auth, input.userid, input.tokenname);
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "POST",
     path: "/access/users/:userid/token/:tokenname",
     summary: "create a token; the secret is returned only here",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const { userid: owner, tokenname, ...options } = parseParams(createSchema, params);
+    params: createSchema,
+    async handle({ input, accessControl, auth }) {
+      const { userid: owner, tokenname, ...options } = input;
       return { data: await accessControl.createToken(auth, owner, tokenname, options) };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "PUT",
     path: "/access/users/:userid/token/:tokenname",
     summary: "update a token, or regenerate its secret",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const { userid: owner, tokenname, ...changes } = parseParams(updateSchema, params);
+    params: updateSchema,
+    async handle({ input, accessControl, auth }) {
+      const { userid: owner, tokenname, ...changes } = input;
       return { data: await accessControl.updateToken(auth, owner, tokenname, changes) };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "DELETE",
     path: "/access/users/:userid/token/:tokenname",
     summary: "delete a token and its ACL entries",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const input = parseParams(deleteSchema, params);
+    params: deleteSchema,
+    async handle({ input, accessControl, auth }) {
       await accessControl.deleteToken(auth, input.userid, input.tokenname, input.digest);
       return { data: null };
     },
-  },
+  }),
 ];

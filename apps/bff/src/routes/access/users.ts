@@ -1,7 +1,7 @@
 /** /access/users: list, create, read, update and delete users. */
 import { z } from "zod";
-import { parseParams, pbsBoolean, propertyList } from "../../params.js";
-import type { ApiRoute } from "../route.js";
+import { pbsBoolean, propertyList } from "../../params.js";
+import { defineRoute, type ApiRoute } from "../route.js";
 import { toUserListQuery, userListFields } from "./list-query.js";
 import { comment, digest, email, expire, password, personName, userid } from "./fields.js";
 
@@ -29,56 +29,59 @@ const updateSchema = createSchema.extend({
 const deleteSchema = z.strictObject({ userid: userid(), digest: digest().optional() });
 
 export const userRoutes: readonly ApiRoute[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/access/users",
     summary: "list users, optionally with their tokens; optionally filtered, sorted and paged",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const { include_tokens: includeTokens, ...query } = parseParams(listSchema, params);
+    params: listSchema,
+    async handle({ input, accessControl, auth }) {
+      const { include_tokens: includeTokens, ...query } = input;
       return accessControl.listUsers(auth, { includeTokens: includeTokens ?? false, query: toUserListQuery(query) });
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "POST",
     path: "/access/users",
     summary: "create a user",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      await accessControl.createUser(auth, parseParams(createSchema, params));
+    params: createSchema,
+    async handle({ input, accessControl, auth }) {
+      await accessControl.createUser(auth, input);
       return { data: null };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/access/users/:userid",
     summary: "read a user",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const input = parseParams(readSchema, params);
+    params: readSchema,
+    async handle({ input, accessControl, auth }) {
       return accessControl.readUser(auth, input.userid);
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "PUT",
     path: "/access/users/:userid",
     summary: "update a user",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const { userid: target, ...changes } = parseParams(updateSchema, params);
+    params: updateSchema,
+    async handle({ input, accessControl, auth }) {
+      const { userid: target, ...changes } = input;
       await accessControl.updateUser(auth, target, changes);
       return { data: null };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "DELETE",
     path: "/access/users/:userid",
     summary: "delete a user with its tokens and ACL entries",
     auth: "required",
-    async handle({ params, accessControl, auth }) {
-      const input = parseParams(deleteSchema, params);
+    params: deleteSchema,
+    async handle({ input, accessControl, auth }) {
       await accessControl.deleteUser(auth, input.userid, input.digest);
       return { data: null };
     },
-  },
+  }),
 ];
