@@ -65,6 +65,7 @@ import type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserReco
 import { argon2Hasher, verifyAgainstDummyHash } from "./password-hash.js";
 import type { SecretHasher } from "./password-hash.js";
 import { TokenSecretCache } from "./secret-cache.js";
+import { SecretCacheSync } from "./secret-cache-sync.js";
 import type { AccessStore, StoreVersions } from "./store.js";
 import { FailureThrottle } from "./throttle.js";
 import { createTicket, formatTicketInfo, VerifiedTicketCache } from "./ticket.js";
@@ -245,6 +246,7 @@ export class AccessControl {
   private readonly clock: Clock;
   private readonly hasher: SecretHasher;
   private readonly secretCache: TokenSecretCache;
+  private readonly secretSync: SecretCacheSync;
   private readonly configCache: ConfigCache;
   private readonly ticketCache: VerifiedTicketCache;
   private readonly hashGate: HashGate;
@@ -274,6 +276,7 @@ export class AccessControl {
     this.hasher = options.hasher ?? argon2Hasher;
     this.tokenCacheEnabled = options.disableTokenCache !== true;
     this.secretCache = new TokenSecretCache({ ttlMs: ttlS * 1000 });
+    this.secretSync = new SecretCacheSync(this.secretCache, options.store);
     this.configCache = new ConfigCache(options.store);
     this.ticketCache = new VerifiedTicketCache({
       publicKey: keys.ticketPublicKey,
@@ -389,15 +392,23 @@ export class AccessControl {
         this.recordSourceFailure(source);
         return null;
       }
-      const cached = this.tokenCacheEnabled ? this.secretCache.lookup(context.authid, secret, versions.secrets, nowMs) : "miss";
-      if (cached !== "miss") {
-        this.metrics.tokenCacheHits++;
-        remember(this.tokenContexts, context);
-        if (cached === "hit-due") this.refreshCachedSecret(context.authid, secret, versions);
-        return context;
+      if (!this.tokenCacheEnabled) {
+        this.metrics.tokenCacheMisses++;
+        return this.authenticateTokenSlowly(context, secret, versions, source);
       }
-      this.metrics.tokenCacheMisses++;
-      return this.authenticateTokenSlowly(context, secret, versions, source);
+      // Synchronous when the secret cache is at this version; after a change it first
+      // drops exactly the entries of the tokens that changed (I6).
+      return whenResolved(this.secretSync.catchUp(versions.secrets), () => {
+        const cached = this.secretCache.lookupCurrent(context.authid, secret, nowMs);
+        if (cached !== "miss") {
+          this.metrics.tokenCacheHits++;
+          remember(this.tokenContexts, context);
+          if (cached === "hit-due") this.refreshCachedSecret(context.authid, secret, versions);
+          return context;
+        }
+        this.metrics.tokenCacheMisses++;
+        return this.authenticateTokenSlowly(context, secret, versions, source);
+      });
     });
   }
 
@@ -652,8 +663,16 @@ export class AccessControl {
    */
   private async cacheIssuedSecret(authid: string, secret: string, versionsAfterWrite: StoreVersions): Promise<void> {
     if (!this.tokenCacheEnabled) return;
+    // The secret was made here, not read after a catch-up, so the cache must stand
+    // exactly at the rotation's own write: a catch-up that already reached newer
+    // content may have merged a second rotation into the same change, and then the
+    // secret is not cached at all (its first use pays one hash, as any other).
+    await this.secretSync.catchUp(versionsAfterWrite.secrets);
+    if (this.secretCache.currentVersion !== versionsAfterWrite.secrets) return;
+    const sequenceAtWrite = this.secretCache.sequence;
     const versionsNow = await this.readVersions();
-    this.secretCache.insertIfUnchanged(authid, secret, versionsAfterWrite.secrets, versionsNow.secrets, this.clock.nowMs());
+    await this.secretSync.catchUp(versionsNow.secrets);
+    this.secretCache.insertUnlessChangedSince(authid, secret, sequenceAtWrite, this.clock.nowMs());
   }
 
   /** Also removes the token's ACL entries. */
@@ -800,7 +819,7 @@ export class AccessControl {
     // process verified before (now past the TTL) is not guessing, and a flood of
     // wrong secrets for the same id must not lock it out. The per-source throttle
     // and the gate still apply to it.
-    this.throwIfThrottled(source, tokenKey, () => this.tokenCacheEnabled && this.secretCache.wasVerifiedEarlier(context.authid, secret, versions.secrets));
+    this.throwIfThrottled(source, tokenKey, () => this.tokenCacheEnabled && this.secretCache.wasVerifiedEarlierCurrent(context.authid, secret));
     const verification = await this.runTimedOnGate(this.collapseKeyFor(context.authid, secret, versions), () =>
       this.verifyTokenSecret(context.authid, secret),
     );
@@ -859,20 +878,19 @@ export class AccessControl {
   }
 
   private async verifyTokenSecret(authid: string, secret: string): Promise<TokenVerification> {
-    // Captured before the hash is read: if anything changes from here on, the
-    // result may describe a secret that no longer exists and must not be cached (I2).
+    // Noted before the hash is read, with the cache caught up to at least that
+    // version: if this token changes from here on, a later catch-up names it and the
+    // result, which may describe a secret that no longer exists, is not cached (I2).
+    // Changes to other tokens do not stop the insert (I6).
     const versionsBefore = await this.readVersions();
+    if (this.tokenCacheEnabled) await this.secretSync.catchUp(versionsBefore.secrets);
+    const sequenceBefore = this.secretCache.sequence;
     const hash = await this.store.readTokenHash(authid);
     const valid = hash !== undefined && (await this.hasher.verify(hash, secret));
     const versionsAfter = await this.readVersions();
     if (valid && this.tokenCacheEnabled) {
-      this.secretCache.insertIfUnchanged(
-        authid,
-        secret,
-        versionsBefore.secrets,
-        versionsAfter.secrets,
-        this.clock.nowMs(),
-      );
+      await this.secretSync.catchUp(versionsAfter.secrets);
+      this.secretCache.insertUnlessChangedSince(authid, secret, sequenceBefore, this.clock.nowMs());
     }
     return { valid, versionsAfter };
   }

@@ -27,7 +27,7 @@ import { StoreCorruptError } from "./errors.js";
 import { FileGenerationCounter } from "./generation.js";
 import type { GenerationCounter, Generations } from "./generation.js";
 import type { AccessConfig, AccessState, AclEntry, TokenRecord, UserRecord } from "./model.js";
-import type { AccessStore, StoredKeys, StoreVersions } from "./store.js";
+import type { AccessStore, SecretChanges, StoredKeys, StoreVersions } from "./store.js";
 import { StoreLock } from "./store-lock.js";
 import type { HeldLock } from "./store-lock.js";
 
@@ -183,6 +183,8 @@ export class FileAccessStore implements AccessStore {
   private readonly cache = new Map<StoredPart, LoadedPart<unknown>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private keys: Promise<StoredKeys> | null = null;
+  /** The token hashes as of the last readSecretChanges, which the next one compares against. */
+  private secretChangesBase: { version: string; hashes: Record<string, string> } | null = null;
   private closed = false;
   /** Null once the event-loop turn that took them is over (docs/decisions/007-stamps-once-per-turn.md). */
   private stamps: VersionStamps | null = null;
@@ -277,6 +279,22 @@ export class FileAccessStore implements AccessStore {
         acl: acl.value,
       });
       return { config, digest: computeConfigDigest(users.bytes, acl.bytes), versions };
+    });
+  }
+
+  /**
+   * I6 on one host: the token hashes are compared with the copy this store read at
+   * `since`, so a process names exactly the tokens whose hash changed, whoever
+   * changed them (another worker, the CLI, or a hand edit, I3). Without a copy at
+   * `since` (the first call, or two callers interleaving) the answer is "unknown".
+   */
+  async readSecretChanges(since: string): Promise<SecretChanges> {
+    return this.track(async () => {
+      const loaded = await this.loadCachedPart("tokenShadow");
+      const base = this.secretChangesBase;
+      this.secretChangesBase = { version: loaded.key, hashes: loaded.value };
+      if (base === null || base.version !== since) return { version: loaded.key, changed: null };
+      return { version: loaded.key, changed: diffHashMaps(base.hashes, loaded.value) };
     });
   }
 
@@ -525,6 +543,14 @@ function assertSynchronous(result: unknown): void {
 /** SHA-256 over the stored bytes; the NUL separator cannot occur inside JSON text. */
 function computeConfigDigest(usersBytes: Uint8Array, aclBytes: Uint8Array): string {
   return createHash("sha256").update(usersBytes).update("\0").update(aclBytes).digest("hex");
+}
+
+/** Keys added, removed or given another value. */
+function diffHashMaps(before: Record<string, string>, after: Record<string, string>): Set<string> {
+  const changed = new Set<string>();
+  for (const key of Object.keys(after)) if (!Object.hasOwn(before, key) || before[key] !== after[key]) changed.add(key);
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) changed.add(key);
+  return changed;
 }
 
 function readOwn(map: Record<string, string>, key: string): string | undefined {

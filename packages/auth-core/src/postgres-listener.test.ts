@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   computeReconnectDelayMs,
   formatStoreVersions,
+  parseChangeNotification,
   parseGenerationNotification,
   PostgresGenerationListener,
 } from "./postgres-listener.js";
@@ -59,7 +60,7 @@ describe("parseGenerationNotification", () => {
       '{"schema":"gatehouse","secrets":"-1","config":"7"}',
       '{"schema":"gatehouse","secrets":"1.5","config":"7"}',
       '{"schema":"gatehouse","secrets":"01","config":"7"}',
-      `{"schema":"gatehouse","secrets":"1","config":"7","pad":"${"x".repeat(2_000)}"}`,
+      `{"schema":"gatehouse","secrets":"1","config":"7","pad":"${"x".repeat(8_000)}"}`,
     ];
     for (const payload of bad) expect(parseGenerationNotification(payload, "gatehouse")).toBeNull();
   });
@@ -121,5 +122,20 @@ describe("PostgresGenerationListener without a connection", () => {
     listener.subscribe((v) => seen.push(v.secrets));
     listener.observe({ secrets: 1n, config: 0n });
     expect(seen).toEqual(["pg:0:1"]);
+  });
+});
+
+describe("parseChangeNotification (decision 012)", () => {
+  it("reads the token ids a mutation names, or null when it could not name them", () => {
+    const named = parseChangeNotification(
+      '{"schema":"gatehouse","secrets":"3","config":"4","changed":{"secrets":true,"tokens":["a@pbs!x"]}}',
+      "gatehouse",
+    );
+    expect(named).toEqual({ generations: { secrets: 3n, config: 4n }, secrets: { bumped: true, tokens: ["a@pbs!x"] } });
+    const unnamed = parseChangeNotification('{"schema":"gatehouse","secrets":"3","config":"4","changed":{"secrets":true,"tokens":null}}', "gatehouse");
+    expect(unnamed?.secrets).toEqual({ bumped: true, tokens: null });
+    const bogusIds = parseChangeNotification(`{"schema":"gatehouse","secrets":"3","config":"4","changed":{"secrets":true,"tokens":[1,"${"x".repeat(65)}"]}}`, "gatehouse");
+    expect(bogusIds?.secrets?.tokens).toBeNull();
+    expect(parseChangeNotification('{"schema":"gatehouse","secrets":"3","config":"4"}', "gatehouse")?.secrets).toBeUndefined();
   });
 });

@@ -61,6 +61,14 @@ export interface PostgresListenerState {
 }
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+/** Enough for a cache that catches up at least every few thousand mutations; older gaps drop everything. */
+const SECRET_JOURNAL_MAX_GENERATIONS = 4096;
+/**
+ * How long a catch-up waits for a notification its version already announced (a
+ * query or this node's own read can see a bump before the NOTIFY arrives, usually
+ * within milliseconds). After that it gives up and drops every cached secret.
+ */
+const LATE_NOTIFICATION_WAIT_MS = 200;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /**
@@ -84,7 +92,24 @@ export function computeReconnectDelayMs(
  * a payload that does not parse: anyone with database access can NOTIFY.
  */
 export function parseGenerationNotification(payload: string | undefined, schema: string): Generations | null {
-  if (payload === undefined || payload.length > 1024) return null;
+  return parseChangeNotification(payload, schema)?.generations ?? null;
+}
+
+/** What one notification says changed; `tokens` null when the sender could not name them. */
+export interface ChangeNotification {
+  generations: Generations;
+  /** Present when the payload says whether the secrets generation moved (every Gatehouse sender does). */
+  secrets?: { bumped: boolean; tokens: string[] | null };
+}
+
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more: anything longer is not a notification. */
+const NOTIFICATION_MAX_LENGTH = 8000;
+/** Token ids are at most 64 characters; an entry that is not one is not from Gatehouse. */
+const NOTIFIED_ID_MAX_LENGTH = 64;
+
+/** parseGenerationNotification with the `changed` part (decision 012). */
+export function parseChangeNotification(payload: string | undefined, schema: string): ChangeNotification | null {
+  if (payload === undefined || payload.length > NOTIFICATION_MAX_LENGTH) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(payload);
@@ -94,11 +119,21 @@ export function parseGenerationNotification(payload: string | undefined, schema:
   if (typeof parsed !== "object" || parsed === null) return null;
   const fields = parsed as Record<string, unknown>;
   if (fields.schema !== schema) return null;
+  let generations: Generations;
   try {
-    return parseGenerationsRow(fields, "notification");
+    generations = parseGenerationsRow(fields, "notification");
   } catch {
     return null;
   }
+  const changed = fields.changed;
+  if (typeof changed !== "object" || changed === null) return { generations };
+  const { secrets, tokens } = changed as Record<string, unknown>;
+  if (typeof secrets !== "boolean") return { generations };
+  const named =
+    Array.isArray(tokens) && tokens.every((id) => typeof id === "string" && id.length <= NOTIFIED_ID_MAX_LENGTH)
+      ? (tokens as string[])
+      : null;
+  return { generations, secrets: { bumped: secrets, tokens: named } };
 }
 
 /** The version strings of one epoch and generation pair, frozen because the same object is shared. */
@@ -130,6 +165,9 @@ export class PostgresGenerationListener {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeatInFlight = false;
+  /** Secrets generation -> the token ids its mutation changed (null: not named). The last few thousand only. */
+  private readonly secretJournal = new Map<bigint, ReadonlySet<string> | null>();
+  private readonly journalWaiters: (() => void)[] = [];
   private stopped = false;
 
   constructor(options: PostgresListenerOptions) {
@@ -235,8 +273,66 @@ export class PostgresGenerationListener {
 
   private handleNotification(client: Client, message: Notification): void {
     if (client !== this.client || message.channel !== GENERATIONS_CHANNEL) return;
-    const generations = parseGenerationNotification(message.payload, this.options.schema);
-    if (generations !== null) this.mergeGenerations(generations);
+    const notification = parseChangeNotification(message.payload, this.options.schema);
+    if (notification === null) return;
+    // Recorded before the versions move, so whoever sees the new version finds its record.
+    if (notification.secrets?.bumped === true) this.recordSecretChange(notification.generations.secrets, notification.secrets.tokens);
+    this.mergeGenerations(notification.generations);
+  }
+
+  /**
+   * Notes which token hashes the mutation that moved the secrets generation to
+   * `generation` changed (null: it did not say). Both a node's own mutation and its
+   * notification record the same thing; the first one wins.
+   */
+  recordSecretChange(generation: bigint, tokens: readonly string[] | null): void {
+    if (!this.secretJournal.has(generation)) this.secretJournal.set(generation, tokens === null ? null : new Set(tokens));
+    // Map order is insertion order: the first keys are the oldest generations.
+    while (this.secretJournal.size > SECRET_JOURNAL_MAX_GENERATIONS) {
+      const oldest = this.secretJournal.keys().next();
+      if (oldest.done === true) break;
+      this.secretJournal.delete(oldest.value);
+    }
+    const waiters = this.journalWaiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * The token ids changed between the secrets version `since` and the current one,
+   * from the journal, or null when that cannot be told: another epoch (a reconnect
+   * or a detected gap), a change whose ids did not fit its notification, or a
+   * generation whose notification has not arrived within LATE_NOTIFICATION_WAIT_MS
+   * (the version may come from a query that raced ahead of it).
+   */
+  async readSecretChangesSince(since: string): Promise<{ version: string; changed: ReadonlySet<string> } | null> {
+    const deadline = Date.now() + LATE_NOTIFICATION_WAIT_MS;
+    for (;;) {
+      const match = /^pg:(\d+):(\d+)$/.exec(since);
+      if (match === null || Number(match[1]) !== this.epoch || this.established === null) return null;
+      const from = BigInt(match[2] ?? "0");
+      const to = this.generations.secrets;
+      const changed = new Set<string>();
+      let missing = false;
+      for (let generation = from + 1n; generation <= to; generation += 1n) {
+        const tokens = this.secretJournal.get(generation);
+        if (tokens === null) return null;
+        if (tokens === undefined) {
+          missing = true;
+          break;
+        }
+        for (const id of tokens) changed.add(id);
+      }
+      if (!missing) return { version: formatStoreVersions(this.epoch, this.generations).secrets, changed };
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remainingMs);
+        this.journalWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   private handleDrop(client: Client, error: unknown): void {

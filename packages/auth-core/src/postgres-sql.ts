@@ -60,6 +60,7 @@ export function createPostgresSql(schema: string): PostgresSql {
     readGenerations: `SELECT secrets::text AS secrets, config::text AS config FROM ${s}.generations`,
     lockGenerations: `SELECT secrets::text AS secrets, config::text AS config FROM ${s}.generations FOR UPDATE`,
     // The notification is queued by the same transaction, so PostgreSQL delivers it only if the bump commits.
+    // `changed` names what the mutation touched (or is null when that would not fit a notification), decision 012.
     bumpGenerations: `
       WITH bumped AS (
         UPDATE ${s}.generations SET secrets = secrets + $1::bigint, config = config + $2::bigint
@@ -67,7 +68,7 @@ export function createPostgresSql(schema: string): PostgresSql {
       )
       SELECT secrets::text AS secrets, config::text AS config,
         pg_notify('${GENERATIONS_CHANNEL}',
-          json_build_object('schema', $3::text, 'secrets', secrets::text, 'config', config::text)::text)
+          json_build_object('schema', $3::text, 'secrets', secrets::text, 'config', config::text, 'changed', $4::json)::text)
       FROM bumped`,
     readConfig: `SELECT g.secrets::text AS secrets, g.config::text AS config, ${configColumns} FROM ${s}.generations g`,
     readState: `

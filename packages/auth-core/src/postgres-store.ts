@@ -22,7 +22,7 @@ import {
 } from "./postgres-rows.js";
 import type { PostgresSql } from "./postgres-sql.js";
 import { createPostgresSql, DEFAULT_POSTGRES_SCHEMA } from "./postgres-sql.js";
-import type { AccessStore, StoredKeys, StoreVersions } from "./store.js";
+import type { AccessStore, SecretChanges, StoredKeys, StoreVersions } from "./store.js";
 
 /** Operational events for logs and metrics. Errors come from `pg` and carry no passwords. */
 export type PostgresStoreEvent = PostgresListenerEvent | { type: "pool-error"; error: unknown };
@@ -151,6 +151,21 @@ export class PostgresAccessStore implements AccessStore {
     // The versions of the snapshot the config was read from, not whatever the listener knows by now.
     const versions = this.listener.observe(parseGenerationsRow(row, this.generationsLocation()));
     return { config, digest: computeConfigDigest(config), versions };
+  }
+
+  /**
+   * I6 across nodes: the token ids named by the notifications (and this node's own
+   * mutations) between `since` and now. Unknown (null) after a listener reconnect or
+   * a missed or unnamed change: the caller then drops every cached secret, never
+   * trusting one it cannot account for.
+   */
+  async readSecretChanges(since: string): Promise<SecretChanges> {
+    this.assertOpen();
+    const current = this.listener.currentVersions();
+    if (current === null) return { version: (await this.joinVersionQuery()).secrets, changed: null };
+    const changed = await this.listener.readSecretChangesSince(since);
+    // Read again: the wait for a late notification may have let newer ones in, and they are part of the answer.
+    return changed === null ? { version: current.secrets, changed } : changed;
   }
 
   async readTokenHash(authid: string): Promise<string | undefined> {
@@ -294,10 +309,13 @@ export class PostgresAccessStore implements AccessStore {
         changed.secrets ? 1 : 0,
         changed.config ? 1 : 0,
         this.sql.schema,
+        formatChangeNotice(changed.secrets, changed.secrets ? listChangedTokenHashes(changes) : []),
       ]);
       generations = parseGenerationsRow(bumped.rows[0], this.generationsLocation());
     }
     await client.query("COMMIT");
+    // Recorded only once committed: a rolled-back bump must leave no record for a generation another mutation will take.
+    if (changed.secrets) this.listener.recordSecretChange(generations.secrets, listChangedTokenHashes(changes));
     // Merged before returning, so this node's readVersions moves with its own mutation without waiting for NOTIFY (I1).
     return { result, versions: this.listener.observe(generations) };
   }
@@ -357,6 +375,23 @@ export class PostgresAccessStore implements AccessStore {
   private assertOpen(): void {
     if (this.closed) throw new Error("PostgresAccessStore: the store is closed");
   }
+}
+
+/** pg_notify refuses payloads of 8000 bytes or more; the rest of the payload needs about 150. */
+const CHANGE_NOTICE_MAX_BYTES = 7000;
+
+function listChangedTokenHashes(changes: StateChanges): string[] {
+  return [...changes.upsertTokenHashes.map(([authid]) => authid), ...changes.deleteTokenHashes];
+}
+
+/**
+ * The `changed` part of the notification: whether the secrets generation moved and
+ * which token hashes did. A list too long for one notification is left out (null),
+ * and every listener then treats all tokens as changed (decision 012).
+ */
+function formatChangeNotice(secrets: boolean, tokens: string[]): string {
+  const named = JSON.stringify({ secrets, tokens });
+  return Buffer.byteLength(named) <= CHANGE_NOTICE_MAX_BYTES ? named : JSON.stringify({ secrets, tokens: null });
 }
 
 /** Rows to per-column arrays, the shape `unnest($1::text[], ...)` takes. */

@@ -209,3 +209,47 @@ describe("TokenSecretCache", () => {
     expect(() => new TokenSecretCache({ ttlMs: 1, maxEntries: 0 })).toThrow(RangeError);
   });
 });
+
+describe("TokenSecretCache: targeted changes (I6, decision 012)", () => {
+  const OTHER = "bob@pbs!ci";
+
+  it("keeps the entries of tokens a change does not name, and drops those it names", () => {
+    const cache = makeCache();
+    cache.applyChanges("v1", null);
+    expect(cache.insertUnlessChangedSince(AUTHID, SECRET, cache.sequence, T0)).toBe(true);
+    expect(cache.insertUnlessChangedSince(OTHER, OTHER_SECRET, cache.sequence, T0)).toBe(true);
+    cache.applyChanges("v2", new Set(["carol@pbs!new"]));
+    expect(cache.currentVersion).toBe("v2");
+    expect(cache.lookupCurrent(AUTHID, SECRET, T0)).toBe("hit");
+    cache.applyChanges("v3", new Set([OTHER]));
+    expect(cache.lookupCurrent(OTHER, OTHER_SECRET, T0)).toBe("miss");
+    expect(cache.lookupCurrent(AUTHID, SECRET, T0)).toBe("hit");
+    cache.applyChanges("v4", null);
+    expect(cache.lookupCurrent(AUTHID, SECRET, T0)).toBe("miss");
+  });
+
+  it("refuses an insert whose token was named, or the cache cleared, after the noted sequence", () => {
+    const cache = makeCache();
+    cache.applyChanges("v1", null);
+    const before = cache.sequence;
+    cache.applyChanges("v2", new Set([OTHER]));
+    expect(cache.insertUnlessChangedSince(AUTHID, SECRET, before, T0)).toBe(true);
+    const beforeOwn = cache.sequence;
+    cache.applyChanges("v3", new Set([AUTHID]));
+    expect(cache.insertUnlessChangedSince(AUTHID, OTHER_SECRET, beforeOwn, T0)).toBe(false);
+    expect(cache.lookupCurrent(AUTHID, OTHER_SECRET, T0)).toBe("miss");
+    const beforeClear = cache.sequence;
+    cache.applyChanges("v4", null);
+    expect(cache.insertUnlessChangedSince(OTHER, OTHER_SECRET, beforeClear, T0)).toBe(false);
+  });
+
+  it("answers lookupCurrent within the TTL only, and through the constant-time compare", () => {
+    const cache = makeCache({ ttlMs: 1000 });
+    cache.applyChanges("v1", null);
+    cache.insertUnlessChangedSince(AUTHID, SECRET, cache.sequence, T0);
+    expect(cache.lookupCurrent(AUTHID, OTHER_SECRET, T0)).toBe("miss");
+    expect(cache.lookupCurrent(AUTHID, SECRET, T0 + 800)).toBe("hit-due");
+    expect(cache.lookupCurrent(AUTHID, SECRET, T0 + 1000)).toBe("miss");
+    expect(cache.wasVerifiedEarlierCurrent(AUTHID, SECRET)).toBe(true);
+  });
+});

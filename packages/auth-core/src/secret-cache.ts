@@ -51,6 +51,14 @@ export class TokenSecretCache {
   private readonly entries = new Map<string, CachedSecret>();
   /** The `secrets` version every entry was verified against; null before the first use. */
   private version: string | null = null;
+  /**
+   * Counts the changes applied (applyChanges), so a verification can tell whether
+   * its token changed while it was hashing (I2 per entry): the sequence at which
+   * each token id was last named, and the last sequence that dropped everything.
+   */
+  private changeSequence = 0;
+  private clearedAtSequence = 0;
+  private readonly changedAtSequence = new Map<string, number>();
   private readonly ttlMs: number;
   /** Age from which a hit is "hit-due": three quarters of the TTL. */
   private readonly refreshAfterMs: number;
@@ -92,6 +100,72 @@ export class TokenSecretCache {
     // Both digests are 32 bytes, so the compare time depends on neither secret (I4).
     if (!timingSafeEqual(this.digestSecret(authid, secret), entry.digest)) return "miss";
     return nowMs - entry.insertedAtMs >= this.refreshAfterMs ? "hit-due" : "hit";
+  }
+
+  /** The secrets version the entries belong to; null before the first. */
+  get currentVersion(): string | null {
+    return this.version;
+  }
+
+  /** Moves on with every applyChanges; a verification notes it before reading the hash (insertUnlessChangedSince). */
+  get sequence(): number {
+    return this.changeSequence;
+  }
+
+  /**
+   * Moves the cache to `version`, dropping only the entries of the tokens named in
+   * `changed` (I6); null means the changes are unknown and drops every entry, as a
+   * plain version change does in `lookup`. Entries of other tokens stay valid: their
+   * hash is the one they were verified against, and their enable and expiry are
+   * checked against the config on every request anyway (I5).
+   */
+  applyChanges(version: string, changed: ReadonlySet<string> | null): void {
+    this.changeSequence += 1;
+    if (changed === null) {
+      this.entries.clear();
+      this.changedAtSequence.clear();
+      this.clearedAtSequence = this.changeSequence;
+    } else {
+      for (const authid of changed) {
+        this.entries.delete(authid);
+        this.changedAtSequence.set(authid, this.changeSequence);
+      }
+      // Bounded like the entries: forgetting the names is safe, it only refuses every insert still in flight.
+      if (this.changedAtSequence.size > this.maxEntries) {
+        this.changedAtSequence.clear();
+        this.clearedAtSequence = this.changeSequence;
+      }
+    }
+    this.version = version;
+  }
+
+  /** lookup for a caller that keeps the cache at the current version through applyChanges: no version check here. */
+  lookupCurrent(authid: string, secret: string, nowMs: number): SecretCacheAnswer {
+    const entry = this.entries.get(authid);
+    if (entry === undefined || this.isStale(entry, nowMs)) return "miss";
+    if (!timingSafeEqual(this.digestSecret(authid, secret), entry.digest)) return "miss";
+    return nowMs - entry.insertedAtMs >= this.refreshAfterMs ? "hit-due" : "hit";
+  }
+
+  /** wasVerifiedEarlier for a cache kept current through applyChanges. */
+  wasVerifiedEarlierCurrent(authid: string, secret: string): boolean {
+    const entry = this.entries.get(authid);
+    return entry !== undefined && timingSafeEqual(this.digestSecret(authid, secret), entry.digest);
+  }
+
+  /**
+   * Records a successful verification unless its token was named by a change applied
+   * after `sequenceBefore` (noted before the hash was read), or the cache was cleared
+   * since: then the secret may already be rotated away, and caching it would
+   * resurrect it (I2, per entry). Changes to other tokens do not refuse it (I6).
+   */
+  insertUnlessChangedSince(authid: string, secret: string, sequenceBefore: number, nowMs: number): boolean {
+    if (this.clearedAtSequence > sequenceBefore) return false;
+    if ((this.changedAtSequence.get(authid) ?? 0) > sequenceBefore) return false;
+    this.entries.delete(authid);
+    this.entries.set(authid, { digest: this.digestSecret(authid, secret), insertedAtMs: nowMs });
+    this.evictOldestBeyondLimit();
+    return true;
   }
 
   /** Drops the entry of `authid`: a re-verification found its secret no longer valid. */

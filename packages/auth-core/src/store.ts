@@ -11,6 +11,14 @@ export interface StoreVersions {
   config: string;
 }
 
+/** See AccessStore.readSecretChanges. */
+export interface SecretChanges {
+  /** The secrets version the answer describes; a later readVersions may be newer, never older. */
+  version: string;
+  /** Token ids whose hash was created, replaced or removed since the asked version; null when unknown. */
+  changed: ReadonlySet<string> | null;
+}
+
 /** Key material shared by every process (and, with PostgreSQL, every node). */
 export interface StoredKeys {
   /** PEM, PKCS#8 Ed25519 private key that signs tickets. */
@@ -51,6 +59,17 @@ export interface AccessStore {
    * early, never kept too long.
    */
   readConfig(): Promise<{ config: AccessConfig; digest: string; versions: StoreVersions }>;
+
+  /**
+   * Optional (invariant I6): which token ids got a new, or lost their, secret hash
+   * since the secrets version `since`. Answers the current secrets version with the
+   * ids, or `changed: null` when the store cannot tell (a lost notification, a
+   * change too large to name, a version it holds no record of): the caller must then
+   * treat every token as changed. The answer describes content at least as new as
+   * any secrets version read before the call. Without this method every change of
+   * the secrets version drops every cached secret (PBS's behaviour).
+   */
+  readSecretChanges?(since: string): Promise<SecretChanges>;
 
   /** The argon2id hash of a token secret, or undefined when the token has none. */
   readTokenHash(authid: string): Promise<string | undefined>;
