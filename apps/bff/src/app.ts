@@ -18,7 +18,7 @@ import { createOpenApiHandler, OPENAPI_PATH } from "./openapi.js";
 import { mergeParameterSources, parseParams, toPlainRecord } from "./params.js";
 import { API_PREFIX, API_ROUTES } from "./routes/api-routes.js";
 import { createMetricsHandler, METRICS_PATH } from "./routes/metrics.js";
-import { describeRoute, type ApiRoute, type HttpMethod } from "./routes/route.js";
+import { DEFAULT_ROUTE_SETTINGS, describeRoute, type ApiRoute, type HttpMethod, type RouteSettings } from "./routes/route.js";
 import { readPackageVersion } from "./routes/version.js";
 import { sendReply } from "./send-reply.js";
 import { DEFAULT_WEB_DIST_DIR, createSpaHandler } from "./spa.js";
@@ -34,6 +34,8 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   /** Feeds the event-loop series of GET /metrics; without it they are left out. */
   eventLoopDelay?: EventLoopDelayMonitor;
+  /** Server options the routes read; the legacy ticket flow is on by default. */
+  routeSettings?: RouteSettings;
 }
 
 export interface RouteInfo {
@@ -80,7 +82,7 @@ export function createApp(deps: AppDeps): Express {
     createMetricsHandler({ accessControl, eventLoopDelay: deps.eventLoopDelay ?? null }),
   );
   app.get(OPENAPI_PATH, createOpenApiHandler(API_ROUTES, { version: readPackageVersion() }));
-  app.use(API_PREFIX, createApiRouter(accessControl, deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
+  app.use(API_PREFIX, createApiRouter(accessControl, deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, deps.routeSettings ?? DEFAULT_ROUTE_SETTINGS));
   app.use(createSpaHandler({ distDir: deps.webDistDir ?? DEFAULT_WEB_DIST_DIR, accessControl }));
   app.use(function unknownRouteMiddleware() {
     throw new ApiError("ROUTE_NOT_FOUND");
@@ -89,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
-function createApiRouter(accessControl: AccessControl, bodyLimitBytes: number): express.Router {
+function createApiRouter(accessControl: AccessControl, bodyLimitBytes: number, settings: RouteSettings): express.Router {
   checkCsrfExemptions(API_ROUTES);
   const router = express.Router({ caseSensitive: true });
   const exempt = new Set(CSRF_EXEMPT_ROUTES);
@@ -104,7 +106,7 @@ function createApiRouter(accessControl: AccessControl, bodyLimitBytes: number): 
     // A GET route (Express answers HEAD with it) changes nothing and needs no CSRF proof.
     const requiresCsrf = route.auth === "required" && route.method !== "GET" && !exempt.has(describeRoute(route));
     const method = route.method.toLowerCase() as Lowercase<HttpMethod>;
-    router[method](route.path, createRouteHandler(route, accessControl, requiresCsrf));
+    router[method](route.path, createRouteHandler(route, accessControl, settings, requiresCsrf));
   }
   router.use(function unknownApiRouteMiddleware() {
     throw new ApiError("ROUTE_NOT_FOUND");
@@ -141,17 +143,17 @@ function checkCsrfExemptions(routes: readonly ApiRoute[]): void {
  * walks the live router and proves from them that every state-changing route
  * but login and logout is CSRF-protected.
  */
-function createRouteHandler(route: ApiRoute, accessControl: AccessControl, requiresCsrf: boolean): RequestHandler {
+function createRouteHandler(route: ApiRoute, accessControl: AccessControl, settings: RouteSettings, requiresCsrf: boolean): RequestHandler {
   if (route.auth === "none") {
     return function publicApiRouteHandler(req, res) {
       const input = parseParams(route.params, collectParams(req));
-      return whenResolved(route.handle({ input, accessControl, req, res }), (reply) => sendReply(res, reply));
+      return whenResolved(route.handle({ input, accessControl, settings, req, res }), (reply) => sendReply(res, reply));
     };
   }
   // Parameters are checked after authentication: an anonymous caller learns nothing about them.
   const respond = (req: Request, res: Response, auth: AuthContext) => {
     const input = parseParams(route.params, collectParams(req));
-    return whenResolved(route.handle({ input, accessControl, req, res, auth }), (reply) => sendReply(res, reply));
+    return whenResolved(route.handle({ input, accessControl, settings, req, res, auth }), (reply) => sendReply(res, reply));
   };
   if (!requiresCsrf) {
     return function authenticatedApiRouteHandler(req, res) {

@@ -20,6 +20,7 @@ describe("loadConfig", () => {
       tls: undefined,
       webDir: undefined,
       logLevel: "info",
+      legacyTickets: true,
       exposeWorkerId: false,
     });
     expect(warnings).toEqual([]);
@@ -41,6 +42,7 @@ describe("loadConfig", () => {
           GATEHOUSE_WEB_DIR: "web",
           GATEHOUSE_LOG_LEVEL: "silent",
           GATEHOUSE_TEST_EXPOSE_WORKER: "1",
+          GATEHOUSE_LEGACY_TICKETS: "off",
         },
         "/srv/app",
       ),
@@ -56,13 +58,14 @@ describe("loadConfig", () => {
       tls: { certFile: "/etc/gh/cert.pem", keyFile: "/srv/app/key.pem" },
       webDir: "/srv/app/web",
       logLevel: "silent",
+      legacyTickets: false,
       exposeWorkerId: true,
     });
   });
 
   test("the message names every bad variable at once", () => {
     const result = loadConfig(
-      { GATEHOUSE_PORT: "80x", GATEHOUSE_WORKERS: "0", GATEHOUSE_TOKEN_CACHE_TTL_S: "-1", GATEHOUSE_LOG_LEVEL: "loud" },
+      { GATEHOUSE_PORT: "80x", GATEHOUSE_WORKERS: "0", GATEHOUSE_TOKEN_CACHE_TTL_S: "-1", GATEHOUSE_LOG_LEVEL: "loud", GATEHOUSE_LEGACY_TICKETS: "no" },
       "/",
     );
     expect(result.ok).toBe(false);
@@ -71,6 +74,7 @@ describe("loadConfig", () => {
     expect(result.error).toContain("GATEHOUSE_WORKERS must be an integer from 1 to 64");
     expect(result.error).toContain("GATEHOUSE_TOKEN_CACHE_TTL_S must be an integer from 0 to 86400");
     expect(result.error).toContain("GATEHOUSE_LOG_LEVEL must be one of");
+    expect(result.error).toContain("GATEHOUSE_LEGACY_TICKETS must be on or off");
   });
 
   test("a bad database URL is named without echoing the URL, which may hold a password", () => {

@@ -29,6 +29,8 @@ export interface ServerConfig {
   /** The SPA build to serve; undefined means apps/web/dist. */
   webDir: string | undefined;
   logLevel: LogLevel;
+  /** POST /access/ticket may return the ticket in the body (PBS's legacy flow); off: only the HttpOnly cookie. */
+  legacyTickets: boolean;
   /** Test-only: name the serving worker in an `X-Gatehouse-Worker` response header. */
   exposeWorkerId: boolean;
 }
@@ -53,6 +55,7 @@ const KNOWN_VARIABLES = [
   "GATEHOUSE_TLS_KEY_FILE",
   "GATEHOUSE_WEB_DIR",
   "GATEHOUSE_LOG_LEVEL",
+  "GATEHOUSE_LEGACY_TICKETS",
   "GATEHOUSE_TEST_EXPOSE_WORKER",
 ] as const;
 
@@ -107,6 +110,7 @@ const envSchema = z.object({
   GATEHOUSE_TLS_KEY_FILE: pathVariable(),
   GATEHOUSE_WEB_DIR: pathVariable(),
   GATEHOUSE_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  GATEHOUSE_LEGACY_TICKETS: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
   GATEHOUSE_TEST_EXPOSE_WORKER: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
 });
 
@@ -158,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Result<LoadedCo
     tls: certFile !== undefined && keyFile !== undefined ? { certFile: toPath(certFile), keyFile: toPath(keyFile) } : undefined,
     webDir: vars.GATEHOUSE_WEB_DIR === undefined ? undefined : toPath(vars.GATEHOUSE_WEB_DIR),
     logLevel: vars.GATEHOUSE_LOG_LEVEL,
+    legacyTickets: vars.GATEHOUSE_LEGACY_TICKETS === "on",
     exposeWorkerId: vars.GATEHOUSE_TEST_EXPOSE_WORKER === "1",
   };
   const known = new Set<string>(KNOWN_VARIABLES);

@@ -82,6 +82,7 @@ async function serve(config: ServerConfig, logger: Logger): Promise<{ server: Ru
       ...(config.webDir === undefined ? {} : { webDistDir: config.webDir }),
       ...(config.exposeWorkerId ? { workerId: String(process.pid) } : {}),
       eventLoopDelay: new EventLoopDelayMonitor(),
+      routeSettings: { legacyTickets: config.legacyTickets },
     });
     const server = await startHttpsServer({ app, tls, host: config.host, port: config.port }).catch((error: unknown) => {
       throw describeListenError(error, config);

@@ -23,9 +23,10 @@ function escapeJson(json: string): string {
 /** Synchronous for small replies; a promise for a streamed one. */
 export function sendReply(res: Response, reply: RouteReply): void | Promise<void> {
   if (Array.isArray(reply.data) && reply.data.length >= STREAMED_REPLY_MIN_ROWS) return streamReply(res, reply.data, reply);
-  const body: { data: unknown; digest?: string; total?: number } = { data: reply.data ?? null };
+  const body: { data: unknown; digest?: string; total?: number; message?: string } = { data: reply.data ?? null };
   if (reply.digest !== undefined) body.digest = reply.digest;
   if (reply.total !== undefined) body.total = reply.total;
+  if (reply.message !== undefined) body.message = reply.message;
   res.status(200).json(body);
 }
 

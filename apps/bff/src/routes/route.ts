@@ -18,6 +18,8 @@ export interface RouteReply {
   digest?: string;
   /** Paged listings (a `limit` was given): how many rows matched in all, beside `data` as PBS's formatter puts it. */
   total?: number;
+  /** A notice for people reading a successful answer by hand, beside `data` (PBS puts `message` there on errors). */
+  message?: string;
 }
 
 /**
@@ -26,10 +28,22 @@ export interface RouteReply {
  */
 export type ParamsSchema = z.ZodObject;
 
+/** Server options a route may need, fixed at boot. */
+export interface RouteSettings {
+  /**
+   * Whether POST /access/ticket may return the ticket in the body when the client
+   * does not ask for the HttpOnly flow (GATEHOUSE_LEGACY_TICKETS; decision 025).
+   */
+  legacyTickets: boolean;
+}
+
+export const DEFAULT_ROUTE_SETTINGS: RouteSettings = { legacyTickets: true };
+
 interface RouteContextBase<Input> {
   /** The parameters, already parsed with the route's `params` schema. */
   input: Input;
   accessControl: AccessControl;
+  settings: RouteSettings;
   req: Request;
   res: Response;
 }

@@ -5,9 +5,9 @@ import { pbsBoolean, text } from "../../params.js";
 import { defineRoute, type ApiRoute } from "../route.js";
 import { aclPath, authId, digest, roleId } from "./fields.js";
 
-const readSchema = z.strictObject({ path: aclPath().optional(), exact: pbsBoolean().optional() });
+export const readSchema = z.strictObject({ path: aclPath().optional(), exact: pbsBoolean().optional() });
 
-const updateSchema = z.strictObject({
+export const updateSchema = z.strictObject({
   path: aclPath(),
   role: roleId(),
   "auth-id": authId(),

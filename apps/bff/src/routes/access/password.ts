@@ -3,7 +3,7 @@ import { z } from "zod";
 import { defineRoute, type ApiRoute } from "../route.js";
 import { password, userid } from "./fields.js";
 
-const setSchema = z.strictObject({ userid: userid(), password: password() });
+export const setSchema = z.strictObject({ userid: userid(), password: password() });
 
 export const passwordRoutes: readonly ApiRoute[] = [
   defineRoute({

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { defineRoute, type ApiRoute } from "../route.js";
 import { aclPath, authId } from "./fields.js";
 
-const readSchema = z.strictObject({ "auth-id": authId().optional(), path: aclPath().optional() });
+export const readSchema = z.strictObject({ "auth-id": authId().optional(), path: aclPath().optional() });
 
 export const permissionRoutes: readonly ApiRoute[] = [
   defineRoute({

@@ -4,6 +4,8 @@
  * The legacy flow returns the ticket in the body for API clients. With
  * `http-only=true` the ticket goes only into an HttpOnly cookie and the body gets
  * an unsigned `ticket-info` for renewal timing, so no script can read the session.
+ * With GATEHOUSE_LEGACY_TICKETS=off every login answers the HttpOnly way, the
+ * future the PBS HttpOnly series prepares its client for (decision 025).
  */
 import { z } from "zod";
 import type { LoginSuccess } from "@gatehouse/auth-core";
@@ -13,10 +15,14 @@ import { readSource } from "../../middleware/authenticate.js";
 import { pbsBoolean, text } from "../../params.js";
 import { defineRoute, type ApiRoute, type PublicRouteContext } from "../route.js";
 
+export const LEGACY_FLOW_OFF_NOTICE =
+  "this server no longer returns the ticket in the body (GATEHOUSE_LEGACY_TICKETS=off): it is only in the " +
+  "__Host-PBSAuthCookie cookie; use a client that handles the HttpOnly flow, or an API token";
+
 // Long enough for a ticket, which is accepted in place of a password for renewal.
 const MAX_PASSWORD_OR_TICKET_LENGTH = 4096;
 
-const loginSchema = z.strictObject({
+export const loginSchema = z.strictObject({
   username: text({ min: 1, max: 64 }),
   password: text({ max: MAX_PASSWORD_OR_TICKET_LENGTH }).optional(),
   // PVE-style clients may send the realm apart from a bare user name.
@@ -24,9 +30,9 @@ const loginSchema = z.strictObject({
   "http-only": pbsBoolean().optional(),
 });
 
-const logoutSchema = z.strictObject({});
+export const logoutSchema = z.strictObject({});
 
-async function logIn({ input, accessControl, req, res }: PublicRouteContext<z.output<typeof loginSchema>>) {
+async function logIn({ input, accessControl, settings, req, res }: PublicRouteContext<z.output<typeof loginSchema>>) {
   const username = input.realm !== undefined && !input.username.includes("@") ? `${input.username}@${input.realm}` : input.username;
   const source = readSource(req);
   const httpOnly = input["http-only"] ?? false;
@@ -45,13 +51,13 @@ async function logIn({ input, accessControl, req, res }: PublicRouteContext<z.ou
   }
   if (login === null) throw new ApiError("LOGIN_FAILED");
 
-  if (!httpOnly) {
+  if (!httpOnly && settings.legacyTickets) {
     return { data: { username: login.username, ticket: login.ticket, CSRFPreventionToken: login.CSRFPreventionToken } };
   }
   res.setHeader("Set-Cookie", formatTicketCookie(login.ticket));
-  return {
-    data: { username: login.username, "ticket-info": login.ticketInfo, CSRFPreventionToken: login.CSRFPreventionToken },
-  };
+  const data = { username: login.username, "ticket-info": login.ticketInfo, CSRFPreventionToken: login.CSRFPreventionToken };
+  // A client that did not ask for this answer looks for a ticket that is not there; say why.
+  return httpOnly ? { data } : { data, message: LEGACY_FLOW_OFF_NOTICE };
 }
 
 export const ticketRoutes: readonly ApiRoute[] = [

@@ -8,11 +8,11 @@ import { defineRoute, type ApiRoute } from "../route.js";
 import { tokenListFields, toTokenListQuery } from "./list-query.js";
 import { comment, digest, expire, tokenName, userid } from "./fields.js";
 
-const listSchema = z.strictObject({ userid: userid(), ...tokenListFields });
-const listAllSchema = z.strictObject(tokenListFields);
-const oneSchema = z.strictObject({ userid: userid(), tokenname: tokenName() });
+export const listSchema = z.strictObject({ userid: userid(), ...tokenListFields });
+export const listAllSchema = z.strictObject(tokenListFields);
+export const oneSchema = z.strictObject({ userid: userid(), tokenname: tokenName() });
 
-const createSchema = z.strictObject({
+export const createSchema = z.strictObject({
   userid: userid(),
   tokenname: tokenName(),
   comment: comment().optional(),
@@ -20,7 +20,7 @@ const createSchema = z.strictObject({
   expire: expire().optional(),
 });
 
-const updateSchema = z.strictObject({
+export const updateSchema = z.strictObject({
   userid: userid(),
   tokenname: tokenName(),
   comment: comment().optional(),
@@ -31,7 +31,7 @@ const updateSchema = z.strictObject({
   digest: digest().optional(),
 });
 
-const deleteSchema = z.strictObject({ userid: userid(), tokenname: tokenName(), digest: digest().optional() });
+export const deleteSchema = z.strictObject({ userid: userid(), tokenname: tokenName(), digest: digest().optional() });
 
 export const tokenRoutes: readonly ApiRoute[] = [
   defineRoute({

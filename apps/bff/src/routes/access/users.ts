@@ -5,9 +5,9 @@ import { defineRoute, type ApiRoute } from "../route.js";
 import { toUserListQuery, userListFields } from "./list-query.js";
 import { comment, digest, email, expire, password, personName, userid } from "./fields.js";
 
-const listSchema = z.strictObject({ include_tokens: pbsBoolean().optional(), ...userListFields });
+export const listSchema = z.strictObject({ include_tokens: pbsBoolean().optional(), ...userListFields });
 
-const createSchema = z.strictObject({
+export const createSchema = z.strictObject({
   userid: userid(),
   password: password().optional(),
   enable: pbsBoolean().optional(),
@@ -18,15 +18,15 @@ const createSchema = z.strictObject({
   email: email().optional(),
 });
 
-const readSchema = z.strictObject({ userid: userid() });
+export const readSchema = z.strictObject({ userid: userid() });
 
 // An update takes every create field, plus properties to clear and the digest.
-const updateSchema = createSchema.extend({
+export const updateSchema = createSchema.extend({
   delete: propertyList(["comment", "firstname", "lastname", "email"]).optional(),
   digest: digest().optional(),
 });
 
-const deleteSchema = z.strictObject({ userid: userid(), digest: digest().optional() });
+export const deleteSchema = z.strictObject({ userid: userid(), digest: digest().optional() });
 
 export const userRoutes: readonly ApiRoute[] = [
   defineRoute({

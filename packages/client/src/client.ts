@@ -1,0 +1,565 @@
+/**
+ * A typed client for the access API of Gatehouse and of Proxmox Backup Server
+ * (`/api2/json/access/...`), for Node scripts and for the browser (it needs only
+ * `fetch`). Node's TLS options, fingerprint pinning included, live in `./node.ts`.
+ *
+ * Login follows pbs-client: the legacy flow by default, because HttpOnly protects
+ * nothing outside a browser and an older server refuses the `http-only` parameter.
+ * A server that has dropped the legacy flow answers with the ticket only in the
+ * `__Host-` cookie; the client then carries on with that cookie (decision 025).
+ */
+import type {
+  AclReading,
+  AllTokensListing,
+  CreatedToken,
+  CreateTokenParams,
+  CreateUserParams,
+  Domains,
+  ListAllTokensParams,
+  ListTokensParams,
+  ListUsersParams,
+  Permissions,
+  ReadAclParams,
+  ReadPermissionsParams,
+  Roles,
+  TokenListing,
+  TokenReading,
+  UpdateAclParams,
+  UpdatedToken,
+  UpdateTokenParams,
+  UpdateUserParams,
+  UserListing,
+  UserReading,
+  VersionInfo,
+} from "@gatehouse/bff/wire";
+import { GatehouseApiError, GatehouseConnectionError, LoginFlowError, TlsFingerprintMismatchError } from "./errors.js";
+import { parseRetryAfter } from "./retry-after.js";
+import { readTicketTime } from "./ticket-time.js";
+
+/** The part of `RequestInit` the client uses: string bodies and plain header records only. */
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  credentials?: "omit" | "same-origin" | "include";
+}
+
+/** What `fetch` the client needs; Node's global fetch, undici's and the browser's all fit. */
+export type FetchLike = (input: string, init: FetchInit) => Promise<Response>;
+
+export interface PasswordAuth {
+  username: string;
+  password: string;
+}
+
+export interface TokenAuth {
+  /** `user@realm!tokenname`. */
+  tokenId: string;
+  secret: string;
+}
+
+export interface RetryOptions {
+  /** Retries of one call after 429 or 503. Default 3. */
+  maxRetries?: number;
+  /** The longest single wait. A `Retry-After` beyond it ends the call at once with the error. Default 30 s. */
+  maxDelayMs?: number;
+}
+
+export interface GatehouseClientOptions {
+  /** `https://host:8007`; in the browser the page's origin (or `""` for same-origin). */
+  baseUrl: string;
+  /** A password (kept for renewal and one fresh login after a 401) or an API token. */
+  auth?: PasswordAuth | TokenAuth;
+  /**
+   * Ask for the HttpOnly flow at login. Off by default outside a browser, like
+   * pbs-client: an older server refuses the parameter with a 400.
+   */
+  httpOnly?: boolean;
+  /**
+   * Who holds the session cookie. "manual" (default in Node): the client keeps the
+   * ticket and sends it. "browser" (default where `document` exists): the browser
+   * keeps the HttpOnly cookie and this client never sees the ticket; implies `httpOnly`.
+   */
+  cookies?: "manual" | "browser";
+  /** Default: the global fetch. In Node, `createNodeFetch()` from `@gatehouse/client/node` adds CA and pinning. */
+  fetch?: FetchLike;
+  retry?: RetryOptions;
+  /** Injected for tests; default a timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Injected for tests: epoch milliseconds. */
+  now?: () => number;
+}
+
+/** What a call returns beside `data`: PBS puts a config digest there, and a paged listing its total. */
+export interface Reply<T> {
+  data: T;
+  digest?: string;
+  total?: number;
+}
+
+/** The session as the caller may see it: never the ticket. */
+export interface SessionInfo {
+  username: string;
+  /** Unix seconds the current ticket was issued at. */
+  ticketTime: number;
+  /** "body": the server returned the ticket (legacy flow); "cookie": only the `__Host-` cookie holds it. */
+  carriedBy: "body" | "cookie";
+}
+
+/** The parameters of a call that the path already names. */
+type Without<T, K extends keyof T> = Omit<T, K>;
+
+type Method = "GET" | "POST" | "PUT" | "DELETE";
+
+type Params = Record<string, unknown>;
+
+/** PBS's ticket lifetime (proxmox-auth-api TICKET_LIFETIME): 2 hours. */
+export const TICKET_LIFETIME_S = 7200;
+/**
+ * Renew once a ticket is an hour old: the PBS console renews at half the lifetime,
+ * which leaves an hour for clock skew and long pauses between calls.
+ */
+export const RENEW_AFTER_S = 3600;
+
+const TICKET_COOKIE = "__Host-PBSAuthCookie";
+// The cookie older PBS releases read; a body ticket goes back in it, as pbs-client sends it.
+const LEGACY_TICKET_COOKIE = "PBSAuthCookie";
+const DEFAULT_MAX_RETRIES = 3;
+const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
+// Without Retry-After: 0.5 s, 1 s, 2 s...
+const FALLBACK_RETRY_BASE_MS = 500;
+
+interface Session {
+  username: string;
+  csrf: string;
+  ticketTime: number;
+  carriedBy: "body" | "cookie";
+  /** The `Cookie` header this client sends; null when the browser holds the cookie. */
+  cookieHeader: string | null;
+  /** The ticket, for renewal by posting it as the password; null when the browser holds it. */
+  ticket: string | null;
+}
+
+interface LoginAnswer {
+  username?: unknown;
+  ticket?: unknown;
+  "ticket-info"?: unknown;
+  CSRFPreventionToken?: unknown;
+}
+
+export class GatehouseClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: FetchLike;
+  private readonly cookies: "manual" | "browser";
+  private readonly httpOnly: boolean;
+  private readonly maxRetries: number;
+  private readonly maxRetryDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private readonly auth: PasswordAuth | TokenAuth | undefined;
+  private session: Session | null = null;
+  // One renewal or login at a time: concurrent calls wait for the same one.
+  private pendingLogin: Promise<Session> | null = null;
+
+  constructor(options: GatehouseClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.cookies = options.cookies ?? (typeof (globalThis as { document?: unknown }).document === "undefined" ? "manual" : "browser");
+    this.httpOnly = this.cookies === "browser" || options.httpOnly === true;
+    this.maxRetries = options.retry?.maxRetries ?? DEFAULT_MAX_RETRIES;
+    this.maxRetryDelayMs = options.retry?.maxDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.now = options.now ?? Date.now;
+    this.auth = options.auth;
+    if (this.cookies === "browser" && options.auth !== undefined && "password" in options.auth) {
+      // A browser page must not keep a password in memory for later logins.
+      throw new TypeError("GatehouseClient: in browser mode pass the password to login(), not as `auth`");
+    }
+  }
+
+  // --- the session --------------------------------------------------------------
+
+  /** The current session, or null before a login (and always with token auth). */
+  get sessionInfo(): SessionInfo | null {
+    if (this.session === null) return null;
+    const { username, ticketTime, carriedBy } = this.session;
+    return { username, ticketTime, carriedBy };
+  }
+
+  /**
+   * Logs in with the given password, or with the one from `auth`. Only a password
+   * from `auth` is kept, for the one fresh login after a 401.
+   */
+  async login(credentials?: PasswordAuth): Promise<SessionInfo> {
+    const login = credentials ?? this.passwordAuth();
+    if (login === null) throw new TypeError("GatehouseClient.login: no password given and none configured in `auth`");
+    this.session = null;
+    await this.singleLogin(() => this.postTicket(login.username, login.password));
+    return this.sessionInfo!;
+  }
+
+  /**
+   * Adopts a session the browser already holds in its HttpOnly cookie (after a page
+   * load), from the values the server handed the page.
+   */
+  resumeSession(session: { username: string; CSRFPreventionToken: string; ticketInfo: string }): void {
+    if (this.cookies !== "browser") throw new TypeError("GatehouseClient.resumeSession: only in browser mode");
+    const ticketTime = readTicketTime(session.ticketInfo);
+    if (ticketTime === null) throw new TypeError("GatehouseClient.resumeSession: ticketInfo is not a PBS ticket-info");
+    this.session = { username: session.username, csrf: session.CSRFPreventionToken, ticketTime, carriedBy: "cookie", cookieHeader: null, ticket: null };
+  }
+
+  /** Renews the ticket now, by posting it (or, in a browser, its cookie) to /access/ticket. */
+  async renew(): Promise<SessionInfo> {
+    const session = this.session;
+    if (session === null) throw new TypeError("GatehouseClient.renew: not logged in");
+    await this.singleLogin(() => this.postRenewal(session));
+    return this.sessionInfo!;
+  }
+
+  /** Logs out: the server clears its cookie, and the client forgets the session. */
+  async logout(): Promise<void> {
+    try {
+      if (this.session !== null) await this.send("DELETE", "/access/ticket", {}, { authenticate: true, retryLogin: false });
+    } finally {
+      this.session = null;
+    }
+  }
+
+  // --- generic calls ------------------------------------------------------------
+
+  /**
+   * One authenticated call to a path under /api2/json. GET and DELETE send `params`
+   * in the query string, POST and PUT as a JSON body.
+   */
+  async request<T>(method: Method, path: string, params: Params = {}): Promise<Reply<T>> {
+    return (await this.send(method, path, params, { authenticate: true, retryLogin: true })) as Reply<T>;
+  }
+
+  // --- typed routes -------------------------------------------------------------
+
+  async version(): Promise<VersionInfo> {
+    return (await this.request<VersionInfo>("GET", "/version")).data;
+  }
+
+  /** The realms; needs no login. */
+  async listDomains(): Promise<Domains> {
+    return (await this.send("GET", "/access/domains", {}, { authenticate: false, retryLogin: false })).data as Domains;
+  }
+
+  listUsers(params: ListUsersParams = {}): Promise<UserListing> {
+    return this.request("GET", "/access/users", params) as Promise<UserListing>;
+  }
+
+  async createUser(params: CreateUserParams): Promise<void> {
+    await this.request("POST", "/access/users", params);
+  }
+
+  readUser(userid: string): Promise<UserReading> {
+    return this.request("GET", `/access/users/${encodeURIComponent(userid)}`) as Promise<UserReading>;
+  }
+
+  async updateUser(userid: string, changes: Without<UpdateUserParams, "userid">): Promise<void> {
+    await this.request("PUT", `/access/users/${encodeURIComponent(userid)}`, changes);
+  }
+
+  async deleteUser(userid: string, options: { digest?: string } = {}): Promise<void> {
+    await this.request("DELETE", `/access/users/${encodeURIComponent(userid)}`, options);
+  }
+
+  /** Sets a user's password (PUT /access/password). */
+  async setPassword(userid: string, password: string): Promise<void> {
+    await this.request("PUT", "/access/password", { userid, password });
+  }
+
+  listTokens(userid: string, params: Without<ListTokensParams, "userid"> = {}): Promise<TokenListing> {
+    return this.request("GET", tokensPath(userid), params) as Promise<TokenListing>;
+  }
+
+  /** Every token the caller may see, with its status (a Gatehouse extension). */
+  listAllTokens(params: ListAllTokensParams = {}): Promise<AllTokensListing> {
+    return this.request("GET", "/access/tokens", params) as Promise<AllTokensListing>;
+  }
+
+  readToken(userid: string, tokenName: string): Promise<TokenReading> {
+    return this.request("GET", tokenPath(userid, tokenName)) as Promise<TokenReading>;
+  }
+
+  /** Creates a token; its secret (`value`) is in this answer only. */
+  async createToken(userid: string, tokenName: string, options: Without<CreateTokenParams, "userid" | "tokenname"> = {}): Promise<CreatedToken> {
+    return (await this.request<CreatedToken>("POST", tokenPath(userid, tokenName), options)).data;
+  }
+
+  async updateToken(
+    userid: string,
+    tokenName: string,
+    changes: Without<UpdateTokenParams, "userid" | "tokenname" | "regenerate">,
+  ): Promise<void> {
+    await this.request<UpdatedToken>("PUT", tokenPath(userid, tokenName), changes);
+  }
+
+  /** Replaces a token's secret; the old one is refused from this answer on. */
+  async regenerateToken(userid: string, tokenName: string, options: { digest?: string } = {}): Promise<{ tokenid: string; secret: string }> {
+    const { data } = await this.request<UpdatedToken>("PUT", tokenPath(userid, tokenName), { ...options, regenerate: true });
+    if (data === null) throw new LoginFlowError("the server answered a regenerate without the new secret");
+    return data;
+  }
+
+  async deleteToken(userid: string, tokenName: string, options: { digest?: string } = {}): Promise<void> {
+    await this.request("DELETE", tokenPath(userid, tokenName), options);
+  }
+
+  readAcl(params: ReadAclParams = {}): Promise<AclReading> {
+    return this.request("GET", "/access/acl", params) as Promise<AclReading>;
+  }
+
+  /** Adds an ACL entry, or removes it with `delete: true`. */
+  async updateAcl(params: UpdateAclParams): Promise<void> {
+    await this.request("PUT", "/access/acl", params);
+  }
+
+  /** Effective privileges per path, of the caller or of `auth-id`. */
+  async readPermissions(params: ReadPermissionsParams = {}): Promise<Permissions> {
+    return (await this.request<Permissions>("GET", "/access/permissions", params)).data;
+  }
+
+  /** The roles and the privileges each grants. */
+  async listRoles(): Promise<Roles> {
+    return (await this.request<Roles>("GET", "/access/roles")).data;
+  }
+
+  // --- transport ----------------------------------------------------------------
+
+  private passwordAuth(): PasswordAuth | null {
+    return this.auth !== undefined && "password" in this.auth ? this.auth : null;
+  }
+
+  private async send(
+    method: Method,
+    path: string,
+    params: Params,
+    options: { authenticate: boolean; retryLogin: boolean },
+  ): Promise<Reply<unknown>> {
+    const describe = `${method} ${path}`;
+    const headers: Record<string, string> = {};
+    if (options.authenticate) {
+      const session = await this.authenticateHeaders(headers, method);
+      const response = await this.fetchWithRetries(method, path, params, headers);
+      if (response.status === 401 && options.retryLogin && session !== null && this.passwordAuth() !== null) {
+        // The ticket may have been revoked or the server's keys rotated: one fresh
+        // login, then the call once more; a second 401 is the caller's answer.
+        await response.body?.cancel();
+        await this.login();
+        const retryHeaders: Record<string, string> = {};
+        await this.authenticateHeaders(retryHeaders, method);
+        return readReply(await this.fetchWithRetries(method, path, params, retryHeaders), describe);
+      }
+      return readReply(response, describe);
+    }
+    return readReply(await this.fetchWithRetries(method, path, params, headers), describe);
+  }
+
+  /** Adds the credential to `headers`: the token header, or the session's cookie and CSRF token. */
+  private async authenticateHeaders(headers: Record<string, string>, method: Method): Promise<Session | null> {
+    if (this.auth !== undefined && "tokenId" in this.auth) {
+      // Token requests need no CSRF token: no browser sends this header on its own.
+      headers.Authorization = `PBSAPIToken=${this.auth.tokenId}:${this.auth.secret}`;
+      return null;
+    }
+    const session = await this.currentSession();
+    if (session.cookieHeader !== null) headers.Cookie = session.cookieHeader;
+    if (method !== "GET") headers.CSRFPreventionToken = session.csrf;
+    return session;
+  }
+
+  /** A session young enough to use: logs in, or renews one that is an hour old. */
+  private async currentSession(): Promise<Session> {
+    if (this.pendingLogin !== null) return this.pendingLogin;
+    const session = this.session;
+    const nowS = Math.floor(this.now() / 1000);
+    if (session === null || nowS - session.ticketTime >= TICKET_LIFETIME_S) {
+      const login = this.passwordAuth();
+      if (login === null) {
+        throw new TypeError(
+          session === null ? "GatehouseClient: not logged in (call login() or pass `auth`)" : "GatehouseClient: the session has expired; log in again",
+        );
+      }
+      return this.singleLogin(() => this.postTicket(login.username, login.password));
+    }
+    if (nowS - session.ticketTime >= RENEW_AFTER_S) {
+      return this.singleLogin(async () => {
+        try {
+          return await this.postRenewal(session);
+        } catch (error) {
+          // A refused renewal (revoked ticket, rotated keys) is worth one password login.
+          const login = this.passwordAuth();
+          if (!(error instanceof GatehouseApiError) || error.status !== 401 || login === null) throw error;
+          return this.postTicket(login.username, login.password);
+        }
+      });
+    }
+    return session;
+  }
+
+  private singleLogin(run: () => Promise<Session>): Promise<Session> {
+    this.pendingLogin ??= run()
+      .then((session) => {
+        this.session = session;
+        return session;
+      })
+      .finally(() => {
+        this.pendingLogin = null;
+      });
+    return this.pendingLogin;
+  }
+
+  private async postTicket(username: string, password: string): Promise<Session> {
+    const params: Params = { username, password };
+    if (this.httpOnly) params["http-only"] = true;
+    return this.readLogin(await this.fetchWithRetries("POST", "/access/ticket", params, {}));
+  }
+
+  private async postRenewal(session: Session): Promise<Session> {
+    if (session.ticket !== null) return this.postTicket(session.username, session.ticket);
+    // The browser holds the ticket: the server renews from the cookie it sends.
+    return this.readLogin(await this.fetchWithRetries("POST", "/access/ticket", { username: session.username, "http-only": true }, {}));
+  }
+
+  /** Reads either login answer: the ticket in the body, or only in the `__Host-` cookie. */
+  private async readLogin(response: Response): Promise<Session> {
+    const reply = await readReply(response, "POST /access/ticket");
+    const answer = (reply.data ?? {}) as LoginAnswer;
+    if (typeof answer.username !== "string" || typeof answer.CSRFPreventionToken !== "string") {
+      throw new LoginFlowError("the login answer lacks the username or the CSRFPreventionToken");
+    }
+    const base = { username: answer.username, csrf: answer.CSRFPreventionToken };
+    if (typeof answer.ticket === "string") {
+      const ticketTime = readTicketTime(answer.ticket) ?? Math.floor(this.now() / 1000);
+      if (this.cookies === "browser") {
+        // A legacy answer in a browser: the browser cannot send it as a cookie without
+        // script writing document.cookie, which the HttpOnly design forbids.
+        throw new LoginFlowError("the server answered with the legacy flow; the browser client needs the HttpOnly flow");
+      }
+      return { ...base, ticketTime, carriedBy: "body", ticket: answer.ticket, cookieHeader: `${LEGACY_TICKET_COOKIE}=${encodeURIComponent(answer.ticket)}` };
+    }
+    const infoTime = typeof answer["ticket-info"] === "string" ? readTicketTime(answer["ticket-info"]) : null;
+    if (this.cookies === "browser") {
+      if (infoTime === null) throw new LoginFlowError("the HttpOnly login answer lacks a readable ticket-info");
+      return { ...base, ticketTime: infoTime, carriedBy: "cookie", ticket: null, cookieHeader: null };
+    }
+    const cookieValue = findSetCookie(response.headers, TICKET_COOKIE);
+    if (cookieValue === null || cookieValue === "") {
+      throw new LoginFlowError(`the server answered the login with neither a ticket in the body nor a ${TICKET_COOKIE} cookie`);
+    }
+    const ticket = safeDecode(cookieValue);
+    const ticketTime = readTicketTime(ticket) ?? infoTime ?? Math.floor(this.now() / 1000);
+    return { ...base, ticketTime, carriedBy: "cookie", ticket, cookieHeader: `${TICKET_COOKIE}=${cookieValue}` };
+  }
+
+  /** One call, repeated after 429 or 503 as `Retry-After` asks, within the configured bounds. */
+  private async fetchWithRetries(method: Method, path: string, params: Params, headers: Record<string, string>): Promise<Response> {
+    const url = new URL(`${this.baseUrl}/api2/json${path}`, this.baseUrl === "" ? locationOrigin() : undefined);
+    const init: FetchInit = { method, headers: { Accept: "application/json", ...headers } };
+    if (method === "GET" || method === "DELETE") {
+      for (const [key, value] of encodeParams(params)) url.searchParams.append(key, value);
+    } else {
+      init.body = JSON.stringify(params);
+      init.headers["Content-Type"] = "application/json";
+    }
+    if (this.cookies === "browser") init.credentials = "same-origin";
+    const target = url.toString();
+    for (let attempt = 0; ; attempt += 1) {
+      let response: Response;
+      try {
+        response = await this.fetchImpl(target, init);
+      } catch (error) {
+        throw toConnectionError(target, error);
+      }
+      if ((response.status !== 429 && response.status !== 503) || attempt >= this.maxRetries) return response;
+      const asked = parseRetryAfter(response.headers.get("retry-after"), this.now());
+      const delayMs = asked ?? FALLBACK_RETRY_BASE_MS * 2 ** attempt;
+      if (delayMs > this.maxRetryDelayMs) return response;
+      await response.body?.cancel();
+      await this.sleep(delayMs);
+    }
+  }
+}
+
+function tokensPath(userid: string): string {
+  return `/access/users/${encodeURIComponent(userid)}/token`;
+}
+
+function tokenPath(userid: string, tokenName: string): string {
+  return `${tokensPath(userid)}/${encodeURIComponent(tokenName)}`;
+}
+
+/** Query-string pairs: booleans as 1/0 (what PBS's schema reads), arrays as repeated keys. */
+export function encodeParams(params: Params): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      pairs.push([key, typeof item === "boolean" ? (item ? "1" : "0") : String(item)]);
+    }
+  }
+  return pairs;
+}
+
+async function readReply(response: Response, describe: string): Promise<Reply<unknown>> {
+  const text = await response.text();
+  let body: { data?: unknown; digest?: unknown; total?: unknown; message?: unknown; errors?: unknown } | undefined;
+  try {
+    body = text === "" ? {} : (JSON.parse(text) as typeof body);
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const message = typeof body?.message === "string" ? body.message : response.statusText || `HTTP ${response.status}`;
+    throw new GatehouseApiError(response.status, message, readErrors(body?.errors), describe);
+  }
+  if (body === undefined || typeof body !== "object" || body === null) {
+    throw new GatehouseApiError(response.status, "the answer is not JSON", {}, describe);
+  }
+  const reply: Reply<unknown> = { data: body.data ?? null };
+  if (typeof body.digest === "string") reply.digest = body.digest;
+  if (typeof body.total === "number") reply.total = body.total;
+  return reply;
+}
+
+function readErrors(errors: unknown): Record<string, string> {
+  if (typeof errors !== "object" || errors === null) return {};
+  return Object.fromEntries(Object.entries(errors).map(([key, value]) => [key, String(value)]));
+}
+
+/** The value of the first Set-Cookie for `name`, as sent (still percent-encoded); null if none can be read. */
+function findSetCookie(headers: Headers, name: string): string | null {
+  for (const line of headers.getSetCookie()) {
+    const equals = line.indexOf("=");
+    if (equals < 0 || line.slice(0, equals).trim() !== name) continue;
+    const end = line.indexOf(";", equals);
+    return line.slice(equals + 1, end < 0 ? undefined : end).trim();
+  }
+  return null;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function locationOrigin(): string {
+  const location = (globalThis as { location?: { origin?: string } }).location;
+  if (location?.origin === undefined) throw new TypeError("GatehouseClient: an empty baseUrl needs a page origin (browser only)");
+  return location.origin;
+}
+
+/** A refused pin surfaces as itself; anything else as a connection error with its cause. */
+function toConnectionError(url: string, error: unknown): Error {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof TlsFingerprintMismatchError) return cause;
+  }
+  return new GatehouseConnectionError(url, { cause: error });
+}

@@ -1,0 +1,3 @@
+import { defineNodeProject } from "../../vitest.node-project.js";
+
+export default defineNodeProject();
