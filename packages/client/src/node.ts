@@ -31,7 +31,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
   const extraCa = options.ca === undefined ? [] : typeof options.ca === "string" ? [options.ca] : [...options.ca];
   let agent: Agent;
   if (options.fingerprint === undefined) {
-    agent = new Agent({ connect: { ca: [...rootCertificates, ...extraCa] } });
+    // Without extra CAs Node's defaults apply, NODE_EXTRA_CA_CERTS included.
+    agent = extraCa.length === 0 ? new Agent() : new Agent({ connect: { ca: [...rootCertificates, ...extraCa] } });
   } else {
     const fingerprint = normalizeFingerprint(options.fingerprint);
     if (fingerprint === null) {

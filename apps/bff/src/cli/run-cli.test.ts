@@ -1,9 +1,10 @@
+import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tokenHeaders } from "../test-support/https-client.js";
-import { logIn } from "../test-support/sessions.js";
+import { createToken, logIn } from "../test-support/sessions.js";
 import { runTs } from "../test-support/spawn-ts.js";
-import { TEST_ADMIN, startTestServer, type TestServer } from "../test-support/test-server.js";
+import { TEST_ADMIN, TEST_ADMIN_PASSWORD, startTestServer, type TestServer } from "../test-support/test-server.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli, type CliIo } from "./run-cli.js";
 
 let server: TestServer;
@@ -168,3 +169,63 @@ describe("tokens and ACL", () => {
     expect((await version({ tokenid: old.tokenid, secret: readSecret(run.output) })).status).toBe(200);
   });
 });
+
+describe("remote mode (--server), through @gatehouse/client", () => {
+  const remote = (argv: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    cli(["--server", server.baseUrl, "--fingerprint", fingerprintOf(server.certPem), ...argv], { env: {}, ...options });
+
+  test("logs in with the password from stdin, adds a token and prints its secret, which the server accepts", async () => {
+    const add = await remote(["token", "add", `${TEST_ADMIN}!remote-cli`, "--comment", "from a laptop"], { stdin: `${TEST_ADMIN_PASSWORD}\n` });
+    expect(add.stderr).toBe("");
+    expect(add.code).toBe(EXIT_OK);
+    expect((await version({ tokenid: `${TEST_ADMIN}!remote-cli`, secret: readSecret(add.stdout) })).status).toBe(200);
+    const list = await remote(["token", "list", TEST_ADMIN, "--json"], { stdin: `${TEST_ADMIN_PASSWORD}\n` });
+    expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ tokenid: `${TEST_ADMIN}!remote-cli`, comment: "from a laptop" }));
+  });
+
+  test("stdin holds the login password first, then the new user's password", async () => {
+    const add = await remote(["user", "add", "remote-made@pbs", "--password-stdin"], { stdin: `${TEST_ADMIN_PASSWORD}\nthe new user's password\n` });
+    expect(add.code, add.stderr).toBe(EXIT_OK);
+    const login = await server.client.api("POST", "/access/ticket", { body: { username: "remote-made@pbs", password: "the new user's password" } });
+    expect(login.status).toBe(200);
+  });
+
+  test("GATEHOUSE_TOKEN authenticates without a password, with the token's own privileges", async () => {
+    const token = await createToken(server.client, await logIn(server.client), TEST_ADMIN, "remote-token");
+    const env = { GATEHOUSE_TOKEN: `${token.tokenid}:${token.secret}`, PBS_FINGERPRINT: fingerprintOf(server.certPem) };
+    const run = await cli(["--server", server.baseUrl, "user", "list"], { env });
+    expect(run.code, run.stderr).toBe(EXIT_OK);
+    expect(run.stdout).toContain("USERID");
+  });
+
+  test("a wrong fingerprint is refused with a clear message and nothing is sent", async () => {
+    const wrong = "00:".repeat(31) + "00";
+    const run = await cli(["--server", server.baseUrl, "--fingerprint", wrong, "token", "add", `${TEST_ADMIN}!never`], {
+      env: {},
+      stdin: `${TEST_ADMIN_PASSWORD}\n`,
+    });
+    expect(run.code).toBe(EXIT_FAILED);
+    expect(run.stderr).toMatch(/^gatehouse: refusing to connect to 127\.0\.0\.1:\d+: its TLS certificate fingerprint [0-9a-f:]{95} does not match the pinned fingerprint 00:00/);
+    const tokens = await cli(["token", "list", TEST_ADMIN, "--json"]);
+    expect(tokens.stdout).not.toContain("!never");
+  });
+
+  test("without a fingerprint the self-signed server fails the normal CA check", async () => {
+    const run = await cli(["--server", server.baseUrl, "user", "list"], { env: {}, stdin: `${TEST_ADMIN_PASSWORD}\n` });
+    expect(run.code).toBe(EXIT_FAILED);
+    expect(run.stderr).toContain("self-signed certificate");
+  });
+
+  test("a wrong password and bad options are reported as such", async () => {
+    const wrongPassword = await remote(["user", "list"], { stdin: "not the password\n" });
+    expect(wrongPassword.code).toBe(EXIT_FAILED);
+    expect(wrongPassword.stderr).toBe("gatehouse: the server refused: authentication failure (HTTP 401)\n");
+    expect((await remote(["user", "list"])).code).toBe(EXIT_USAGE);
+    expect((await cli(["--server", "http://127.0.0.1:8007", "user", "list"], { env: {} })).stderr).toContain("https:// URL");
+    expect((await cli(["--server", server.baseUrl, "--fingerprint", "xyz", "user", "list"], { env: {} })).code).toBe(EXIT_USAGE);
+  });
+});
+
+function fingerprintOf(pem: string): string {
+  return new X509Certificate(pem).fingerprint256;
+}

@@ -1,8 +1,9 @@
 /**
  * The admin CLI: user, token and ACL management on the server's data dir, acting as
- * SYSTEM_ACTOR (whoever can run it can read the data dir anyway). Changes go
- * through the same store lock and generation bump as API changes, so a running
- * server honours them on its next request.
+ * SYSTEM_ACTOR (whoever can read the data dir can do anything anyway), or with
+ * `--server` on a running server over HTTPS through @gatehouse/client, as the user
+ * or token that logs in. Data-dir changes go through the same store lock and
+ * generation bump as API changes, so a running server honours them on its next request.
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
@@ -13,14 +14,16 @@ import {
   InvalidParameterError,
   NotFoundError,
   PermissionDeniedError,
-  SYSTEM_ACTOR,
   StoreCorruptError,
   StoreLockTimeoutError,
   parseAuthid,
   type AccessStore,
 } from "@gatehouse/auth-core";
+import { GatehouseApiError, GatehouseClient, GatehouseConnectionError, LoginFlowError, TlsFingerprintMismatchError } from "@gatehouse/client";
+import { createNodeTransport, normalizeFingerprint } from "@gatehouse/client/node";
 import { StartupError } from "../errors.js";
 import { openConfiguredStore } from "../open-store.js";
+import { createLocalAdminApi, createRemoteAdminApi, type AdminApi } from "./admin-api.js";
 import { formatTable } from "./format-table.js";
 
 export interface CliIo {
@@ -43,6 +46,7 @@ class UsageError extends Error {
 }
 
 export const USAGE = `Usage: gatehouse [--data-dir DIR] <command> [arguments] [options]
+       gatehouse --server https://HOST:8007 [--fingerprint FP] [--user USERID] <command> ...
 
 Users:
   user list [--json]
@@ -71,6 +75,15 @@ Options:
   --password-stdin    read the password from the first line of standard input;
                       without it, 'user add' sets no password unless asked on a
                       terminal, and 'user passwd' asks on the terminal
+  --server URL        work on a running server instead of a data dir
+  --fingerprint FP    the SHA-256 fingerprint of its certificate (aa:bb:...), for a
+                      self-signed one; default $GATEHOUSE_FINGERPRINT or $PBS_FINGERPRINT.
+                      Any other certificate is refused. Without it, the system CAs decide.
+  --user USERID       log in as this user (default admin@pbs); the password is asked
+                      on the terminal, or read from the first line of standard input
+                      (before the new password when --password-stdin is given too).
+                      With $GATEHOUSE_TOKEN='user@realm!name:secret' an API token is
+                      used instead, and no password is asked.
   --json              machine-readable output
   -h, --help          this text
 
@@ -90,8 +103,13 @@ const OPTIONS = {
   disabled: { type: "boolean" },
   "no-propagate": { type: "boolean" },
   path: { type: "string" },
+  server: { type: "string" },
+  fingerprint: { type: "string" },
+  user: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+const DEFAULT_REMOTE_USER = "admin@pbs";
 
 type Options = ReturnType<typeof parseCommandLine>["values"];
 
@@ -112,18 +130,69 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     (values.help === true ? io.stdout : io.stderr)(USAGE);
     return values.help === true ? EXIT_OK : EXIT_USAGE;
   }
-  let accessControl: AccessControl | null = null;
+  let api: AdminApi | null = null;
   try {
     const command = findCommand(positionals);
-    const store = await openStore(values, io);
-    accessControl = await AccessControl.open({ store });
-    await command(accessControl, positionals.slice(2), values, io);
+    const nextStdinLine = createStdinLines(io);
+    api =
+      values.server === undefined
+        ? createLocalAdminApi(await AccessControl.open({ store: await openStore(values, io) }))
+        : await connectRemote(values, io, nextStdinLine);
+    await command(api, positionals.slice(2), values, { ...io, nextStdinLine });
     return EXIT_OK;
   } catch (error) {
     return reportError(error, io);
   } finally {
-    await accessControl?.close();
+    await api?.close();
   }
+}
+
+/** Standard input, read once and handed out a line at a time (a login password, then a new password). */
+function createStdinLines(io: CliIo): () => Promise<string | undefined> {
+  let lines: Promise<string[]> | undefined;
+  return async () => {
+    lines ??= io.readStdin().then((text) => text.split(/\r?\n/));
+    return (await lines).shift();
+  };
+}
+
+async function connectRemote(values: Options, io: CliIo, nextStdinLine: () => Promise<string | undefined>): Promise<AdminApi> {
+  const server = values.server ?? "";
+  if (!URL.canParse(server) || new URL(server).protocol !== "https:") {
+    throw new UsageError(`--server takes an https:// URL, e.g. https://backup.example:8007 (got '${server.slice(0, 100)}')`);
+  }
+  const rawFingerprint = values.fingerprint ?? (io.env.GATEHOUSE_FINGERPRINT || io.env.PBS_FINGERPRINT || undefined);
+  if (rawFingerprint !== undefined && normalizeFingerprint(rawFingerprint) === null) {
+    throw new UsageError("--fingerprint takes a SHA-256 fingerprint: 64 hex digits, pairs may be separated by colons");
+  }
+  const baseUrl = new URL(server).origin;
+  const token = io.env.GATEHOUSE_TOKEN || undefined;
+  let auth: { tokenId: string; secret: string } | { username: string; password: string };
+  if (token !== undefined) {
+    // The secret is a UUID, so the last ':' ends the token id.
+    const colon = token.lastIndexOf(":");
+    if (colon < 0) throw new UsageError("GATEHOUSE_TOKEN must be '<user@realm!name>:<secret>'");
+    auth = { tokenId: token.slice(0, colon), secret: token.slice(colon + 1) };
+  } else {
+    const username = values.user ?? DEFAULT_REMOTE_USER;
+    const password = (await io.promptHidden(`Password for ${username}: `)) ?? (await nextStdinLine());
+    if (password === undefined || password === "") {
+      throw new UsageError("no password: type it at the prompt, give it on standard input, or set GATEHOUSE_TOKEN");
+    }
+    auth = { username, password };
+  }
+  const transport = createNodeTransport(rawFingerprint === undefined ? {} : { fingerprint: rawFingerprint });
+  const client = new GatehouseClient({ baseUrl, auth, fetch: transport.fetch });
+  const api = createRemoteAdminApi(client, transport);
+  try {
+    // Connect now, so a refused certificate or a wrong password is reported before any change.
+    if ("password" in auth) await client.login();
+    else await client.version();
+  } catch (error) {
+    await api.close();
+    throw error;
+  }
+  return api;
 }
 
 function reportError(error: unknown, io: CliIo): number {
@@ -136,7 +205,15 @@ function reportError(error: unknown, io: CliIo): number {
     io.stderr(`gatehouse: ${error.message}${details.join("")}\n`);
     return EXIT_FAILED;
   }
+  if (error instanceof GatehouseApiError) {
+    const details = Object.entries(error.errors).map(([name, why]) => `\n  ${name}: ${why}`);
+    io.stderr(`gatehouse: the server refused: ${error.serverMessage} (HTTP ${error.status})${details.join("")}\n`);
+    return EXIT_FAILED;
+  }
   if (
+    error instanceof TlsFingerprintMismatchError ||
+    error instanceof GatehouseConnectionError ||
+    error instanceof LoginFlowError ||
     error instanceof NotFoundError ||
     error instanceof ConflictError ||
     error instanceof PermissionDeniedError ||
@@ -168,29 +245,34 @@ async function openStore(values: Options, io: CliIo): Promise<AccessStore> {
   });
 }
 
-type Command = (accessControl: AccessControl, args: string[], values: Options, io: CliIo) => Promise<void>;
+/** The CLI's io, plus standard input a line at a time (it may hold a login password first). */
+interface CommandIo extends CliIo {
+  nextStdinLine: () => Promise<string | undefined>;
+}
+
+type Command = (api: AdminApi, args: string[], values: Options, io: CommandIo) => Promise<void>;
 
 const COMMANDS: Record<string, Record<string, Command>> = {
   user: {
     list: listUsers,
     add: addUser,
     passwd: changePassword,
-    enable: (ac, args, _values, io) => setUserEnabled(ac, args, io, true),
-    disable: (ac, args, _values, io) => setUserEnabled(ac, args, io, false),
+    enable: (api, args, _values, io) => setUserEnabled(api, args, io, true),
+    disable: (api, args, _values, io) => setUserEnabled(api, args, io, false),
     delete: deleteUser,
   },
   token: {
     list: listTokens,
     add: addToken,
     regenerate: regenerateToken,
-    enable: (ac, args, _values, io) => setTokenEnabled(ac, args, io, true),
-    disable: (ac, args, _values, io) => setTokenEnabled(ac, args, io, false),
+    enable: (api, args, _values, io) => setTokenEnabled(api, args, io, true),
+    disable: (api, args, _values, io) => setTokenEnabled(api, args, io, false),
     delete: deleteToken,
   },
   acl: {
     list: listAcl,
-    set: (ac, args, values, io) => changeAcl(ac, args, values, io, false),
-    remove: (ac, args, values, io) => changeAcl(ac, args, values, io, true),
+    set: (api, args, values, io) => changeAcl(api, args, values, io, false),
+    remove: (api, args, values, io) => changeAcl(api, args, values, io, true),
   },
 };
 
@@ -227,9 +309,9 @@ function splitTokenId(tokenid: string): { userid: string; tokenName: string } {
   return { userid: parsed.value.userid, tokenName: parsed.value.tokenName };
 }
 
-async function readPassword(values: Options, io: CliIo, required: boolean): Promise<string | undefined> {
+async function readPassword(values: Options, io: CommandIo, required: boolean): Promise<string | undefined> {
   if (values["password-stdin"] === true) {
-    const line = (await io.readStdin()).split(/\r?\n/)[0] ?? "";
+    const line = (await io.nextStdinLine()) ?? "";
     if (line === "") throw new UsageError("--password-stdin: standard input held no password");
     return line;
   }
@@ -248,9 +330,9 @@ function formatExpire(expire: number): string {
   return expire === 0 ? "never" : new Date(expire * 1000).toISOString().replace(".000Z", "Z");
 }
 
-async function listUsers(ac: AccessControl, args: string[], values: Options, io: CliIo): Promise<void> {
+async function listUsers(api: AdminApi, args: string[], values: Options, io: CommandIo): Promise<void> {
   takeArguments(args, []);
-  const { data } = await ac.listUsers(SYSTEM_ACTOR, { includeTokens: false });
+  const data = await api.listUsers();
   if (values.json === true) {
     io.stdout(`${JSON.stringify(data, null, 2)}\n`);
     return;
@@ -259,10 +341,10 @@ async function listUsers(ac: AccessControl, args: string[], values: Options, io:
   io.stdout(formatTable(["USERID", "ENABLED", "EXPIRE", "COMMENT"], rows));
 }
 
-async function addUser(ac: AccessControl, args: string[], values: Options, io: CliIo): Promise<void> {
+async function addUser(api: AdminApi, args: string[], values: Options, io: CommandIo): Promise<void> {
   const [userid = ""] = takeArguments(args, ["userid"]);
   const password = await readPassword(values, io, false);
-  await ac.createUser(SYSTEM_ACTOR, {
+  await api.createUser({
     userid,
     ...(password === undefined ? {} : { password }),
     enable: values.disabled !== true,
@@ -277,32 +359,29 @@ async function addUser(ac: AccessControl, args: string[], values: Options, io: C
   io.stdout(`created user ${userid}${password === undefined ? " (no password; set one with 'gatehouse user passwd')" : ""}\n`);
 }
 
-async function changePassword(ac: AccessControl, args: string[], values: Options, io: CliIo): Promise<void> {
+async function changePassword(api: AdminApi, args: string[], values: Options, io: CommandIo): Promise<void> {
   const [userid = ""] = takeArguments(args, ["userid"]);
   const password = await readPassword(values, io, true);
   if (password === undefined) throw new UsageError("a password is required");
-  await ac.setPassword(SYSTEM_ACTOR, userid, password);
+  await api.setPassword(userid, password);
   io.stdout(`changed the password of ${userid}\n`);
 }
 
-async function setUserEnabled(ac: AccessControl, args: string[], io: CliIo, enable: boolean): Promise<void> {
+async function setUserEnabled(api: AdminApi, args: string[], io: CommandIo, enable: boolean): Promise<void> {
   const [userid = ""] = takeArguments(args, ["userid"]);
-  await ac.updateUser(SYSTEM_ACTOR, userid, { enable });
+  await api.setUserEnabled(userid, enable);
   io.stdout(`${enable ? "enabled" : "disabled"} user ${userid}\n`);
 }
 
-async function deleteUser(ac: AccessControl, args: string[], _values: Options, io: CliIo): Promise<void> {
+async function deleteUser(api: AdminApi, args: string[], _values: Options, io: CommandIo): Promise<void> {
   const [userid = ""] = takeArguments(args, ["userid"]);
-  await ac.deleteUser(SYSTEM_ACTOR, userid);
+  await api.deleteUser(userid);
   io.stdout(`deleted user ${userid} with its tokens and ACL entries\n`);
 }
 
-async function listTokens(ac: AccessControl, args: string[], values: Options, io: CliIo): Promise<void> {
+async function listTokens(api: AdminApi, args: string[], values: Options, io: CommandIo): Promise<void> {
   const [userid] = takeArguments(args, [], ["userid"]);
-  const tokens =
-    userid === undefined
-      ? (await ac.listUsers(SYSTEM_ACTOR, { includeTokens: true })).data.flatMap((user) => user.tokens ?? [])
-      : (await ac.listTokens(SYSTEM_ACTOR, userid)).data;
+  const tokens = await api.listTokens(userid);
   if (values.json === true) {
     io.stdout(`${JSON.stringify(tokens, null, 2)}\n`);
     return;
@@ -319,41 +398,40 @@ function printSecret(io: CliIo, values: Options, tokenid: string, secret: string
   io.stdout(`tokenid: ${tokenid}\nsecret:  ${secret}\n\nStore the secret now: it is shown only this once.\n`);
 }
 
-async function addToken(ac: AccessControl, args: string[], values: Options, io: CliIo): Promise<void> {
+async function addToken(api: AdminApi, args: string[], values: Options, io: CommandIo): Promise<void> {
   const [tokenid = ""] = takeArguments(args, ["tokenid"]);
   const { userid, tokenName } = splitTokenId(tokenid);
-  const created = await ac.createToken(SYSTEM_ACTOR, userid, tokenName, {
+  const created = await api.createToken(userid, tokenName, {
     enable: values.disabled !== true,
     ...definedFields({ expire: parseExpire(values.expire), comment: values.comment }),
   });
   printSecret(io, values, created.tokenid, created.value);
 }
 
-async function regenerateToken(ac: AccessControl, args: string[], values: Options, io: CliIo): Promise<void> {
+async function regenerateToken(api: AdminApi, args: string[], values: Options, io: CommandIo): Promise<void> {
   const [tokenid = ""] = takeArguments(args, ["tokenid"]);
   const { userid, tokenName } = splitTokenId(tokenid);
-  const rotated = await ac.updateToken(SYSTEM_ACTOR, userid, tokenName, { regenerate: true });
-  if (rotated === null) throw new Error("regenerate returned no secret");
+  const rotated = await api.regenerateToken(userid, tokenName);
   printSecret(io, values, rotated.tokenid, rotated.secret);
 }
 
-async function setTokenEnabled(ac: AccessControl, args: string[], io: CliIo, enable: boolean): Promise<void> {
+async function setTokenEnabled(api: AdminApi, args: string[], io: CommandIo, enable: boolean): Promise<void> {
   const [tokenid = ""] = takeArguments(args, ["tokenid"]);
   const { userid, tokenName } = splitTokenId(tokenid);
-  await ac.updateToken(SYSTEM_ACTOR, userid, tokenName, { enable });
+  await api.setTokenEnabled(userid, tokenName, enable);
   io.stdout(`${enable ? "enabled" : "disabled"} token ${tokenid}\n`);
 }
 
-async function deleteToken(ac: AccessControl, args: string[], _values: Options, io: CliIo): Promise<void> {
+async function deleteToken(api: AdminApi, args: string[], _values: Options, io: CommandIo): Promise<void> {
   const [tokenid = ""] = takeArguments(args, ["tokenid"]);
   const { userid, tokenName } = splitTokenId(tokenid);
-  await ac.deleteToken(SYSTEM_ACTOR, userid, tokenName);
+  await api.deleteToken(userid, tokenName);
   io.stdout(`deleted token ${tokenid}\n`);
 }
 
-async function listAcl(ac: AccessControl, args: string[], values: Options, io: CliIo): Promise<void> {
+async function listAcl(api: AdminApi, args: string[], values: Options, io: CommandIo): Promise<void> {
   takeArguments(args, []);
-  const { data } = await ac.readAcl(SYSTEM_ACTOR, values.path === undefined ? {} : { path: values.path });
+  const data = await api.readAcl(values.path);
   if (values.json === true) {
     io.stdout(`${JSON.stringify(data, null, 2)}\n`);
     return;
@@ -362,12 +440,12 @@ async function listAcl(ac: AccessControl, args: string[], values: Options, io: C
   io.stdout(formatTable(["PATH", "AUTH-ID", "TYPE", "ROLE", "PROPAGATE"], rows));
 }
 
-async function changeAcl(ac: AccessControl, args: string[], values: Options, io: CliIo, remove: boolean): Promise<void> {
+async function changeAcl(api: AdminApi, args: string[], values: Options, io: CommandIo, remove: boolean): Promise<void> {
   const [path = "", authId = "", role = ""] = takeArguments(args, ["path", "auth-id", "role"]);
   if (role !== "Admin" && role !== "Audit" && role !== "NoAccess") {
     throw new UsageError(`unknown role '${role}' (expected Admin, Audit or NoAccess)`);
   }
-  await ac.updateAcl(SYSTEM_ACTOR, { path, authId, role, propagate: values["no-propagate"] !== true, delete: remove });
+  await api.updateAcl({ path, authId, role, propagate: values["no-propagate"] !== true, delete: remove });
   io.stdout(`${remove ? "removed" : "set"} ${role} on ${path} for ${authId}\n`);
 }
 
