@@ -16,7 +16,7 @@ import { createToken, login } from "./api-client.js";
 import { spawnFlood, type Flood } from "./flood-control.js";
 import type { FloodReport } from "./flood.js";
 import { measureLoad, type LoadOptions, type Measurement } from "./load.js";
-import { scrapeAllWorkers, sumSample, summarizeEventLoop, type EventLoopSummary, type WorkerMetrics } from "./metrics-client.js";
+import { readSample, sameWorkers, scrapeServer, summarizeEventLoop, type EventLoopSummary } from "./metrics-client.js";
 import { readProcessTreeCpuS } from "./process-cpu.js";
 import { startServer } from "./server-process.js";
 
@@ -122,9 +122,9 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
     };
     const measure = async (name: ScenarioName, options: LoadOptions, round: number): Promise<Run> => {
       // A scrape starts each worker's next event-loop window: the next scrape covers just this run.
-      await scrapeAllWorkers(server.baseUrl, metricsHeaders, workers);
+      await scrapeServer(server.baseUrl, metricsHeaders);
       const measurement = await measureLoad({ ...options, ...(serverPid === undefined ? {} : { serverPid }) });
-      const eventLoop = summarizeEventLoop(await scrapeAllWorkers(server.baseUrl, metricsHeaders, workers));
+      const eventLoop = summarizeEventLoop(await scrapeServer(server.baseUrl, metricsHeaders));
       const run = { ...measurement, round, eventLoop };
       (runs[name] ??= []).push(run);
       return run;
@@ -141,14 +141,14 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
       const floodCpuBefore = readProcessTreeCpuS(flood.pid);
       flood.start();
       await new Promise((r) => setTimeout(r, FLOOD_RAMP_MS));
-      const before = await scrapeAllWorkers(server.baseUrl, metricsHeaders, workers);
+      const before = await scrapeServer(server.baseUrl, metricsHeaders);
       const startedAt = performance.now();
       await measure("token-flood", scenarios.token, round);
-      const after = await scrapeAllWorkers(server.baseUrl, metricsHeaders, workers);
+      const after = await scrapeServer(server.baseUrl, metricsHeaders);
       const wallS = (performance.now() - startedAt) / 1000;
       const report = await flood.stop();
       const floodCpuAfter = readProcessTreeCpuS(flood.pid);
-      const delta = (name: string) => sumSample(after, name) - sumSample(before, name);
+      const delta = (name: string) => readSample(after, name) - readSample(before, name);
       floodRounds.push({
         round,
         flood: report,
@@ -157,7 +157,7 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
         gateRejected: delta("gatehouse_argon2_gate_rejected_total"),
         throttled: delta("gatehouse_auth_throttled_total"),
       });
-      if (!sameWorkers(before, after)) console.log("  (a scrape missed a worker; gate counts cover the workers seen)");
+      if (!sameWorkers(before, after)) console.log("  (the two scrapes did not cover the same workers; gate counts cover the workers seen)");
     }
     await flood.close();
     flood = null;
@@ -201,10 +201,6 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
     "cached / uncached token": summarizeRatio([median(rps("token")) / (rps("uncached")[0] ?? Number.NaN)], null),
   };
   return { workers, runs, floodRounds, ratios, limits: describeLimits(workers, runs, floodRounds) };
-}
-
-function sameWorkers(a: WorkerMetrics[], b: WorkerMetrics[]): boolean {
-  return a.length === b.length && a.every((w) => b.some((v) => v.pid === w.pid));
 }
 
 /** Which side ran out of CPU in each scenario, from the median round's CPU figures. */

@@ -6,8 +6,8 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import { whenResolved, type AccessControl, type AuthContext } from "@gatehouse/auth-core";
 import { ApiError } from "./errors.js";
-import type { EventLoopDelayMonitor } from "./event-loop-delay.js";
 import type { Logger } from "./logger.js";
+import { ServerMetrics } from "./metrics.js";
 import { authenticateRequest, createAuthenticate } from "./middleware/authenticate.js";
 import { createBodyParsing } from "./middleware/body-parsing.js";
 import { createErrorHandler } from "./middleware/error-handler.js";
@@ -32,10 +32,15 @@ export interface AppDeps {
   workerId?: string;
   /** Largest request body; 64 KiB by default. */
   bodyLimitBytes?: number;
-  /** Feeds the event-loop series of GET /metrics; without it they are left out. */
-  eventLoopDelay?: EventLoopDelayMonitor;
   /** Server options the routes read; the legacy ticket flow is on by default. */
   routeSettings?: RouteSettings;
+  /**
+   * This process's metrics; by default a registry without the event-loop series.
+   * GET /metrics answers with `scrapeMetrics()`, by default this registry alone.
+   */
+  metrics?: ServerMetrics;
+  /** The whole server's exposition: a cluster worker asks the primary for the sum over workers. */
+  scrapeMetrics?: () => Promise<string>;
 }
 
 export interface RouteInfo {
@@ -75,11 +80,13 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(createSecurityHeaders());
   if (deps.workerId !== undefined) app.use(createWorkerHeader(deps.workerId));
-  app.use(createRequestLogger({ logger }));
+  const metrics =
+    deps.metrics ?? new ServerMetrics({ readAuth: () => accessControl.snapshotMetrics(), eventLoop: null, worker: String(process.pid) });
+  app.use(createRequestLogger({ logger, metrics }));
   app.get(
     METRICS_PATH,
     createAuthenticate({ accessControl }),
-    createMetricsHandler({ accessControl, eventLoopDelay: deps.eventLoopDelay ?? null }),
+    createMetricsHandler({ accessControl, scrape: deps.scrapeMetrics ?? (() => metrics.renderLocal()) }),
   );
   app.get(OPENAPI_PATH, createOpenApiHandler(API_ROUTES, { version: readPackageVersion() }));
   app.use(API_PREFIX, createApiRouter(accessControl, deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, deps.routeSettings ?? DEFAULT_ROUTE_SETTINGS));

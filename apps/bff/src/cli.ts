@@ -3,6 +3,7 @@
  * into runCli; everything else lives in cli/run-cli.ts.
  */
 import { runCli, type CliIo } from "./cli/run-cli.js";
+import { applyConfigFile } from "./config.js";
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -43,12 +44,20 @@ function promptHidden(question: string): Promise<string | null> {
   });
 }
 
+// The CLI reads the server's config file too, so it opens the same store.
+const applied = applyConfigFile(process.env, process.cwd());
+if (!applied.ok) {
+  process.stderr.write(`gatehouse: ${applied.error}\n`);
+  process.exit(1);
+}
+for (const warning of applied.value.warnings) process.stderr.write(`gatehouse: ${warning}\n`);
+
 const io: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   readStdin,
   promptHidden,
-  env: process.env,
+  env: applied.value.env,
   cwd: process.cwd(),
 };
 

@@ -1,5 +1,18 @@
-import { describe, expect, test } from "vitest";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
 import { formatBaseUrl, loadConfig } from "./config.js";
+
+const configDir = mkdtempSync(join(tmpdir(), "gatehouse-config-"));
+afterAll(() => rmSync(configDir, { recursive: true, force: true }));
+
+function writeConfigFile(name: string, text: string, mode = 0o640): string {
+  const path = join(configDir, name);
+  writeFileSync(path, text);
+  chmodSync(path, mode);
+  return path;
+}
 
 function expectOk(result: ReturnType<typeof loadConfig>) {
   if (!result.ok) throw new Error(`expected a valid config, got: ${result.error}`);
@@ -22,6 +35,7 @@ describe("loadConfig", () => {
       logLevel: "info",
       legacyTickets: true,
       exposeWorkerId: false,
+      shutdownTimeoutS: 10,
     });
     expect(warnings).toEqual([]);
   });
@@ -43,6 +57,7 @@ describe("loadConfig", () => {
           GATEHOUSE_LOG_LEVEL: "silent",
           GATEHOUSE_TEST_EXPOSE_WORKER: "1",
           GATEHOUSE_LEGACY_TICKETS: "off",
+          GATEHOUSE_SHUTDOWN_TIMEOUT_S: "30",
         },
         "/srv/app",
       ),
@@ -60,6 +75,7 @@ describe("loadConfig", () => {
       logLevel: "silent",
       legacyTickets: false,
       exposeWorkerId: true,
+      shutdownTimeoutS: 30,
     });
   });
 
@@ -109,5 +125,66 @@ describe("formatBaseUrl", () => {
   test("IPv6 hosts are bracketed", () => {
     expect(formatBaseUrl("127.0.0.1", 8007)).toBe("https://127.0.0.1:8007");
     expect(formatBaseUrl("::1", 8443)).toBe("https://[::1]:8443");
+  });
+});
+
+describe("GATEHOUSE_CONFIG, the config file", () => {
+  test("supplies variables with the same names, quoted or not, comments and blank lines aside", () => {
+    const path = writeConfigFile(
+      "plain.env",
+      [
+        "# Gatehouse",
+        "",
+        "GATEHOUSE_HOST=0.0.0.0",
+        'GATEHOUSE_PORT="8443"',
+        "GATEHOUSE_DATA_DIR='/var/lib/gatehouse'",
+        "export GATEHOUSE_WORKERS = 3",
+        "GATEHOUSE_ADMIN_PASSWORD=a long # password",
+      ].join("\n"),
+    );
+    const { config, warnings } = expectOk(loadConfig({ GATEHOUSE_CONFIG: path }, "/srv"));
+    expect(config).toMatchObject({ host: "0.0.0.0", port: 8443, dataDir: "/var/lib/gatehouse", workers: 3, adminPassword: "a long # password" });
+    expect(warnings).toEqual([]);
+  });
+
+  test("the environment wins over the file", () => {
+    const path = writeConfigFile("override.env", "GATEHOUSE_PORT=8443\nGATEHOUSE_WORKERS=2\n");
+    const { config } = expectOk(loadConfig({ GATEHOUSE_CONFIG: path, GATEHOUSE_PORT: "9000" }, "/srv"));
+    expect(config.port).toBe(9000);
+    expect(config.workers).toBe(2);
+  });
+
+  test("a bad value from the file is refused by the same rules, naming the variable, the file and the line, never the value", () => {
+    const path = writeConfigFile("bad.env", "GATEHOUSE_HOST=localhost\nGATEHOUSE_WORKERS=lots-of-secret\n");
+    const result = loadConfig({ GATEHOUSE_CONFIG: path }, "/srv");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toContain(`GATEHOUSE_WORKERS must be an integer from 1 to 64 (${path}:2)`);
+    expect(result.error).not.toContain("lots-of-secret");
+  });
+
+  test("a malformed line, a foreign or repeated name and an open quote are each refused with their line", () => {
+    const path = writeConfigFile(
+      "malformed.env",
+      ["GATEHOUSE_PORT=1", "just words", "PATH=/bin", "GATEHOUSE_PORT=2", 'GATEHOUSE_HOST="open', "GATEHOUSE_CONFIG=/x"].join("\n"),
+    );
+    const result = loadConfig({ GATEHOUSE_CONFIG: path }, "/srv");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toContain("line 2 is not NAME=value");
+    expect(result.error).toContain("line 3: PATH is not a GATEHOUSE_ variable");
+    expect(result.error).toContain("line 4: GATEHOUSE_PORT is set twice (first on line 1)");
+    expect(result.error).toContain("line 5: GATEHOUSE_HOST has an unterminated quote");
+    expect(result.error).toContain("line 6: GATEHOUSE_CONFIG cannot be set inside the config file");
+  });
+
+  test("a missing file stops the server; a world-readable one and an unknown name are warnings", () => {
+    const missing = loadConfig({ GATEHOUSE_CONFIG: join(configDir, "nope.env") }, "/srv");
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.error).toContain("ENOENT");
+    const path = writeConfigFile("open.env", "GATEHOUSE_PROT=8007\n", 0o644);
+    const { warnings } = expectOk(loadConfig({ GATEHOUSE_CONFIG: path }, "/srv"));
+    expect(warnings.join("\n")).toContain("is readable by every user");
+    expect(warnings.join("\n")).toContain(`unknown variable GATEHOUSE_PROT (${path}:1) ignored`);
   });
 });

@@ -2,7 +2,12 @@
  * Server configuration from the environment, validated once at boot. A bad value
  * stops the server with one message that names every offending variable; values
  * are never echoed, because some (the admin password, the database URL) are secret.
+ *
+ * `GATEHOUSE_CONFIG=/etc/gatehouse/gatehouse.env` names a file of `NAME=value`
+ * lines with the same names; the environment wins over the file, and both go
+ * through the same validation (readConfigFile / applyConfigFile).
  */
+import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { err, ok, type Result } from "@gatehouse/auth-core";
@@ -33,6 +38,8 @@ export interface ServerConfig {
   legacyTickets: boolean;
   /** Test-only: name the serving worker in an `X-Gatehouse-Worker` response header. */
   exposeWorkerId: boolean;
+  /** How long a stopping process lets requests in flight finish before it drops them. */
+  shutdownTimeoutS: number;
 }
 
 export interface LoadedConfig {
@@ -57,12 +64,18 @@ const KNOWN_VARIABLES = [
   "GATEHOUSE_LOG_LEVEL",
   "GATEHOUSE_LEGACY_TICKETS",
   "GATEHOUSE_TEST_EXPOSE_WORKER",
+  "GATEHOUSE_SHUTDOWN_TIMEOUT_S",
 ] as const;
+
+/** Names the config file; read by applyConfigFile, never itself set in the file. */
+export const CONFIG_FILE_VARIABLE = "GATEHOUSE_CONFIG";
 
 // A cluster of more workers than this on one host only adds contention for the
 // store lock and the argon2 gate.
 const MAX_WORKERS = 64;
 const MAX_TOKEN_CACHE_TTL_S = 86_400;
+// systemd's default TimeoutStopSec is 90 s; the unit in contrib/ leaves room above this.
+const MAX_SHUTDOWN_TIMEOUT_S = 600;
 // The rule auth-core's PostgreSQL store enforces; lower case, so the quoted and folded names agree.
 const DATABASE_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -112,6 +125,7 @@ const envSchema = z.object({
   GATEHOUSE_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   GATEHOUSE_LEGACY_TICKETS: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
   GATEHOUSE_TEST_EXPOSE_WORKER: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
+  GATEHOUSE_SHUTDOWN_TIMEOUT_S: integerVariable(1, MAX_SHUTDOWN_TIMEOUT_S, 10),
 });
 
 function isPostgresUrl(value: string): boolean {
@@ -124,7 +138,10 @@ function isPostgresUrl(value: string): boolean {
  * Reads the configuration. An empty variable counts as unset, the way shell and
  * compose files usually mean it. Relative paths resolve against `cwd`.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Result<LoadedConfig> {
+export function loadConfig(processEnv: NodeJS.ProcessEnv, cwd: string): Result<LoadedConfig> {
+  const applied = applyConfigFile(processEnv, cwd);
+  if (!applied.ok) return applied;
+  const { env, origins } = applied.value;
   const raw: Record<string, string> = {};
   for (const name of KNOWN_VARIABLES) {
     const value = env[name];
@@ -133,7 +150,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Result<LoadedCo
   const parsed = envSchema.safeParse(raw);
   const problems: string[] = [];
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0] ?? "environment")} ${issue.message}`);
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? "environment");
+      const origin = origins.get(name);
+      problems.push(`${name} ${issue.message}${origin === undefined ? "" : ` (${origin})`}`);
+    }
   }
   const certFile = raw.GATEHOUSE_TLS_CERT_FILE;
   const keyFile = raw.GATEHOUSE_TLS_KEY_FILE;
@@ -164,13 +185,96 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Result<LoadedCo
     logLevel: vars.GATEHOUSE_LOG_LEVEL,
     legacyTickets: vars.GATEHOUSE_LEGACY_TICKETS === "on",
     exposeWorkerId: vars.GATEHOUSE_TEST_EXPOSE_WORKER === "1",
+    shutdownTimeoutS: vars.GATEHOUSE_SHUTDOWN_TIMEOUT_S,
   };
   const known = new Set<string>(KNOWN_VARIABLES);
   const warnings = Object.keys(env)
-    .filter((name) => name.startsWith("GATEHOUSE_") && !known.has(name))
+    .filter((name) => name.startsWith("GATEHOUSE_") && name !== CONFIG_FILE_VARIABLE && !known.has(name))
     .sort()
-    .map((name) => `unknown variable ${name} ignored (known: ${KNOWN_VARIABLES.join(", ")})`);
-  return ok({ config, warnings });
+    .map((name) => {
+      const origin = origins.get(name);
+      return `unknown variable ${name}${origin === undefined ? "" : ` (${origin})`} ignored (known: ${KNOWN_VARIABLES.join(", ")})`;
+    });
+  return ok({ config, warnings: [...applied.value.warnings, ...warnings] });
+}
+
+export interface AppliedConfigFile {
+  /** The environment with the file's values under it: a variable set in both keeps the environment's. */
+  env: NodeJS.ProcessEnv;
+  /** `file:line` of each value taken from the file, for messages. */
+  origins: Map<string, string>;
+  warnings: string[];
+}
+
+// What systemd's EnvironmentFile= would accept for these names, minus its escapes.
+const ASSIGNMENT = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
+const MAX_CONFIG_FILE_BYTES = 64 * 1024;
+
+/**
+ * Reads the file GATEHOUSE_CONFIG names, if any, into the environment the rest of
+ * the configuration reads (the server's and the admin CLI's alike). A missing or
+ * malformed file is an error naming the file and line; a file other users can read
+ * is a warning, because it may hold the admin password or the database URL.
+ */
+export function applyConfigFile(env: NodeJS.ProcessEnv, cwd: string): Result<AppliedConfigFile> {
+  const configured = env[CONFIG_FILE_VARIABLE];
+  if (configured === undefined || configured === "") return ok({ env, origins: new Map(), warnings: [] });
+  const path = isAbsolute(configured) ? configured : resolve(cwd, configured);
+  const read = readConfigFile(path);
+  if (!read.ok) return read;
+  const merged: NodeJS.ProcessEnv = { ...env };
+  const origins = new Map<string, string>();
+  for (const [name, { value, line }] of read.value.values) {
+    if (env[name] !== undefined && env[name] !== "") continue;
+    merged[name] = value;
+    origins.set(name, `${path}:${line}`);
+  }
+  return ok({ env: merged, origins, warnings: read.value.warnings });
+}
+
+export function readConfigFile(path: string): Result<{ values: Map<string, { value: string; line: number }>; warnings: string[] }> {
+  const where = `${CONFIG_FILE_VARIABLE} file ${path}`;
+  let text: string;
+  const warnings: string[] = [];
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) return err(`invalid configuration: ${where} is not a regular file`);
+    if (stat.size > MAX_CONFIG_FILE_BYTES) return err(`invalid configuration: ${where} is larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
+    if ((stat.mode & 0o004) !== 0) warnings.push(`${where} is readable by every user; it may hold secrets (chmod 640 and chown root:gatehouse)`);
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return err(`invalid configuration: cannot read ${where} (${typeof code === "string" ? code : String(error)})`);
+  }
+  const values = new Map<string, { value: string; line: number }>();
+  const problems: string[] = [];
+  text.split(/\r?\n/).forEach((rawLine, index) => {
+    const line = index + 1;
+    const trimmed = rawLine.trim();
+    if (trimmed === "" || trimmed.startsWith("#") || trimmed.startsWith(";")) return;
+    const match = ASSIGNMENT.exec(trimmed);
+    if (match === null) {
+      problems.push(`line ${line} is not NAME=value`);
+      return;
+    }
+    const name = match[1] ?? "";
+    const value = unquote(match[2] ?? "");
+    if (value === null) problems.push(`line ${line}: ${name} has an unterminated quote`);
+    else if (!name.startsWith("GATEHOUSE_")) problems.push(`line ${line}: ${name} is not a GATEHOUSE_ variable`);
+    else if (name === CONFIG_FILE_VARIABLE) problems.push(`line ${line}: ${name} cannot be set inside the config file`);
+    else if (values.has(name)) problems.push(`line ${line}: ${name} is set twice (first on line ${values.get(name)?.line})`);
+    else values.set(name, { value, line });
+  });
+  if (problems.length > 0) return err(`invalid configuration: ${where}: ${problems.join("; ")}`);
+  return ok({ values, warnings });
+}
+
+/** `"a b"` and `'a b'` lose their quotes; anything else is taken as written. Null: an opening quote without its closing one. */
+function unquote(value: string): string | null {
+  const first = value[0];
+  if (first !== '"' && first !== "'") return value;
+  if (value.length < 2 || value[value.length - 1] !== first) return null;
+  return value.slice(1, -1);
 }
 
 /** The base URL to print and to test against; IPv6 hosts need brackets. */

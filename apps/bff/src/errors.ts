@@ -29,6 +29,7 @@ export const ERRORS = {
   UNSUPPORTED_ENCODING: { status: 415, message: "unsupported request body charset or content encoding" },
   ROUTE_NOT_FOUND: { status: 404, message: "no such API route" },
   STORE_BUSY: { status: 503, message: "the access store is busy, retry shortly" },
+  METRICS_UNAVAILABLE: { status: 503, message: "the workers' metrics could not be collected, retry shortly" },
   INTERNAL: { status: 500, message: "internal server error" },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -48,8 +49,9 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly details: ApiErrorDetails = {},
+    options?: ErrorOptions,
   ) {
-    super(ERRORS[code].message);
+    super(ERRORS[code].message, options);
     this.status = ERRORS[code].status;
   }
 }

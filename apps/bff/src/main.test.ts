@@ -2,13 +2,25 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { tokenHeaders, type HttpsTestClient } from "./test-support/https-client.js";
+import { cookieHeaders, tokenHeaders, type HttpsTestClient } from "./test-support/https-client.js";
 import { createToken, logIn, sessionHeaders } from "./test-support/sessions.js";
 import { runTs } from "./test-support/spawn-ts.js";
 import { TEST_ADMIN, TEST_ADMIN_PASSWORD, startTestServer, type TestServer } from "./test-support/test-server.js";
 
 // Round-robin over two workers: a handful of fresh connections reaches both.
 const MAX_ATTEMPTS_PER_WORKER_PAIR = 24;
+
+/** The value of one series, written with its labels as the exposition writes them. */
+function readSampleOr(text: string, series: string, fallback: number): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? fallback : Number(line.slice(series.length + 1));
+}
+
+function readSample(text: string, series: string): number {
+  const value = readSampleOr(text, series, Number.NaN);
+  if (Number.isNaN(value)) throw new Error(`no series ${series} in:\n${text}`);
+  return value;
+}
 
 const tempDirs: string[] = [];
 function makeDataDir(): string {
@@ -88,6 +100,37 @@ describe("two workers sharing the port", () => {
     expect([...statuses]).toEqual([200]);
   });
 
+  test("one scrape of GET /metrics adds up both workers: K token requests spread over both show as K", async () => {
+    const session = await logIn(client);
+    const token = await createToken(client, session, TEST_ADMIN, "counted");
+    // The scrapes authenticate with the cookie, so they add nothing to the token counters.
+    const scrape = async () => {
+      const response = await client.call("GET", "/metrics", { headers: cookieHeaders(session), freshConnection: true });
+      expect(response.status, response.text).toBe(200);
+      return response.text;
+    };
+    const versionOk = 'gatehouse_http_request_duration_seconds_count{method="GET",route="/version",status="200"}';
+    const tokenChecks = (text: string) => readSample(text, "gatehouse_token_cache_hits_total") + readSample(text, "gatehouse_token_cache_misses_total");
+    const before = await scrape();
+    expect(before.match(/^gatehouse_worker_info\{worker="\d+"\} 1$/gm)).toHaveLength(2);
+
+    const K = 30;
+    const workers = new Map<string, number>();
+    for (let i = 0; i < K; i += 1) {
+      const response = await client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, token.secret), freshConnection: true });
+      expect(response.status).toBe(200);
+      const worker = String(response.headers["x-gatehouse-worker"]);
+      workers.set(worker, (workers.get(worker) ?? 0) + 1);
+    }
+    expect(workers.size, "the requests were spread over both workers").toBe(2);
+
+    const after = await scrape();
+    expect(readSample(after, versionOk) - readSampleOr(before, versionOk, 0)).toBe(K);
+    expect(tokenChecks(after) - tokenChecks(before)).toBe(K);
+    // Each worker's own request count is in the sum, not just the answering worker's.
+    expect(Math.min(...workers.values())).toBeGreaterThan(0);
+  });
+
   test("SIGTERM stops the primary and its workers with exit code 0", async () => {
     expect(await server.stop()).toBe(0);
   });
@@ -99,7 +142,9 @@ describe("logging", () => {
     try {
       const session = await logIn(server.client);
       const token = await createToken(server.client, session, TEST_ADMIN, "logged");
-      await server.client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, token.secret), query: { probe: "query-secret" } });
+      const probed = await server.client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, token.secret), query: { probe: "query-secret" } });
+      const requestId = String(probed.headers["x-request-id"]);
+      expect(requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       await server.client.api("POST", "/access/ticket", { form: { username: TEST_ADMIN, password: "wrong-password-in-log?" } });
       await server.client.api("PUT", `/access/users/${TEST_ADMIN}/token/logged`, {
         body: { regenerate: true },
@@ -107,7 +152,11 @@ describe("logging", () => {
       });
       expect(await server.stop()).toBe(0);
       const log = server.process.output();
-      expect(log).toMatch(/"method":"GET","path":"\/api2\/json\/version","status":400/);
+      // The request's line carries the id its response sent as X-Request-Id.
+      expect(log).toContain(`"reqId":"${requestId}","method":"GET","path":"/api2/json/version","status":400`);
+      const requestLines = log.split("\n").filter((line) => line.includes('"msg":"request"'));
+      expect(requestLines.length).toBeGreaterThanOrEqual(4);
+      for (const line of requestLines) expect(line).toMatch(/"reqId":"[0-9a-f-]{36}"/);
       for (const secret of [TEST_ADMIN_PASSWORD, "wrong-password-in-log?", session.ticket.split("::")[1] ?? "", session.csrf, token.secret, "query-secret"]) {
         expect(secret.length).toBeGreaterThan(5);
         expect(log).not.toContain(secret);

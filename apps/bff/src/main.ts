@@ -4,14 +4,24 @@
  * then it serves by itself (1 worker) or forks GATEHOUSE_WORKERS cluster workers
  * that share the port, each with its own AccessControl on the same data dir. One
  * readiness line is printed when every worker listens.
+ *
+ * Lifecycle (docs/decisions/019-graceful-lifecycle.md):
+ * - SIGTERM or SIGINT: every serving process stops accepting, lets requests in
+ *   flight finish within GATEHOUSE_SHUTDOWN_TIMEOUT_S, closes its store (which
+ *   flushes what auth-core buffers) and exits 0; each step is logged.
+ * - SIGHUP to the primary of a cluster: a rolling restart. Workers are replaced
+ *   one at a time: a new one is forked and must be serving before the old one is
+ *   told to stop, so the port never lacks a worker and no connection is refused.
  */
 import cluster, { type Worker } from "node:cluster";
 import { AccessControl, InvalidParameterError, StoreCorruptError } from "@gatehouse/auth-core";
 import { createApp } from "./app.js";
 import { formatBaseUrl, loadConfig, type ServerConfig } from "./config.js";
 import { StartupError } from "./errors.js";
+import { joinClusterMetrics, serveClusterMetrics } from "./cluster-metrics.js";
 import { EventLoopDelayMonitor } from "./event-loop-delay.js";
 import { createLogger, type Logger } from "./logger.js";
+import { ServerMetrics } from "./metrics.js";
 import { openConfiguredStore } from "./open-store.js";
 import { startHttpsServer, type RunningServer } from "./server.js";
 import { lowerThreadpoolPriority } from "./threadpool-priority.js";
@@ -24,7 +34,11 @@ interface ListeningMessage {
 
 // A worker that keeps dying right after start would otherwise be re-forked forever.
 const MAX_RESTARTS_PER_MINUTE = 5;
-const SHUTDOWN_GRACE_MS = 10_000;
+// Opening the store and the TLS material; a replacement slower than this is broken.
+const WORKER_START_TIMEOUT_MS = 60_000;
+// Beyond a worker's own shutdown deadline, before the primary kills it.
+const STOP_MARGIN_MS = 2_000;
+const MS_PER_S = 1000;
 
 function print(line: string): void {
   process.stdout.write(`gatehouse: ${line}\n`);
@@ -67,7 +81,7 @@ async function prepareDataDir(config: ServerConfig): Promise<void> {
   print(`TLS certificate: ${tls.origin}, ${tls.certPath}`);
 }
 
-/** One serving process: its own AccessControl, app and HTTPS listener. */
+/** One serving process: its own AccessControl, metrics, app and HTTPS listener. */
 async function serve(config: ServerConfig, logger: Logger): Promise<{ server: RunningServer; accessControl: AccessControl }> {
   // Argon2 runs on the threadpool: at a lower priority it cannot take the CPU the event loop needs.
   const priority = await lowerThreadpoolPriority();
@@ -76,13 +90,19 @@ async function serve(config: ServerConfig, logger: Logger): Promise<{ server: Ru
   const accessControl = await openAccessControl(config);
   try {
     const tls = await loadOrCreateTlsCredentials({ dataDir: config.dataDir, supplied: config.tls });
+    const metrics = new ServerMetrics({
+      readAuth: () => accessControl.snapshotMetrics(),
+      eventLoop: new EventLoopDelayMonitor(),
+      worker: String(process.pid),
+    });
     const app = createApp({
       accessControl,
       logger,
       ...(config.webDir === undefined ? {} : { webDistDir: config.webDir }),
       ...(config.exposeWorkerId ? { workerId: String(process.pid) } : {}),
-      eventLoopDelay: new EventLoopDelayMonitor(),
       routeSettings: { legacyTickets: config.legacyTickets },
+      metrics,
+      scrapeMetrics: cluster.isWorker ? joinClusterMetrics(metrics.registry) : () => metrics.renderLocal(),
     });
     const server = await startHttpsServer({ app, tls, host: config.host, port: config.port }).catch((error: unknown) => {
       throw describeListenError(error, config);
@@ -104,40 +124,62 @@ function describeListenError(error: unknown, config: ServerConfig): unknown {
   return error;
 }
 
-function onShutdownSignal(handler: () => void): void {
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, handler);
+/**
+ * Every SIGTERM or SIGINT reaches `handler` (which acts on the first): a repeated
+ * signal must not kill a process that is finishing its requests. The deadline
+ * bounds the wait; SIGKILL remains for the impatient.
+ */
+function onShutdownSignal(handler: (signal: string) => void): void {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => handler(signal));
 }
 
-/** Stops serving on SIGTERM/SIGINT, once whichever comes first; returns the stop function. */
-function stopGracefullyOnSignal(server: RunningServer, accessControl: AccessControl, logger: Logger): () => void {
+/**
+ * Stops this serving process once, whichever trigger comes first: stop accepting,
+ * let requests in flight finish within the deadline, close the store, exit.
+ */
+function createGracefulStop(server: RunningServer, accessControl: AccessControl, config: ServerConfig, logger: Logger): (reason: string) => void {
   let stopping = false;
-  const stop = () => {
+  const graceMs = config.shutdownTimeoutS * MS_PER_S;
+  return (reason) => {
     if (stopping) return;
     stopping = true;
-    logger.info("shutting down");
-    void server
-      .close(SHUTDOWN_GRACE_MS)
-      .then(() => accessControl.close())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+    void (async () => {
+      logger.info({ reason, deadlineS: config.shutdownTimeoutS }, "shutdown: no longer accepting connections; finishing requests in flight");
+      const { dropped } = await server.close(graceMs);
+      if (dropped > 0) logger.warn({ dropped }, "shutdown: deadline passed; dropped the connections still open");
+      else logger.info("shutdown: every request in flight has finished");
+      logger.info("shutdown: flushing buffered writes and closing the store");
+      await accessControl.close();
+      logger.info("shutdown: done");
+    })().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown: failed");
+        process.exit(1);
+      },
+    );
   };
-  onShutdownSignal(stop);
-  return stop;
 }
 
 async function runSingleProcess(config: ServerConfig, logger: Logger): Promise<void> {
   const { server, accessControl } = await serve(config, logger);
-  stopGracefullyOnSignal(server, accessControl, logger);
+  const stop = createGracefulStop(server, accessControl, config, logger);
+  onShutdownSignal(stop);
+  // Without a handler SIGHUP would kill the process; there is no second worker to hand over to.
+  process.on("SIGHUP", () => {
+    logger.warn("SIGHUP: a rolling restart needs GATEHOUSE_WORKERS of 2 or more; this server runs as one process, so restart it instead");
+  });
   print(`listening on ${formatBaseUrl(config.host, server.port)} (1 worker)`);
 }
 
 async function runWorker(config: ServerConfig, logger: Logger): Promise<void> {
+  // The primary's SIGHUP is the primary's business; a stray one must not kill a worker.
+  process.on("SIGHUP", () => undefined);
   const { server, accessControl } = await serve(config, logger);
-  const stop = stopGracefullyOnSignal(server, accessControl, logger);
+  const stop = createGracefulStop(server, accessControl, config, logger);
+  onShutdownSignal(stop);
   // The primary is gone: nobody would restart or stop this worker any more.
-  process.once("disconnect", stop);
+  process.once("disconnect", () => stop("disconnected from the primary"));
   const message: ListeningMessage = { type: "gatehouse:listening", port: server.port };
   process.send?.(message);
 }
@@ -151,19 +193,33 @@ function isListeningMessage(message: unknown): message is ListeningMessage {
   );
 }
 
+type WorkerState = "starting" | "serving" | "retiring";
+
 function runPrimary(config: ServerConfig, logger: Logger): void {
-  const listening = new Set<number>();
+  // Round-robin in the primary (Linux's default, set here for every platform): a
+  // connection handed to a worker that is closing is handed to another one, so a
+  // rolling restart refuses none.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
+  const states = new Map<number, WorkerState>();
   const restarts: number[] = [];
   let ready = false;
   let shuttingDown = false;
+  let restarting = false;
   let shutdownExitCode = 0;
+  const stopDeadlineMs = config.shutdownTimeoutS * MS_PER_S + STOP_MARGIN_MS;
+
+  const liveWorkers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+  const metricsServer = serveClusterMetrics(() => liveWorkers().filter((worker) => states.get(worker.id) === "serving"));
 
   const fork = (): Worker => {
     const worker = cluster.fork();
+    states.set(worker.id, "starting");
     worker.on("message", (message: unknown) => {
+      metricsServer.onWorkerMessage(worker, message);
       if (!isListeningMessage(message)) return;
-      listening.add(worker.id);
-      if (!ready && listening.size === config.workers) {
+      if (states.get(worker.id) === "starting") states.set(worker.id, "serving");
+      const serving = [...states.values()].filter((state) => state === "serving").length;
+      if (!ready && serving === config.workers) {
         ready = true;
         print(`listening on ${formatBaseUrl(config.host, message.port)} (${config.workers} workers)`);
       }
@@ -171,10 +227,85 @@ function runPrimary(config: ServerConfig, logger: Logger): void {
     return worker;
   };
 
+  /** Resolves true once `worker` serves, false if it exits or takes too long first. */
+  const waitUntilServing = (worker: Worker): Promise<boolean> =>
+    new Promise((resolve) => {
+      const finish = (serving: boolean) => {
+        clearTimeout(timer);
+        worker.off("message", onMessage);
+        worker.off("exit", onExit);
+        resolve(serving);
+      };
+      const onMessage = (message: unknown) => {
+        if (isListeningMessage(message)) finish(true);
+      };
+      const onExit = () => finish(false);
+      const timer = setTimeout(() => finish(false), WORKER_START_TIMEOUT_MS);
+      worker.on("message", onMessage);
+      worker.once("exit", onExit);
+    });
+
+  /** Asks `worker` to stop gracefully; kills it if it outlives its deadline. Resolves when it has exited. */
+  const retire = (worker: Worker): Promise<void> =>
+    new Promise((resolve) => {
+      states.set(worker.id, "retiring");
+      if (worker.isDead()) {
+        resolve();
+        return;
+      }
+      const killer = setTimeout(() => {
+        logger.warn({ pid: worker.process.pid }, "worker outlived its shutdown deadline; killing it");
+        worker.process.kill("SIGKILL");
+      }, stopDeadlineMs);
+      worker.once("exit", () => {
+        clearTimeout(killer);
+        resolve();
+      });
+      worker.process.kill("SIGTERM");
+    });
+
+  const rollingRestart = async () => {
+    if (shuttingDown) return;
+    if (restarting) {
+      logger.warn("SIGHUP: a rolling restart is already running; ignored");
+      return;
+    }
+    restarting = true;
+    const previous = liveWorkers().filter((worker) => states.get(worker.id) === "serving");
+    logger.info({ workers: previous.length }, "rolling restart: replacing the workers one at a time");
+    let replaced = 0;
+    for (const old of previous) {
+      if (shuttingDown) break;
+      if (old.isDead()) continue;
+      const replacement = fork();
+      logger.info({ pid: replacement.process.pid, replacing: old.process.pid }, "rolling restart: started a replacement worker");
+      if (!(await waitUntilServing(replacement))) {
+        logger.error({ pid: replacement.process.pid }, "rolling restart: the replacement did not start; stopped here, the remaining workers keep serving");
+        await retire(replacement);
+        break;
+      }
+      logger.info({ pid: old.process.pid }, "rolling restart: replacement serving; stopping the old worker");
+      await retire(old);
+      replaced += 1;
+    }
+    restarting = false;
+    if (!shuttingDown) print(`rolling restart done: ${replaced} of ${previous.length} workers replaced`);
+  };
+
   cluster.on("exit", (worker, code, signal) => {
-    listening.delete(worker.id);
+    const state = states.get(worker.id);
+    states.delete(worker.id);
+    metricsServer.onWorkerExit(worker);
     if (shuttingDown) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(shutdownExitCode);
+      logger.info({ pid: worker.process.pid, code, signal }, "shutdown: worker stopped");
+      if (liveWorkers().length === 0) {
+        logger.info("shutdown: every worker has stopped; done");
+        process.exit(shutdownExitCode);
+      }
+      return;
+    }
+    if (state === "retiring") {
+      logger.info({ pid: worker.process.pid, code, signal }, "worker stopped");
       return;
     }
     if (!ready) {
@@ -198,18 +329,28 @@ function runPrimary(config: ServerConfig, logger: Logger): void {
     if (shuttingDown) return;
     shuttingDown = true;
     shutdownExitCode = exitCode;
-    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+    const workers = liveWorkers();
+    logger.info({ workers: workers.length }, "shutdown: asking every worker to stop");
     if (workers.length === 0) process.exit(exitCode);
-    for (const worker of workers) worker.process.kill("SIGTERM");
+    for (const worker of workers) {
+      states.set(worker.id, "retiring");
+      worker.process.kill("SIGTERM");
+    }
     const force = setTimeout(() => {
-      for (const worker of workers) worker.process.kill("SIGKILL");
+      logger.warn("shutdown: workers outlived their deadline; killing them");
+      for (const worker of liveWorkers()) worker.process.kill("SIGKILL");
       process.exit(exitCode);
-    }, SHUTDOWN_GRACE_MS + 2_000);
+    }, stopDeadlineMs);
     force.unref();
   };
-  onShutdownSignal(() => {
-    logger.info("shutting down");
+  onShutdownSignal((signal) => {
+    if (shuttingDown) return;
+    logger.info({ signal }, "shutdown: signal received");
     shutdown(0);
+  });
+  process.on("SIGHUP", () => {
+    logger.info("SIGHUP received");
+    void rollingRestart();
   });
 
   for (let i = 0; i < config.workers; i += 1) fork();

@@ -16,8 +16,11 @@ export interface StartServerOptions {
 export interface RunningServer {
   server: Server;
   port: number;
-  /** Stops accepting, lets in-flight requests finish, then drops what is left. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish within `graceMs`, then drops
+   * what is left; resolves with the number of connections dropped at the deadline.
+   */
+  close(graceMs?: number): Promise<{ dropped: number }>;
 }
 
 // Node answers 431 beyond this; a PBS request needs a ticket cookie, not more.
@@ -26,6 +29,7 @@ const HEADERS_TIMEOUT_MS = 20_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const DEFAULT_GRACE_MS = 10_000;
+const IDLE_SWEEP_MS = 50;
 
 export async function startHttpsServer(options: StartServerOptions): Promise<RunningServer> {
   const server = createServer(
@@ -41,6 +45,12 @@ export async function startHttpsServer(options: StartServerOptions): Promise<Run
     options.app,
   );
   server.on("clientError", createClientErrorResponder());
+  // A request that arrives on a kept-alive connection while the server closes is
+  // answered with `Connection: close`, so its client sends the next one to a
+  // server that is staying.
+  server.prependListener("request", function markClosingReply(_req, res) {
+    if (!server.listening) res.setHeader("Connection", "close");
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
@@ -83,11 +93,24 @@ function createClientErrorResponder(): (error: Error & { code?: string }, socket
   };
 }
 
-async function closeGracefully(server: Server, graceMs: number): Promise<void> {
+/**
+ * Stops accepting; a connection is closed as soon as it is idle (a keep-alive
+ * connection after its response), checked every IDLE_SWEEP_MS, so the process
+ * does not wait out keep-alive timeouts; at the deadline whatever is left is dropped.
+ */
+async function closeGracefully(server: Server, graceMs: number): Promise<{ dropped: number }> {
+  let dropped = 0;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-  timer.unref();
+  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+  const timer = setTimeout(() => {
+    server.getConnections((_error, count) => {
+      dropped = count;
+      server.closeAllConnections();
+    });
+  }, graceMs);
   await closed;
+  clearInterval(sweep);
   clearTimeout(timer);
+  return { dropped };
 }

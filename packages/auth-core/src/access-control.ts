@@ -783,6 +783,15 @@ export class AccessControl {
   /** Counters of the authentication paths, for monitoring; needs Sys.Audit on `/system`. */
   async readMetrics(actor: AuthContext): Promise<AuthMetricsSnapshot> {
     await this.requireActorPrivilege(actor, "/system", "Sys.Audit");
+    return this.snapshotMetrics();
+  }
+
+  /**
+   * The same counters without a permission check, for the process's own metrics
+   * exporter, which reads them while answering a scrape it has already authorized
+   * (or one another worker authorized).
+   */
+  snapshotMetrics(): AuthMetricsSnapshot {
     return {
       tokenCache: {
         hits: this.metrics.tokenCacheHits,

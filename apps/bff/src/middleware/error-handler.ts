@@ -16,6 +16,7 @@ import {
 import { CLEAR_TICKET_COOKIE } from "../cookies.js";
 import { ApiError, ERRORS, type ErrorCode } from "../errors.js";
 import { stripQuery, type Logger } from "../logger.js";
+import { readRequestId } from "./request-logger.js";
 
 export interface ErrorReply {
   status: number;
@@ -43,7 +44,7 @@ export function createErrorHandler(options: ErrorHandlerOptions): ErrorRequestHa
     }
     const reply = describeError(error);
     if (reply.status >= 500) {
-      logger.error({ err: error, method: req.method, path: stripQuery(req.originalUrl) }, "request failed");
+      logger.error({ reqId: readRequestId(res), err: error, method: req.method, path: stripQuery(req.originalUrl) }, "request failed");
     }
     // A rejected session must not linger in the browser.
     if (reply.status === 401) res.setHeader("Set-Cookie", CLEAR_TICKET_COOKIE);

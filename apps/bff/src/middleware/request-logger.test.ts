@@ -3,7 +3,8 @@ import { Writable } from "node:stream";
 import type { Request, Response } from "express";
 import { describe, expect, test } from "vitest";
 import { createLogger } from "../logger.js";
-import { createRequestLogger } from "./request-logger.js";
+import { ServerMetrics } from "../metrics.js";
+import { createRequestLogger, readRequestId } from "./request-logger.js";
 
 function captureLogger(level: "info" | "warn") {
   const lines: string[] = [];
@@ -23,8 +24,15 @@ function fakeExchange(originalUrl: string) {
     originalUrl,
     headers: { cookie: "__Host-PBSAuthCookie=PBS:tkt-secret", authorization: "PBSAPIToken=a@pbs!t:sec-secret" },
   };
-  const res = Object.assign(new EventEmitter(), { statusCode: 200 });
-  return { req: req as unknown as Request, res: res as unknown as Response & EventEmitter };
+  const headers = new Map<string, string>();
+  const res = Object.assign(new EventEmitter(), {
+    statusCode: 200,
+    headers,
+    setHeader(name: string, value: string) {
+      headers.set(name.toLowerCase(), value);
+    },
+  });
+  return { req: req as unknown as Request, res: res as unknown as Response & EventEmitter & { headers: Map<string, string> } };
 }
 
 async function flushLog(): Promise<void> {
@@ -46,8 +54,41 @@ describe("createRequestLogger", () => {
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0] ?? "{}") as Record<string, unknown>;
     expect(line).toMatchObject({ msg: "request", method: "GET", path: "/api2/json/access/permissions", status: 403 });
+    // The id in the line is the one the response carried.
+    expect(line.reqId).toBe(res.headers.get("x-request-id"));
+    expect(readRequestId(res)).toBe(line.reqId);
     expect(typeof line.ms).toBe("number");
     for (const leaked of ["pw-secret", "tkt-secret", "sec-secret", "auth-id"]) expect(lines[0]).not.toContain(leaked);
+  });
+
+  test("gives every request its own id in X-Request-Id", () => {
+    const { logger } = captureLogger("warn");
+    const middleware = createRequestLogger({ logger });
+    const ids = new Set<string>();
+    for (let i = 0; i < 100; i += 1) {
+      const { req, res } = fakeExchange("/api2/json/version");
+      middleware(req, res, () => undefined);
+      ids.add(res.headers.get("x-request-id") ?? "");
+    }
+    expect(ids.size).toBe(100);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test("counts the request's duration by method, route pattern and status, whatever the log level", async () => {
+    const { logger } = captureLogger("warn");
+    const metrics = new ServerMetrics({ readAuth: () => { throw new Error("not read here"); }, eventLoop: null, worker: "1" });
+    const middleware = createRequestLogger({ logger, metrics });
+    const { req, res } = fakeExchange("/api2/json/access/users/a@pbs?x=1");
+    (req as unknown as { route: { path: string } }).route = { path: "/access/users/:userid" };
+    middleware(req, res, () => undefined);
+    res.statusCode = 404;
+    res.emit("finish");
+    const { req: other, res: otherRes } = fakeExchange("/favicon.ico");
+    middleware(other, otherRes, () => undefined);
+    otherRes.emit("finish");
+    const text = (await metrics.registry.getSingleMetricAsString("gatehouse_http_request_duration_seconds"));
+    expect(text).toContain('gatehouse_http_request_duration_seconds_count{method="GET",route="/access/users/:userid",status="404"} 1');
+    expect(text).toContain('gatehouse_http_request_duration_seconds_count{method="GET",route="unmatched",status="200"} 1');
   });
 
   test("does nothing per request when info is not logged", async () => {

@@ -14,6 +14,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** The value of the series `name` (with its labels, if any, as written: `x{worker="1"}`). */
 function readSample(text: string, name: string): number {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   if (line === undefined) throw new Error(`no sample ${name} in:\n${text}`);
@@ -53,12 +54,18 @@ describe("GET /metrics", () => {
       "gatehouse_argon2_gate_rejected_total",
       "gatehouse_argon2_gate_collapsed_total",
       "gatehouse_slow_verify_seconds_count",
-      "gatehouse_event_loop_delay_p50_seconds",
-      "gatehouse_event_loop_delay_p99_seconds",
-      "gatehouse_event_loop_delay_max_seconds",
     ]) {
       expect(Number.isFinite(readSample(second.text, name)), name).toBe(true);
     }
+    const worker = /^gatehouse_worker_info\{worker="(\d+)"\} 1$/m.exec(second.text)?.[1];
+    expect(worker).toBeDefined();
+    for (const name of ["p50", "p99", "max"]) {
+      const series = `gatehouse_event_loop_delay_${name}_seconds{worker="${worker}"}`;
+      expect(Number.isFinite(readSample(second.text, series)), series).toBe(true);
+    }
+    // The first scrape's own request was counted by the time the second one rendered.
+    expect(readSample(second.text, 'gatehouse_http_request_duration_seconds_count{method="GET",route="/metrics",status="200"}')).toBeGreaterThanOrEqual(1);
+    expect(second.text).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(second.text).not.toContain(token.secret);
   });
 });
