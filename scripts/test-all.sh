@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The full test run behind `pnpm test`: build, typecheck, lint, unit and integration
-# tests (vitest, including multi-process and PostgreSQL suites) and the Playwright e2e
-# suites against the real built server in Debian's Chromium. Every stage runs even
-# when an earlier one failed, so one run shows every failure; the exit code is
-# non-zero if any stage failed.
+# The full test run behind `pnpm test`: build, typecheck, the release tarball and its
+# smoke test, lint, unit and integration tests (vitest, including multi-process and
+# PostgreSQL suites) and the Playwright e2e suites against the real built server in
+# Debian's Chromium. Every stage runs even when an earlier one failed, so one run
+# shows every failure; the exit code is non-zero if any stage failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,7 @@ rm -f test-results/vitest-results.json test-results/e2e-results.json
 
 stage "test services" bash scripts/ensure-test-services.sh
 stage "build (tsc --build + vite build)" pnpm run build
+stage "release (pnpm release, then the unpacked tarball's smoke test)" bash -c 'RELEASE_SKIP_BUILD=1 bash scripts/release.sh && node scripts/release-smoke.mjs'
 stage "lint" pnpm run lint
 stage "unit and integration (vitest)" pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest-results.json
 stage "e2e (playwright)" pnpm run test:e2e
