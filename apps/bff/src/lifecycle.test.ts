@@ -93,7 +93,7 @@ describe("SIGHUP: a rolling restart of the workers", () => {
     });
     try {
       const session = await logIn(server.client);
-      const token = await createToken(server.client, session, TEST_ADMIN, "load");
+      const token = await createToken(session, TEST_ADMIN, "load");
       const headers = tokenHeaders(token.tokenid, token.secret);
 
       const failures: string[] = [];

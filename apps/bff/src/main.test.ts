@@ -64,7 +64,7 @@ describe("two workers sharing the port", () => {
 
   test("a rotation through one worker is seen at once by requests the other worker serves", async () => {
     const session = await logIn(client);
-    const token = await createToken(client, session, TEST_ADMIN, "cluster");
+    const token = await createToken(session, TEST_ADMIN, "cluster");
     // Warm both workers' caches with the old secret.
     expect([...(await askEveryWorker(tokenHeaders(token.tokenid, token.secret))).values()]).toEqual([200, 200]);
 
@@ -102,7 +102,7 @@ describe("two workers sharing the port", () => {
 
   test("one scrape of GET /metrics adds up both workers: K token requests spread over both show as K", async () => {
     const session = await logIn(client);
-    const token = await createToken(client, session, TEST_ADMIN, "counted");
+    const token = await createToken(session, TEST_ADMIN, "counted");
     // The scrapes authenticate with the cookie, so they add nothing to the token counters.
     const scrape = async () => {
       const response = await client.call("GET", "/metrics", { headers: cookieHeaders(session), freshConnection: true });
@@ -141,7 +141,7 @@ describe("logging", () => {
     const server = await startTestServer({ env: { GATEHOUSE_LOG_LEVEL: "debug" } });
     try {
       const session = await logIn(server.client);
-      const token = await createToken(server.client, session, TEST_ADMIN, "logged");
+      const token = await createToken(session, TEST_ADMIN, "logged");
       const probed = await server.client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, token.secret), query: { probe: "query-secret" } });
       const requestId = String(probed.headers["x-request-id"]);
       expect(requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);

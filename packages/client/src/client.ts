@@ -199,6 +199,17 @@ export class GatehouseClient {
   }
 
   /**
+   * The current session with its ticket, to hand to another tool (as pbs-client keeps
+   * its ticket in a cache file). Null before a login, with token auth, and in browser
+   * mode, where no script can read the ticket.
+   */
+  exportSession(): { username: string; ticket: string; CSRFPreventionToken: string } | null {
+    const session = this.session;
+    if (session === null || session.ticket === null) return null;
+    return { username: session.username, ticket: session.ticket, CSRFPreventionToken: session.csrf };
+  }
+
+  /**
    * Adopts a session the browser already holds in its HttpOnly cookie (after a page
    * load), from the values the server handed the page.
    */

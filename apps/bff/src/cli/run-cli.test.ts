@@ -191,7 +191,7 @@ describe("remote mode (--server), through @gatehouse/client", () => {
   });
 
   test("GATEHOUSE_TOKEN authenticates without a password, with the token's own privileges", async () => {
-    const token = await createToken(server.client, await logIn(server.client), TEST_ADMIN, "remote-token");
+    const token = await createToken(await logIn(server.client), TEST_ADMIN, "remote-token");
     const env = { GATEHOUSE_TOKEN: `${token.tokenid}:${token.secret}`, PBS_FINGERPRINT: fingerprintOf(server.certPem) };
     const run = await cli(["--server", server.baseUrl, "user", "list"], { env });
     expect(run.code, run.stderr).toBe(EXIT_OK);

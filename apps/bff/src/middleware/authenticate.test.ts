@@ -12,7 +12,7 @@ let token: { tokenid: string; secret: string };
 beforeAll(async () => {
   server = await startTestServer();
   session = await logIn(server.client);
-  token = await createToken(server.client, session, TEST_ADMIN, "auth-test");
+  token = await createToken(session, TEST_ADMIN, "auth-test");
 });
 afterAll(async () => {
   await server?.stop();
@@ -70,7 +70,7 @@ describe("API token authentication", () => {
   });
 
   test("repeated wrong secrets for one token end in a 429 with Retry-After", async () => {
-    const target = await createToken(server.client, session, TEST_ADMIN, "throttled");
+    const target = await createToken(session, TEST_ADMIN, "throttled");
     const wrong = "11111111-1111-4111-8111-111111111111";
     let throttled: Awaited<ReturnType<typeof version>> | null = null;
     for (let attempt = 0; attempt < 30 && throttled === null; attempt += 1) {

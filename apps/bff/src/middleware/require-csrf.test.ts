@@ -77,8 +77,8 @@ describe("CSRF protection", () => {
     const read = await server.client.api("GET", "/access/users", { headers: cookieHeaders({ ticket: session.ticket }) });
     expect(read.status).toBe(200);
 
-    const token = await createToken(server.client, session, TEST_ADMIN, "csrf-free");
-    await grantRole(server.client, session, token.tokenid, "Admin");
+    const token = await createToken(session, TEST_ADMIN, "csrf-free");
+    await grantRole(session, token.tokenid, "Admin");
     const change = await server.client.api("POST", "/access/users", {
       body: { userid: "by-token@pbs" },
       headers: tokenHeaders(token.tokenid, token.secret),

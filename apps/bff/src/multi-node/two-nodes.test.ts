@@ -90,7 +90,7 @@ describeWithPostgres(availability, "two bff nodes sharing one PostgreSQL schema"
 
   it("rejects on node b the old secret of a token rotated on node a, and accepts the new one", async () => {
     const { a, b } = nodes;
-    const token = await createToken(a.client, adminA, TEST_ADMIN, "rotate-me");
+    const token = await createToken(adminA, TEST_ADMIN, "rotate-me");
     // Verified once on b, so b holds it in its secret cache: the case a missed revocation would hit.
     await expectAcceptedSoon(b.client, token.tokenid, token.secret);
 
@@ -108,7 +108,7 @@ describeWithPostgres(availability, "two bff nodes sharing one PostgreSQL schema"
 
   it("rejects on node b a token deleted on node a", async () => {
     const { a, b } = nodes;
-    const token = await createToken(a.client, adminA, TEST_ADMIN, "delete-me");
+    const token = await createToken(adminA, TEST_ADMIN, "delete-me");
     await expectAcceptedSoon(b.client, token.tokenid, token.secret);
 
     const deleted = await a.client.api("DELETE", tokenPath(TEST_ADMIN, "delete-me"), { headers: sessionHeaders(adminA) });
@@ -122,8 +122,8 @@ describeWithPostgres(availability, "two bff nodes sharing one PostgreSQL schema"
   it("rejects on node b the token and ticket of a user disabled on node a, and accepts them again once re-enabled", async () => {
     const { a, b } = nodes;
     const userid = "disable-me@pbs";
-    await createUser(a.client, adminA, userid, "disable-me-password");
-    const token = await createToken(a.client, adminA, userid, "t1");
+    await createUser(adminA, userid, "disable-me-password");
+    const token = await createToken(adminA, userid, "t1");
     const user = await logIn(a.client, userid, "disable-me-password");
     const ticketStatusOnB = async () =>
       (await b.client.api("GET", `/access/users/${encodeURIComponent(userid)}`, { headers: cookieHeaders(user) })).status;
@@ -154,7 +154,7 @@ describeWithPostgres(availability, "two bff nodes sharing one PostgreSQL schema"
       (await runAdminQuery<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [listenerName])).map(
         (row) => row.pid,
       );
-    const token = await createToken(a.client, adminA, TEST_ADMIN, "fault");
+    const token = await createToken(adminA, TEST_ADMIN, "fault");
     await expectAcceptedSoon(b.client, token.tokenid, token.secret);
 
     const [pid, ...others] = await listenerPids();

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describe("GET /access/roles (src/api2/access/role.rs)", () => {
   test("lists all fifteen PBS roles with privs and comment to any authenticated caller", async () => {
-    const bare = await createToken(server.client, admin, TEST_ADMIN, "roles-reader");
+    const bare = await createToken(admin, TEST_ADMIN, "roles-reader");
     const response = await server.client.api("GET", "/access/roles", { headers: tokenHeaders(bare.tokenid, bare.secret) });
     expect(response.status, response.text).toBe(200);
     const roles = response.json?.data as { roleid: string; privs: string[]; comment: string }[];
@@ -86,8 +86,8 @@ describe("PUT /access/acl (src/api2/access/acl.rs, pbs-config/src/acl.rs)", () =
   });
 
   test("reports ugid_type user for users and tokens alike", async () => {
-    const token = await createToken(server.client, admin, TEST_ADMIN, "typed");
-    await grantRole(server.client, admin, token.tokenid, "Audit");
+    const token = await createToken(admin, TEST_ADMIN, "typed");
+    await grantRole(admin, token.tokenid, "Audit");
     const acl = await server.client.api("GET", "/access/acl", { headers: cookieHeaders(admin) });
     const types = new Set((acl.json?.data as { ugid_type: string }[]).map((entry) => entry.ugid_type));
     expect([...types]).toEqual(["user"]);

@@ -32,9 +32,9 @@ const clients: RawHttpsClient[] = [];
 beforeAll(async () => {
   server = await startTestServer();
   session = await logIn(server.client);
-  token = await createToken(server.client, session, TEST_ADMIN, "fuzz");
-  await grantRole(server.client, session, token.tokenid, "Admin");
-  await createUser(server.client, session, TARGET_USER, "fuzz target password");
+  token = await createToken(session, TEST_ADMIN, "fuzz");
+  await grantRole(session, token.tokenid, "Admin");
+  await createUser(session, TARGET_USER, "fuzz target password");
   for (let i = 1; i <= SOURCE_ADDRESSES; i += 1) {
     clients.push(new RawHttpsClient(server.baseUrl, server.certPem, { localAddress: `127.0.1.${i}`, timeoutMs: REQUEST_TIMEOUT_MS }));
   }

@@ -28,16 +28,16 @@ describe("GET /metrics", () => {
   });
 
   test("refuses a caller without Sys.Audit on /system with 403", async () => {
-    await createUser(server.client, admin, "plain@pbs", "plain-password");
-    await grantRole(server.client, admin, "plain@pbs", "Audit", "/access");
+    await createUser(admin, "plain@pbs", "plain-password");
+    await grantRole(admin, "plain@pbs", "Audit", "/access");
     const plain = await logIn(server.client, "plain@pbs", "plain-password");
     const response = await server.client.call("GET", "/metrics", { headers: cookieHeaders(plain) });
     expect(response.status).toBe(403);
   });
 
   test("serves Prometheus text to a token with Sys.Audit on /system, counting its own cache hits", async () => {
-    const token = await createToken(server.client, admin, TEST_ADMIN, "scraper");
-    await grantRole(server.client, admin, token.tokenid, "Audit", "/system");
+    const token = await createToken(admin, TEST_ADMIN, "scraper");
+    await grantRole(admin, token.tokenid, "Audit", "/system");
     const headers = tokenHeaders(token.tokenid, token.secret, " ");
     const first = await server.client.call("GET", "/metrics", { headers });
     expect(first.status, first.text).toBe(200);

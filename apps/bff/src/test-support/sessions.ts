@@ -1,5 +1,10 @@
-/** Login and token helpers shared by the integration tests. */
-import { expect } from "vitest";
+/**
+ * Login and setup helpers shared by the integration tests, on @gatehouse/client.
+ * A session keeps its client for setup calls, and also its ticket and CSRF token,
+ * because many tests craft raw requests around them (HttpsTestClient).
+ */
+import { fetch as undiciFetch } from "undici";
+import { GatehouseClient, type FetchLike, type UpdateAclParams } from "@gatehouse/client";
 import { cookieHeaders, type HttpsTestClient } from "./https-client.js";
 import { TEST_ADMIN, TEST_ADMIN_PASSWORD } from "./test-server.js";
 
@@ -7,45 +12,46 @@ export interface Session {
   username: string;
   ticket: string;
   csrf: string;
+  /** Logged in as this session's user, for setup calls. */
+  api: GatehouseClient;
+}
+
+/** A fetch through the test client's connection pool, which trusts exactly the test server's certificate. */
+export function testServerFetch(client: HttpsTestClient): FetchLike {
+  return (input, init) => undiciFetch(input, { ...init, dispatcher: client.dispatcher });
+}
+
+/** A GatehouseClient for the test server, with the given password or token. */
+export function createApiClient(
+  client: HttpsTestClient,
+  auth: { username: string; password: string } | { tokenId: string; secret: string },
+): GatehouseClient {
+  return new GatehouseClient({ baseUrl: client.baseUrl, auth, fetch: testServerFetch(client) });
 }
 
 /** Logs in with the legacy flow, which returns the ticket so tests can send it as a cookie. */
 export async function logIn(client: HttpsTestClient, username = TEST_ADMIN, password = TEST_ADMIN_PASSWORD): Promise<Session> {
-  const response = await client.api("POST", "/access/ticket", { body: { username, password } });
-  expect(response.status, response.text).toBe(200);
-  const data = response.json?.data as { username: string; ticket: string; CSRFPreventionToken: string };
-  return { username: data.username, ticket: data.ticket, csrf: data.CSRFPreventionToken };
+  const api = createApiClient(client, { username, password });
+  await api.login();
+  const exported = api.exportSession();
+  if (exported === null) throw new Error("the login left no exportable session");
+  return { username: exported.username, ticket: exported.ticket, csrf: exported.CSRFPreventionToken, api };
 }
 
 /** Headers for a cookie-authenticated change: the cookie plus its CSRF token. */
-export function sessionHeaders(session: Session): Record<string, string> {
+export function sessionHeaders(session: Pick<Session, "ticket" | "csrf">): Record<string, string> {
   return cookieHeaders({ ticket: session.ticket, csrf: session.csrf });
 }
 
-export async function createToken(
-  client: HttpsTestClient,
-  session: Session,
-  userid: string,
-  name: string,
-): Promise<{ tokenid: string; secret: string }> {
-  const response = await client.api("POST", `/access/users/${encodeURIComponent(userid)}/token/${name}`, {
-    body: {},
-    headers: sessionHeaders(session),
-  });
-  expect(response.status, response.text).toBe(200);
-  const data = response.json?.data as { tokenid: string; value: string };
-  return { tokenid: data.tokenid, secret: data.value };
+export async function createToken(session: Session, userid: string, name: string): Promise<{ tokenid: string; secret: string }> {
+  const created = await session.api.createToken(userid, name);
+  return { tokenid: created.tokenid, secret: created.value };
 }
 
-export async function grantRole(client: HttpsTestClient, session: Session, authId: string, role: string, path = "/"): Promise<void> {
-  const response = await client.api("PUT", "/access/acl", {
-    body: { path, role, "auth-id": authId },
-    headers: sessionHeaders(session),
-  });
-  expect(response.status, response.text).toBe(200);
+export async function grantRole(session: Session, authId: string, role: UpdateAclParams["role"], path = "/"): Promise<void> {
+  await session.api.updateAcl({ path, role, "auth-id": authId });
 }
 
-export async function createUser(client: HttpsTestClient, session: Session, userid: string, password: string): Promise<void> {
-  const response = await client.api("POST", "/access/users", { body: { userid, password }, headers: sessionHeaders(session) });
-  expect(response.status, response.text).toBe(200);
+export async function createUser(session: Session, userid: string, password: string): Promise<void> {
+  await session.api.createUser({ userid, password });
 }

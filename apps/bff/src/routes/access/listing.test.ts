@@ -97,7 +97,7 @@ describe("GET /access/tokens (extension)", () => {
   });
 
   test("a user without Sys.Audit sees only its own tokens", async () => {
-    await createUser(server.client, admin, "plain@pbs", "plain-password");
+    await createUser(admin, "plain@pbs", "plain-password");
     const plain = await logIn(server.client, "plain@pbs", "plain-password");
     const own = await server.client.api("POST", "/access/users/plain@pbs/token/mine", { body: {}, headers: sessionHeaders(plain) });
     expect(own.status, own.text).toBe(200);

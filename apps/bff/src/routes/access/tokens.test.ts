@@ -50,7 +50,7 @@ describe("token lifecycle", () => {
   });
 
   test("regenerate returns a new secret and the old one is rejected right after", async () => {
-    const token = await createToken(server.client, session, TEST_ADMIN, "rotate");
+    const token = await createToken(session, TEST_ADMIN, "rotate");
     expect((await version(token)).status).toBe(200);
     const rotated = await server.client.api("PUT", `${ADMIN_TOKENS}/rotate`, {
       body: { regenerate: true },
@@ -66,7 +66,7 @@ describe("token lifecycle", () => {
   });
 
   test("an update without regenerate returns null; disabling and deleting revoke at once", async () => {
-    const token = await createToken(server.client, session, TEST_ADMIN, "revoke");
+    const token = await createToken(session, TEST_ADMIN, "revoke");
     expect((await version(token)).status).toBe(200);
     const disabled = await server.client.api("PUT", `${ADMIN_TOKENS}/revoke`, {
       form: { enable: "0", comment: "paused" },
@@ -86,7 +86,7 @@ describe("token lifecycle", () => {
   });
 
   test("a stale digest is a 409 and the current digest is accepted", async () => {
-    await createToken(server.client, session, TEST_ADMIN, "digest");
+    await createToken(session, TEST_ADMIN, "digest");
     const read = await server.client.api("GET", `${ADMIN_TOKENS}/digest`, { headers: sessionHeaders(session) });
     const digest = read.json?.digest ?? "";
     const ok = await server.client.api("PUT", `${ADMIN_TOKENS}/digest`, {
@@ -102,7 +102,7 @@ describe("token lifecycle", () => {
   });
 
   test("creating a token twice is a conflict", async () => {
-    await createToken(server.client, session, TEST_ADMIN, "twice");
+    await createToken(session, TEST_ADMIN, "twice");
     const again = await server.client.api("POST", `${ADMIN_TOKENS}/twice`, { body: {}, headers: sessionHeaders(session) });
     expect(again.status).toBe(409);
   });
@@ -110,7 +110,7 @@ describe("token lifecycle", () => {
 
 describe("token privileges", () => {
   test("a token without ACL entries is denied what its user may do", async () => {
-    const bare = await createToken(server.client, session, TEST_ADMIN, "bare");
+    const bare = await createToken(session, TEST_ADMIN, "bare");
     // PBS's read_acl filters instead of refusing: a token without Sys.Audit sees no entry.
     const acl = await server.client.api("GET", "/access/acl", { headers: tokenHeaders(bare.tokenid, bare.secret) });
     expect(acl.status).toBe(200);
@@ -123,8 +123,8 @@ describe("token privileges", () => {
   });
 
   test("even an Admin token cannot manage its owner's tokens", async () => {
-    const strong = await createToken(server.client, session, TEST_ADMIN, "strong");
-    await grantRole(server.client, session, strong.tokenid, "Admin");
+    const strong = await createToken(session, TEST_ADMIN, "strong");
+    await grantRole(session, strong.tokenid, "Admin");
     const headers = tokenHeaders(strong.tokenid, strong.secret);
     expect((await server.client.api("GET", "/access/acl", { headers })).status).toBe(200);
 
