@@ -1,0 +1,368 @@
+/**
+ * `pnpm bench:scale` (issue 10): how Gatehouse behaves at N = 1,000, 10,000 and
+ * 100,000 users with one token each, on the file backend (one server, 2 workers) and
+ * on PostgreSQL (2 nodes on one schema). The data is created through the store in
+ * one mutation, not through N HTTP calls. Prints one table and writes
+ * bench/results/scale-<time>.json.
+ *
+ * Per backend and size: start-up time and RSS; cached-token / baseline requests per
+ * second; p50/p99 of cached-token requests (32 tokens in use) with no mutations and
+ * during a stream of 5 unrelated token mutations per second, sent to the other node
+ * on PostgreSQL; argon2 runs (token-cache misses on every worker and node) caused by
+ * one unrelated token create; the full listing (`GET /access/users?include_tokens=1`),
+ * the longest event-loop stall the server measured during it, and the slowest
+ * cached-token request answered meanwhile; the console's first page
+ * (`/access/tokens?limit=50`); and token-create latency.
+ *
+ * Not part of CI. Bounded: a few seconds of load per measurement, about a minute per
+ * cell, well under 15 minutes for all six. Environment: BENCH_SCALE_SIZES (default
+ * 1000,10000,100000), BENCH_SCALE_BACKENDS (default file,postgres),
+ * BENCH_DATABASE_URL (default the local test server), BENCH_SCALE_DURATION_S (2).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:https";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import autocannon from "autocannon";
+import pg from "pg";
+import { hashSecret, openFileStore, openPostgresStore, type AccessStore } from "@gatehouse/auth-core";
+import { callApi, login } from "./api-client.js";
+import { scrapeAllWorkers, sumSample, type WorkerMetrics } from "./metrics-client.js";
+import { startServer, type RunningServer } from "./server-process.js";
+
+const SIZES = (process.env.BENCH_SCALE_SIZES ?? "1000,10000,100000").split(",").map(Number);
+const BACKENDS = (process.env.BENCH_SCALE_BACKENDS ?? "file,postgres").split(",") as Backend[];
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.GATEHOUSE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/** Prefixed with the branch that owns it, so it never collides with another schema on a shared server. */
+const SCHEMA = "scale_bench";
+const DURATION_S = Number(process.env.BENCH_SCALE_DURATION_S ?? 2);
+const ROUNDS = 3;
+const CONNECTIONS = 32;
+const ACTIVE_TOKENS = 32;
+const MUTATIONS_PER_S = 5;
+/** Long enough for 20 mutations, so the p99 covers requests that met several of them. */
+const MUTATION_STREAM_S = 4;
+const TOKEN_CREATES = 8;
+const ADMIN = "admin@pbs";
+const ADMIN_PASSWORD = "bench-admin-password-1";
+/** Every seeded token shares this secret's hash: the listings and config sizes are what count, not N argon2 runs. */
+const SEEDED_SECRET = "00000000-0000-4000-8000-000000000000";
+const RESULTS_DIR = resolve(import.meta.dirname, "../results");
+
+type Backend = "file" | "postgres";
+type Session = { ticket: string; csrf: string };
+
+interface Cell {
+  backend: Backend;
+  users: number;
+  seedS: number;
+  startS: number;
+  rssMb: number;
+  ratio: number;
+  quietP50Ms: number;
+  quietP99Ms: number;
+  mutationP50Ms: number;
+  mutationP99Ms: number;
+  mutationsDone: number;
+  mutationStreamS: number;
+  argon2PerUnrelatedMutation: number;
+  fullListingS: number;
+  listingStallMs: number;
+  slowestTokenRequestDuringListingMs: number;
+  firstPageMs: number;
+  tokenCreateP50Ms: number;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function get(baseUrl: string, path: string, headers: Record<string, string>): Promise<{ status: number; ms: number; bytes: number }> {
+  const startedAt = performance.now();
+  return new Promise((resolveGet, reject) => {
+    const req = request(new URL(`/api2/json${path}`, baseUrl), { method: "GET", agent, headers, rejectUnauthorized: false }, (res) => {
+      let bytes = 0;
+      res.on("data", (chunk: Buffer) => (bytes += chunk.length));
+      res.on("end", () => resolveGet({ status: res.statusCode ?? 0, ms: performance.now() - startedAt, bytes }));
+    });
+    req.setTimeout(120_000, () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function cookieHeaders(session: Session): Record<string, string> {
+  return { cookie: `__Host-PBSAuthCookie=${session.ticket}`, CSRFPreventionToken: session.csrf };
+}
+
+function tokenHeaders(token: { tokenid: string; secret: string }): Record<string, string> {
+  return { authorization: `PBSAPIToken=${token.tokenid}:${token.secret}` };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** Resident memory of a process and its direct children (the cluster workers), from /proc. */
+function readTreeRssMb(pid: number): number {
+  const rssOf = (p: number | string): { rssKb: number; ppid: number } | null => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, "utf8");
+      return { rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), ppid: Number(/PPid:\s+(\d+)/.exec(status)?.[1] ?? -1) };
+    } catch {
+      return null;
+    }
+  };
+  let kb = rssOf(pid)?.rssKb ?? 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = rssOf(entry);
+    if (child?.ppid === pid) kb += child.rssKb;
+  }
+  return kb / 1024;
+}
+
+async function seed(store: AccessStore, users: number): Promise<void> {
+  const [adminHash, tokenHash] = await Promise.all([hashSecret(ADMIN_PASSWORD), hashSecret(SEEDED_SECRET)]);
+  await store.mutate((state) => {
+    state.config.users[ADMIN] = { userid: ADMIN, enable: true, expire: 0 };
+    state.passwordHashes[ADMIN] = adminHash;
+    state.config.acl.push({ path: "/", ugid: ADMIN, roleid: "Admin", propagate: true });
+    for (let i = 0; i < users; i++) {
+      const userid = `runner-${String(i).padStart(6, "0")}@pbs`;
+      state.config.users[userid] = { userid, enable: true, expire: 0, comment: `CI runner ${i}` };
+      const tokenid = `${userid}!ci`;
+      state.config.tokens[tokenid] = { tokenid, enable: true, expire: 0 };
+      state.tokenHashes[tokenid] = tokenHash;
+    }
+  });
+  await store.close();
+}
+
+async function dropBenchSchema(): Promise<void> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The servers of one cell: `load` takes the request load, `mutate` the admin changes (the other node on PostgreSQL). */
+async function startCell(backend: Backend, users: number): Promise<{ load: RunningServer; mutate: RunningServer; all: RunningServer[]; seedS: number; startS: number; workersPerServer: number }> {
+  const seedStartedAt = performance.now();
+  if (backend === "file") {
+    const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-scale-"));
+    await seed(await openFileStore({ dataDir }), users);
+    const seedS = (performance.now() - seedStartedAt) / 1000;
+    const startedAt = performance.now();
+    const server = await startServer({ workers: 2, adminPassword: ADMIN_PASSWORD, dataDir });
+    const startS = (performance.now() - startedAt) / 1000;
+    const withCleanup: RunningServer = {
+      ...server,
+      stop: async () => {
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+    return { load: withCleanup, mutate: withCleanup, all: [withCleanup], seedS, startS, workersPerServer: 2 };
+  }
+  await dropBenchSchema();
+  await seed(await openPostgresStore({ connectionString: DATABASE_URL, schema: SCHEMA }), users);
+  const seedS = (performance.now() - seedStartedAt) / 1000;
+  const env = { GATEHOUSE_DATABASE_URL: DATABASE_URL, GATEHOUSE_DATABASE_SCHEMA: SCHEMA };
+  const startedAt = performance.now();
+  const nodeA = await startServer({ workers: 1, adminPassword: ADMIN_PASSWORD, extraEnv: env });
+  const startS = (performance.now() - startedAt) / 1000;
+  const nodeB = await startServer({ workers: 1, adminPassword: ADMIN_PASSWORD, extraEnv: env });
+  return { load: nodeA, mutate: nodeB, all: [nodeA, nodeB], seedS, startS, workersPerServer: 1 };
+}
+
+async function createActiveToken(server: RunningServer, session: Session, name: string): Promise<{ tokenid: string; secret: string }> {
+  const response = await callApi(server.baseUrl, "POST", `/access/users/${ADMIN}/token/${name}`, { body: {}, headers: cookieHeaders(session) });
+  const data = (response.body as { data?: { tokenid: string; value: string } }).data;
+  if (response.status !== 200 || data === undefined) throw new Error(`token create: HTTP ${response.status} ${JSON.stringify(response.body)}`);
+  return { tokenid: data.tokenid, secret: data.value };
+}
+
+function runLoad(url: string, requests: { headers: Record<string, string> }[] | null, durationS = DURATION_S): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: durationS,
+    ...(requests === null ? {} : { requests: requests.map((r) => ({ method: "GET" as const, headers: r.headers })) }),
+  });
+}
+
+async function scrapeMisses(servers: RunningServer[], session: Session, workersPerServer: number): Promise<number> {
+  let misses = 0;
+  for (const server of servers) {
+    const scrapes: WorkerMetrics[] = await scrapeAllWorkers(server.baseUrl, cookieHeaders(session), workersPerServer);
+    misses += sumSample(scrapes, "gatehouse_token_cache_misses_total");
+  }
+  return misses;
+}
+
+async function useEveryToken(servers: RunningServer[], tokens: { tokenid: string; secret: string }[], timesEach: number): Promise<void> {
+  for (const server of servers) {
+    await Promise.all(
+      tokens.map(async (token) => {
+        for (let i = 0; i < timesEach; i++) {
+          const { status } = await get(server.baseUrl, "/version", tokenHeaders(token));
+          if (status !== 200) throw new Error(`an active token got HTTP ${status}`);
+        }
+      }),
+    );
+  }
+}
+
+async function measureCell(backend: Backend, users: number): Promise<Cell> {
+  const cell = await startCell(backend, users);
+  try {
+    const { load, mutate, all, workersPerServer } = cell;
+    const rssMb = readTreeRssMb(load.process.pid ?? 0);
+    const session = await login(mutate.baseUrl, ADMIN, ADMIN_PASSWORD);
+    const tokens = [];
+    for (let i = 0; i < ACTIVE_TOKENS; i++) tokens.push(await createActiveToken(mutate, session, `active${i}`));
+    // Every worker of every node has verified every active token before anything is measured.
+    await useEveryToken(all, tokens, 4 * workersPerServer);
+
+    const versionUrl = `${load.baseUrl}/api2/json/version`;
+    const tokenRequests = tokens.map((token) => ({ headers: tokenHeaders(token) }));
+    const ratios: number[] = [];
+    const quiet: autocannon.Result[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const baseline = await runLoad(`${load.baseUrl}/api2/json/access/domains`, null);
+      const token = await runLoad(versionUrl, tokenRequests);
+      ratios.push(token.requests.average / baseline.requests.average);
+      quiet.push(token);
+    }
+
+    // A stream of unrelated mutations at a fixed rate: create and delete churn tokens,
+    // each sent on schedule whether or not the previous one has answered.
+    let mutationsDone = 0;
+    const inFlight: Promise<void>[] = [];
+    const timer = setInterval(() => {
+      const i = inFlight.length;
+      const path = `/access/users/${ADMIN}/token/churn${Math.floor(i / 2)}`;
+      const send = async () => {
+        // A delete waits for its create, so every mutation really changes the store.
+        if (i % 2 === 1) await inFlight[i - 1];
+        const response = await callApi(mutate.baseUrl, i % 2 === 0 ? "POST" : "DELETE", path, { body: {}, headers: cookieHeaders(session) });
+        if (response.status === 200) mutationsDone++;
+      };
+      inFlight.push(send());
+    }, 1000 / MUTATIONS_PER_S);
+    const duringMutations = await runLoad(versionUrl, tokenRequests, MUTATION_STREAM_S);
+    clearInterval(timer);
+    await Promise.all(inFlight);
+
+    // argon2 runs caused by one unrelated mutation, on every worker of every node.
+    await useEveryToken(all, tokens, 2 * workersPerServer);
+    const missesBefore = await scrapeMisses(all, session, workersPerServer);
+    await createActiveToken(mutate, session, "unrelated");
+    await new Promise((r) => setTimeout(r, 200));
+    await useEveryToken(all, tokens, 4 * workersPerServer);
+    const argon2PerUnrelatedMutation = (await scrapeMisses(all, session, workersPerServer)) - missesBefore;
+
+    // The full listing, the stall it caused, and cached-token requests answered meanwhile.
+    await scrapeAllWorkers(load.baseUrl, cookieHeaders(session), workersPerServer);
+    let listing = true;
+    let slowestTokenRequestMs = 0;
+    const probe = (async () => {
+      while (listing) {
+        const { ms } = await get(load.baseUrl, "/version", tokenHeaders(tokens[0] ?? { tokenid: "", secret: "" }));
+        slowestTokenRequestMs = Math.max(slowestTokenRequestMs, ms);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const full = await get(load.baseUrl, "/access/users?include_tokens=1", cookieHeaders(session));
+    listing = false;
+    await probe;
+    if (full.status !== 200) throw new Error(`full listing: HTTP ${full.status}`);
+    const afterListing = await scrapeAllWorkers(load.baseUrl, cookieHeaders(session), workersPerServer);
+    const listingStallMs = Math.max(0, ...afterListing.map((s) => (s.samples.get("gatehouse_event_loop_delay_max_seconds") ?? 0) * 1000));
+    const firstPage = await get(load.baseUrl, "/access/tokens?limit=50", cookieHeaders(session));
+
+    const createMs: number[] = [];
+    for (let i = 0; i < TOKEN_CREATES; i++) {
+      const startedAt = performance.now();
+      await createActiveToken(mutate, session, `timed${i}`);
+      createMs.push(performance.now() - startedAt);
+    }
+
+    return {
+      backend,
+      users,
+      seedS: cell.seedS,
+      startS: cell.startS,
+      rssMb,
+      ratio: median(ratios),
+      quietP50Ms: median(quiet.map((r) => r.latency.p50)),
+      quietP99Ms: median(quiet.map((r) => r.latency.p99)),
+      mutationP50Ms: duringMutations.latency.p50,
+      mutationP99Ms: duringMutations.latency.p99,
+      mutationsDone,
+      mutationStreamS: MUTATION_STREAM_S,
+      argon2PerUnrelatedMutation,
+      fullListingS: full.ms / 1000,
+      listingStallMs,
+      slowestTokenRequestDuringListingMs: slowestTokenRequestMs,
+      firstPageMs: firstPage.ms,
+      tokenCreateP50Ms: median(createMs),
+    };
+  } finally {
+    for (const server of cell.all) await server.stop();
+  }
+}
+
+function formatTable(cells: Cell[]): string {
+  const header =
+    "| backend | N | start s | RSS MB | cached/baseline | p50/p99 ms quiet | p50/p99 ms at 5 mut/s | argon2 per unrelated mutation | full listing s | max stall ms | slowest token req during listing ms | first page ms | token create p50 ms |";
+  const rule = `|${"---|".repeat(13)}`;
+  const rows = cells.map((c) =>
+    [
+      c.backend === "file" ? "files, 2 workers" : "PostgreSQL, 2 nodes",
+      c.users.toLocaleString("en-US"),
+      c.startS.toFixed(1),
+      c.rssMb.toFixed(0),
+      c.ratio.toFixed(2),
+      `${c.quietP50Ms.toFixed(0)} / ${c.quietP99Ms.toFixed(0)}`,
+      `${c.mutationP50Ms.toFixed(0)} / ${c.mutationP99Ms.toFixed(0)} (${c.mutationsDone} in ${c.mutationStreamS} s)`,
+      String(c.argon2PerUnrelatedMutation),
+      c.fullListingS.toFixed(2),
+      c.listingStallMs.toFixed(0),
+      c.slowestTokenRequestDuringListingMs.toFixed(0),
+      c.firstPageMs.toFixed(0),
+      c.tokenCreateP50Ms.toFixed(0),
+    ].join(" | "),
+  );
+  return [header, rule, ...rows.map((row) => `| ${row} |`)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const cells: Cell[] = [];
+  const startedAt = performance.now();
+  for (const backend of BACKENDS) {
+    for (const users of SIZES) {
+      process.stderr.write(`bench:scale: ${backend}, ${users} users ...\n`);
+      const cell = await measureCell(backend, users);
+      process.stderr.write(`  ${JSON.stringify(cell)}\n`);
+      cells.push(cell);
+    }
+  }
+  if (BACKENDS.includes("postgres")) await dropBenchSchema();
+  agent.destroy();
+  console.log(formatTable(cells));
+  console.log(
+    `\n${CONNECTIONS} connections over ${ACTIVE_TOKENS} cached tokens, ${DURATION_S} s per run, ratio = median of ${ROUNDS} rounds; ` +
+      `RSS: files = primary + 2 workers, PostgreSQL = the load node; total ${((performance.now() - startedAt) / 1000).toFixed(0)} s.`,
+  );
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `scale-${new Date().toISOString().replaceAll(":", "-")}.json`);
+  writeFileSync(file, `${JSON.stringify(cells, null, 2)}\n`);
+  console.log(`results: ${file}`);
+}
+
+await main();
