@@ -322,6 +322,22 @@ describe("FileAccessStore", () => {
     }
   });
 
+  it("a process that re-takes the lock at once cannot starve another process's mutation (decision 013)", async () => {
+    // Without the next-in-line claim the waiter would have to hit the microseconds
+    // between the looper's release and its next mkdir, polling every 100 ms.
+    const waiter = await open({ lockTimeoutMs: 5_000 });
+    const looper = startChild(["lock-loop", dataDir, "20"]);
+    await looper.nextMessage(isMessageOfType("looping"));
+    for (let i = 0; i < 5; i += 1) {
+      await waiter.mutate((state) => {
+        state.tokenHashes[`waiter@pbs!t${i}`] = "h";
+      });
+    }
+    expect(await waiter.readTokenHash("waiter@pbs!t4")).toBe("h");
+    looper.kill("SIGKILL");
+    await looper.exited;
+  });
+
   it("a lock left by a SIGKILLed process is broken and the next mutation succeeds within a bounded time", async () => {
     const staleMs = 2_000;
     const store = await open({ lockStaleMs: staleMs, lockTimeoutMs: 10_000 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -142,5 +142,41 @@ describe("StoreLock", () => {
   it("refuses a stale time below proper-lockfile's 2 s minimum", () => {
     expect(() => new StoreLock(lockPath, { staleMs: 500 })).toThrow(RangeError);
     expect(() => new StoreLock(lockPath, { timeoutMs: -1 })).toThrow(RangeError);
+  });
+});
+
+describe("StoreLock: next-in-line claims across processes (decision 013)", () => {
+  const claimOf = () => `${lockPath}.next`;
+  /** A live process that is not this one: the parent of this test process. */
+  const otherLivePid = process.ppid;
+
+  it("does not take a free lock while another live process holds a fresh claim to be next", async () => {
+    writeFileSync(claimOf(), `${otherLivePid}\n`);
+    const lock = new StoreLock(lockPath, { staleMs: 2_000, timeoutMs: 300 });
+    await expect(lock.run(async () => "taken")).rejects.toBeInstanceOf(StoreLockTimeoutError);
+    // The claimant takes the lock and removes its claim: then this process may go.
+    rmSync(claimOf());
+    await expect(lock.run(async () => "taken")).resolves.toBe("taken");
+  });
+
+  it("ignores a claim of a dead process and a claim not touched for a second", async () => {
+    const lock = new StoreLock(lockPath, { staleMs: 2_000, timeoutMs: 300 });
+    writeFileSync(claimOf(), "999999999\n");
+    await expect(lock.run(async () => "taken")).resolves.toBe("taken");
+    writeFileSync(claimOf(), `${otherLivePid}\n`);
+    const past = new Date(Date.now() - 5_000);
+    utimesSync(claimOf(), past, past);
+    await expect(lock.run(async () => "taken")).resolves.toBe("taken");
+  });
+
+  it("claims the next place while the lock is held elsewhere, and gives it up once it got the lock", async () => {
+    // A fresh lock directory is what another live process holding the lock looks like.
+    mkdirSync(lockPath);
+    const lock = new StoreLock(lockPath, { staleMs: 2_000, timeoutMs: 5_000 });
+    const running = lock.run(async () => "taken");
+    await vi.waitFor(() => expect(readFileSync(claimOf(), "utf8").trim()).toBe(String(process.pid)), { timeout: 2_000 });
+    rmSync(lockPath, { recursive: true });
+    await expect(running).resolves.toBe("taken");
+    expect(existsSync(claimOf())).toBe(false);
   });
 });

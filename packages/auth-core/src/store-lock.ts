@@ -4,6 +4,7 @@
  * mkdir (atomic) and refreshes its mtime while held; a lock whose mtime is older
  * than `staleMs` belongs to a dead process and is broken by the next caller.
  */
+import { readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -25,6 +26,10 @@ const MIN_STALE_MS = 2_000;
 /** Backoff between attempts on a held file lock: short at first, since holds are short. */
 const FIRST_RETRY_DELAY_MS = 5;
 const MAX_RETRY_DELAY_MS = 100;
+/** The process next in line polls this often, touching its claim each time. */
+const CLAIMANT_POLL_MS = 5;
+/** A claim not touched for this long belongs to a waiter that gave up or died. */
+const CLAIM_STALE_MS = 1_000;
 
 export interface StoreLockOptions {
   timeoutMs?: number;
@@ -150,9 +155,46 @@ export class StoreLock {
     }
   }
 
+  /**
+   * Fair across processes (decision 013): a process that finds the lock held claims
+   * the place next in line (`<lock>.next`, created exclusively, holding its pid).
+   * While another live process holds that claim, this one does not take the lock
+   * even when it is free, so a process that releases and re-acquires at once cannot
+   * starve another that polls. The claimant takes the lock at its next poll and
+   * removes the claim; a claim not touched for CLAIM_STALE_MS is ignored.
+   */
   private async acquireFileLock(state: LockState, startedAt: number): Promise<() => Promise<void>> {
     let delayMs = FIRST_RETRY_DELAY_MS;
     for (;;) {
+      const claim = readClaim(this.claimPath);
+      const yieldsToClaimant = claim !== null && claim.pid !== process.pid && isLiveClaim(claim);
+      if (!yieldsToClaimant) {
+        const release = await this.tryLockFile(state);
+        if (release !== null) {
+          if (claim?.pid === process.pid) removeClaim(this.claimPath);
+          return release;
+        }
+      }
+      const waitedMs = performance.now() - startedAt;
+      const remainingMs = this.timeoutMs - waitedMs;
+      if (remainingMs <= 0) {
+        if (claim?.pid === process.pid) removeClaim(this.claimPath);
+        throw new StoreLockTimeoutError(this.lockPath, Math.round(waitedMs));
+      }
+      const isNext = !yieldsToClaimant && claimNextInLine(this.claimPath, claim);
+      // Jitter keeps several processes from retrying in lockstep.
+      await sleep(Math.min(remainingMs, isNext ? CLAIMANT_POLL_MS : delayMs * (0.5 + Math.random())));
+      if (!isNext) delayMs = Math.min(MAX_RETRY_DELAY_MS, delayMs * 2);
+    }
+  }
+
+  private get claimPath(): string {
+    return `${this.lockPath}.next`;
+  }
+
+  /** One attempt at the lock directory: its release function, or null while another process holds it. */
+  private async tryLockFile(state: LockState): Promise<(() => Promise<void>) | null> {
+    {
       try {
         return await lockFile(this.lockPath, {
           lockfilePath: this.lockPath,
@@ -167,16 +209,66 @@ export class StoreLock {
         });
       } catch (error) {
         if (!isLockHeld(error)) throw error;
-        const waitedMs = performance.now() - startedAt;
-        const remainingMs = this.timeoutMs - waitedMs;
-        if (remainingMs <= 0) {
-          throw new StoreLockTimeoutError(this.lockPath, Math.round(waitedMs), { cause: error });
-        }
-        // Jitter keeps several processes from retrying in lockstep.
-        await sleep(Math.min(remainingMs, delayMs * (0.5 + Math.random())));
-        delayMs = Math.min(MAX_RETRY_DELAY_MS, delayMs * 2);
+        return null;
       }
     }
+  }
+}
+
+interface Claim {
+  pid: number;
+  touchedAtMs: number;
+}
+
+function readClaim(path: string): Claim | null {
+  try {
+    const pid = Number(readFileSync(path, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? { pid, touchedAtMs: statSync(path).mtimeMs } : null;
+  } catch {
+    return null;
+  }
+}
+
+function isLiveClaim(claim: Claim): boolean {
+  if (Date.now() - claim.touchedAtMs > CLAIM_STALE_MS) return false;
+  try {
+    // Signal 0 only asks whether the process exists (the file backend is one host).
+    process.kill(claim.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Makes this process the one next in line, or keeps it so: true when it holds the
+ * claim after the call. A stale claim is replaced; a live one of another process is left.
+ */
+function claimNextInLine(path: string, seen: Claim | null): boolean {
+  if (seen?.pid === process.pid) {
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  if (seen !== null && isLiveClaim(seen)) return false;
+  if (seen !== null) removeClaim(path);
+  try {
+    writeFileSync(path, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function removeClaim(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone: a stale-claim cleanup by another process got there first.
   }
 }
 

@@ -5,6 +5,9 @@
  *   mutate <dataDir> <prefix> <count>   count mutations, each adding a user and
  *                                       incrementing the shared counter user's expire
  *   hold-lock <dataDir> <staleMs>       takes the store lock and keeps it until killed
+ *   lock-loop <dataDir> <holdMs>        takes the store lock again and again, holding
+ *                                       it holdMs each time and re-requesting it at
+ *                                       once, until killed (reports "looping")
  *   write-loop <path> <count> <bytes>   atomically rewrites <path> count times with
  *                                       `{"variant":0|1,"fill":"aaa…"|"bbb…"}`, the fill
  *                                       <bytes> long, until killed or done
@@ -53,6 +56,20 @@ async function runHoldLock(dataDir: string, staleMs: number): Promise<void> {
   });
 }
 
+async function runLockLoop(dataDir: string, holdMs: number): Promise<void> {
+  const lock = new StoreLock(join(dataDir, STORE_FILES.lock));
+  let reported = false;
+  for (;;) {
+    await lock.run(async () => {
+      if (!reported) {
+        reported = true;
+        await sendToParent({ type: "looping" });
+      }
+      await new Promise((resolveHold) => setTimeout(resolveHold, holdMs));
+    });
+  }
+}
+
 async function runWriteLoop(path: string, count: number, bytes: number): Promise<void> {
   const contents = [
     JSON.stringify({ variant: 0, fill: "a".repeat(bytes) }),
@@ -73,6 +90,8 @@ async function main(argv: string[]): Promise<void> {
       return runMutate(String(rest[0]), String(rest[1]), Number(rest[2]));
     case "hold-lock":
       return runHoldLock(String(rest[0]), Number(rest[1]));
+    case "lock-loop":
+      return runLockLoop(String(rest[0]), Number(rest[1]));
     case "write-loop":
       return runWriteLoop(String(rest[0]), Number(rest[1]), Number(rest[2]));
     default:
