@@ -153,27 +153,27 @@ describe("StoreLock: next-in-line claims across processes (decision 013)", () =>
   it("does not take a free lock while another live process holds a fresh claim to be next", async () => {
     writeFileSync(claimOf(), `${otherLivePid}\n`);
     const lock = new StoreLock(lockPath, { staleMs: 2_000, timeoutMs: 300 });
-    await expect(lock.run(async () => "taken")).rejects.toBeInstanceOf(StoreLockTimeoutError);
+    await expect(lock.run(() => Promise.resolve("taken"))).rejects.toBeInstanceOf(StoreLockTimeoutError);
     // The claimant takes the lock and removes its claim: then this process may go.
     rmSync(claimOf());
-    await expect(lock.run(async () => "taken")).resolves.toBe("taken");
+    await expect(lock.run(() => Promise.resolve("taken"))).resolves.toBe("taken");
   });
 
   it("ignores a claim of a dead process and a claim not touched for a second", async () => {
     const lock = new StoreLock(lockPath, { staleMs: 2_000, timeoutMs: 300 });
     writeFileSync(claimOf(), "999999999\n");
-    await expect(lock.run(async () => "taken")).resolves.toBe("taken");
+    await expect(lock.run(() => Promise.resolve("taken"))).resolves.toBe("taken");
     writeFileSync(claimOf(), `${otherLivePid}\n`);
     const past = new Date(Date.now() - 5_000);
     utimesSync(claimOf(), past, past);
-    await expect(lock.run(async () => "taken")).resolves.toBe("taken");
+    await expect(lock.run(() => Promise.resolve("taken"))).resolves.toBe("taken");
   });
 
   it("claims the next place while the lock is held elsewhere, and gives it up once it got the lock", async () => {
     // A fresh lock directory is what another live process holding the lock looks like.
     mkdirSync(lockPath);
     const lock = new StoreLock(lockPath, { staleMs: 2_000, timeoutMs: 5_000 });
-    const running = lock.run(async () => "taken");
+    const running = lock.run(() => Promise.resolve("taken"));
     await vi.waitFor(() => expect(readFileSync(claimOf(), "utf8").trim()).toBe(String(process.pid)), { timeout: 2_000 });
     rmSync(lockPath, { recursive: true });
     await expect(running).resolves.toBe("taken");
