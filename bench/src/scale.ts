@@ -28,7 +28,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { hashSecret, openFileStore, openPostgresStore, type AccessStore } from "@gatehouse/auth-core";
 import { callApi, login } from "./api-client.js";
-import { scrapeAllWorkers, sumSample, type WorkerMetrics } from "./metrics-client.js";
+import { readSample, scrapeServer, summarizeEventLoop } from "./metrics-client.js";
 import { startServer, type RunningServer } from "./server-process.js";
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? "1000,10000,100000").split(",").map(Number);
@@ -195,12 +195,10 @@ function runLoad(url: string, requests: { headers: Record<string, string> }[] | 
   });
 }
 
-async function scrapeMisses(servers: RunningServer[], session: Session, workersPerServer: number): Promise<number> {
+/** Token-cache misses (each one an argon2 verification) summed over every worker of every server. */
+async function scrapeMisses(servers: RunningServer[], session: Session): Promise<number> {
   let misses = 0;
-  for (const server of servers) {
-    const scrapes: WorkerMetrics[] = await scrapeAllWorkers(server.baseUrl, cookieHeaders(session), workersPerServer);
-    misses += sumSample(scrapes, "gatehouse_token_cache_misses_total");
-  }
+  for (const server of servers) misses += readSample(await scrapeServer(server.baseUrl, cookieHeaders(session)), "gatehouse_token_cache_misses_total");
   return misses;
 }
 
@@ -260,14 +258,15 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
 
     // argon2 runs caused by one unrelated mutation, on every worker of every node.
     await useEveryToken(all, tokens, 2 * workersPerServer);
-    const missesBefore = await scrapeMisses(all, session, workersPerServer);
+    const missesBefore = await scrapeMisses(all, session);
     await createActiveToken(mutate, session, "unrelated");
     await new Promise((r) => setTimeout(r, 200));
     await useEveryToken(all, tokens, 4 * workersPerServer);
-    const argon2PerUnrelatedMutation = (await scrapeMisses(all, session, workersPerServer)) - missesBefore;
+    const argon2PerUnrelatedMutation = (await scrapeMisses(all, session)) - missesBefore;
 
     // The full listing, the stall it caused, and cached-token requests answered meanwhile.
-    await scrapeAllWorkers(load.baseUrl, cookieHeaders(session), workersPerServer);
+    // A scrape starts each worker's next event-loop window: the one after the listing covers it.
+    await scrapeServer(load.baseUrl, cookieHeaders(session));
     let listing = true;
     let slowestTokenRequestMs = 0;
     const probe = (async () => {
@@ -281,8 +280,7 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
     listing = false;
     await probe;
     if (full.status !== 200) throw new Error(`full listing: HTTP ${full.status}`);
-    const afterListing = await scrapeAllWorkers(load.baseUrl, cookieHeaders(session), workersPerServer);
-    const listingStallMs = Math.max(0, ...afterListing.map((s) => (s.samples.get("gatehouse_event_loop_delay_max_seconds") ?? 0) * 1000));
+    const listingStallMs = summarizeEventLoop(await scrapeServer(load.baseUrl, cookieHeaders(session))).maxMs;
     const firstPage = await get(load.baseUrl, "/access/tokens?limit=50", cookieHeaders(session));
 
     const createMs: number[] = [];
@@ -343,25 +341,36 @@ function formatTable(cells: Cell[]): string {
 
 async function main(): Promise<void> {
   const cells: Cell[] = [];
+  const failures: { backend: Backend; users: number; reason: string }[] = [];
   const startedAt = performance.now();
   for (const backend of BACKENDS) {
     for (const users of SIZES) {
       process.stderr.write(`bench:scale: ${backend}, ${users} users ...\n`);
-      const cell = await measureCell(backend, users);
-      process.stderr.write(`  ${JSON.stringify(cell)}\n`);
-      cells.push(cell);
+      try {
+        const cell = await measureCell(backend, users);
+        process.stderr.write(`  ${JSON.stringify(cell)}\n`);
+        cells.push(cell);
+      } catch (error) {
+        // A size the backend cannot serve is a result too: the table says what failed.
+        const reason = error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
+        process.stderr.write(`  failed: ${reason}\n`);
+        failures.push({ backend, users, reason });
+      }
     }
   }
   if (BACKENDS.includes("postgres")) await dropBenchSchema();
   agent.destroy();
   console.log(formatTable(cells));
+  for (const failure of failures) {
+    console.log(`| ${failure.backend === "file" ? "files, 2 workers" : "PostgreSQL, 2 nodes"} | ${failure.users.toLocaleString("en-US")} | failed: ${failure.reason} |`);
+  }
   console.log(
     `\n${CONNECTIONS} connections over ${ACTIVE_TOKENS} cached tokens, ${DURATION_S} s per run, ratio = median of ${ROUNDS} rounds; ` +
       `RSS: files = primary + 2 workers, PostgreSQL = the load node; total ${((performance.now() - startedAt) / 1000).toFixed(0)} s.`,
   );
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `scale-${new Date().toISOString().replaceAll(":", "-")}.json`);
-  writeFileSync(file, `${JSON.stringify(cells, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ cells, failures }, null, 2)}\n`);
   console.log(`results: ${file}`);
 }
 
