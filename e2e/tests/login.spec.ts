@@ -15,7 +15,7 @@ test("logging in through the UI leaves the ticket only in an HttpOnly host cooki
     );
   });
   const loginResponse = page.waitForResponse(
-    (response) => response.url().endsWith("/api2/json/access/ticket") && response.request().method() === "POST",
+    (response) => response.url().endsWith("/api2/extjs/access/ticket") && response.request().method() === "POST",
   );
 
   await page.goto("/");

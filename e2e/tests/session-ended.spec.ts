@@ -26,7 +26,7 @@ async function currentTicket(context: BrowserContext): Promise<string> {
  */
 async function openSettledConsole(page: Page, path: string, title: string): Promise<void> {
   const startRenewal = page.waitForResponse(
-    (response) => response.url().endsWith("/api2/json/access/ticket") && response.request().method() === "POST",
+    (response) => response.url().endsWith("/api2/extjs/access/ticket") && response.request().method() === "POST",
   );
   await page.goto(path);
   await expectScreen(page, title);

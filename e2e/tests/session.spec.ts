@@ -55,13 +55,13 @@ test("the ticket is renewed every 15 minutes while the console is open", async (
   const renewals: { hasPassword: boolean; httpOnly: unknown }[] = [];
   const responses: { status: number; setCookie: string | null }[] = [];
   page.on("request", (request) => {
-    if (request.url().endsWith("/api2/json/access/ticket") && request.method() === "POST") {
+    if (request.url().endsWith("/api2/extjs/access/ticket") && request.method() === "POST") {
       const body = request.postDataJSON() as Record<string, unknown>;
       renewals.push({ hasPassword: "password" in body, httpOnly: body["http-only"] });
     }
   });
   page.on("response", (response) => {
-    if (response.url().endsWith("/api2/json/access/ticket") && response.request().method() === "POST") {
+    if (response.url().endsWith("/api2/extjs/access/ticket") && response.request().method() === "POST") {
       void response.headerValue("set-cookie").then((setCookie) => responses.push({ status: response.status(), setCookie }));
     }
   });

@@ -14,9 +14,10 @@ import { createErrorHandler } from "./middleware/error-handler.js";
 import { createRequestLogger } from "./middleware/request-logger.js";
 import { CSRF_EXEMPT_ROUTES, requireCsrfToken } from "./middleware/require-csrf.js";
 import { createSecurityHeaders } from "./middleware/security-headers.js";
+import { EXTJS_FORMATTER, JSON_FORMATTER, useApiFormatter, type ApiFormatter } from "./formatters.js";
 import { createOpenApiHandler, OPENAPI_PATH } from "./openapi.js";
 import { mergeParameterSources, parseParams, toPlainRecord } from "./params.js";
-import { API_PREFIX, API_ROUTES } from "./routes/api-routes.js";
+import { API_PREFIX, API_ROOT, API_ROUTES, EXTJS_API_PREFIX } from "./routes/api-routes.js";
 import { createMetricsHandler, METRICS_PATH } from "./routes/metrics.js";
 import { DEFAULT_ROUTE_SETTINGS, describeRoute, type ApiRoute, type HttpMethod, type RouteSettings } from "./routes/route.js";
 import { readPackageVersion } from "./routes/version.js";
@@ -89,7 +90,17 @@ export function createApp(deps: AppDeps): Express {
     createMetricsHandler({ accessControl, scrape: deps.scrapeMetrics ?? (() => metrics.renderLocal()) }),
   );
   app.get(OPENAPI_PATH, createOpenApiHandler(API_ROUTES, { version: readPackageVersion() }));
-  app.use(API_PREFIX, createApiRouter(accessControl, deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, deps.routeSettings ?? DEFAULT_ROUTE_SETTINGS));
+  const bodyLimitBytes = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const routeSettings = deps.routeSettings ?? DEFAULT_ROUTE_SETTINGS;
+  // Every route under both formats, as PBS serves them (proxmox-rest-server's rest.rs).
+  app.use(API_PREFIX, createApiRouter(accessControl, bodyLimitBytes, routeSettings, JSON_FORMATTER));
+  app.use(EXTJS_API_PREFIX, createApiRouter(accessControl, bodyLimitBytes, routeSettings, EXTJS_FORMATTER));
+  // Anything else under /api2 is an API miss, never the SPA's index page.
+  app.use(API_ROOT, function unknownApiFormatMiddleware(req, res) {
+    useApiFormatter(res, JSON_FORMATTER);
+    const format = req.path.split("/")[1] ?? "";
+    throw format === "" ? notFoundAt(req) : new ApiError("FORMAT_UNSUPPORTED", { message: `Unsupported output format '${limitForMessage(format)}'.` });
+  });
   app.use(createSpaHandler({ distDir: deps.webDistDir ?? DEFAULT_WEB_DIST_DIR, accessControl }));
   app.use(function unknownRouteMiddleware() {
     throw new ApiError("ROUTE_NOT_FOUND");
@@ -98,7 +109,7 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
-function createApiRouter(accessControl: AccessControl, bodyLimitBytes: number, settings: RouteSettings): express.Router {
+function createApiRouter(accessControl: AccessControl, bodyLimitBytes: number, settings: RouteSettings, formatter: ApiFormatter): express.Router {
   checkCsrfExemptions(API_ROUTES);
   const router = express.Router({ caseSensitive: true });
   const exempt = new Set(CSRF_EXEMPT_ROUTES);
@@ -106,6 +117,8 @@ function createApiRouter(accessControl: AccessControl, bodyLimitBytes: number, s
   router.use(function noStoreMiddleware(_req, res, next) {
     // API replies may carry secrets and CSRF tokens: never cache them.
     res.setHeader("Cache-Control", "no-store");
+    // The error handler answers in this router's format, whatever fails from here on.
+    useApiFormatter(res, formatter);
     next();
   });
   router.use(createBodyParsing({ limitBytes: bodyLimitBytes }));
@@ -113,12 +126,24 @@ function createApiRouter(accessControl: AccessControl, bodyLimitBytes: number, s
     // A GET route (Express answers HEAD with it) changes nothing and needs no CSRF proof.
     const requiresCsrf = route.auth === "required" && route.method !== "GET" && !exempt.has(describeRoute(route));
     const method = route.method.toLowerCase() as Lowercase<HttpMethod>;
-    router[method](route.path, createRouteHandler(route, accessControl, settings, requiresCsrf));
+    router[method](route.path, createRouteHandler(route, accessControl, settings, requiresCsrf, formatter));
   }
-  router.use(function unknownApiRouteMiddleware() {
-    throw new ApiError("ROUTE_NOT_FOUND");
+  router.use(function unknownApiRouteMiddleware(req) {
+    throw notFoundAt(req);
   });
   return router;
+}
+
+/** PBS's 404 for an API path no route serves: `Path '<path>' not found.` */
+function notFoundAt(req: Request): ApiError {
+  return new ApiError("ROUTE_NOT_FOUND", { message: `Path '${limitForMessage(req.originalUrl.split("?")[0] ?? "")}' not found.` });
+}
+
+// The path is echoed back; a few hundred characters say enough.
+const MAX_ECHOED_PATH_LENGTH = 200;
+
+function limitForMessage(text: string): string {
+  return text.length > MAX_ECHOED_PATH_LENGTH ? `${text.slice(0, MAX_ECHOED_PATH_LENGTH)}...` : text;
 }
 
 /**
@@ -150,17 +175,23 @@ function checkCsrfExemptions(routes: readonly ApiRoute[]): void {
  * walks the live router and proves from them that every state-changing route
  * but login and logout is CSRF-protected.
  */
-function createRouteHandler(route: ApiRoute, accessControl: AccessControl, settings: RouteSettings, requiresCsrf: boolean): RequestHandler {
+function createRouteHandler(
+  route: ApiRoute,
+  accessControl: AccessControl,
+  settings: RouteSettings,
+  requiresCsrf: boolean,
+  formatter: ApiFormatter,
+): RequestHandler {
   if (route.auth === "none") {
     return function publicApiRouteHandler(req, res) {
       const input = parseParams(route.params, collectParams(req));
-      return whenResolved(route.handle({ input, accessControl, settings, req, res }), (reply) => sendReply(res, reply));
+      return whenResolved(route.handle({ input, accessControl, settings, req, res }), (reply) => sendReply(res, reply, formatter));
     };
   }
   // Parameters are checked after authentication: an anonymous caller learns nothing about them.
   const respond = (req: Request, res: Response, auth: AuthContext) => {
     const input = parseParams(route.params, collectParams(req));
-    return whenResolved(route.handle({ input, accessControl, settings, req, res, auth }), (reply) => sendReply(res, reply));
+    return whenResolved(route.handle({ input, accessControl, settings, req, res, auth }), (reply) => sendReply(res, reply, formatter));
   };
   if (!requiresCsrf) {
     return function authenticatedApiRouteHandler(req, res) {

@@ -28,6 +28,8 @@ export const ERRORS = {
   BODY_TOO_LARGE: { status: 413, message: "request body too large" },
   UNSUPPORTED_ENCODING: { status: 415, message: "unsupported request body charset or content encoding" },
   ROUTE_NOT_FOUND: { status: 404, message: "no such API route" },
+  // PBS refuses any /api2/<format> but json and extjs; a 404 here, since no route is there either.
+  FORMAT_UNSUPPORTED: { status: 404, message: "unsupported output format: use /api2/json or /api2/extjs" },
   STORE_BUSY: { status: 503, message: "the access store is busy, retry shortly" },
   METRICS_UNAVAILABLE: { status: 503, message: "the workers' metrics could not be collected, retry shortly" },
   INTERNAL: { status: 500, message: "internal server error" },
@@ -36,6 +38,8 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 
 export interface ApiErrorDetails {
+  /** Replaces the registry's message where the failure names what it is about (PBS: `Path '...' not found.`). */
+  message?: string;
   /** Per-parameter reasons, sent as `errors` beside the message. */
   errors?: Record<string, string>;
   /** Seconds for the `Retry-After` header. */
@@ -51,7 +55,7 @@ export class ApiError extends Error {
     readonly details: ApiErrorDetails = {},
     options?: ErrorOptions,
   ) {
-    super(ERRORS[code].message, options);
+    super(details.message ?? ERRORS[code].message, options);
     this.status = ERRORS[code].status;
   }
 }

@@ -1,11 +1,13 @@
 /**
- * Writes a route's reply as `{"data": ..., "digest"?: ..., "total"?: ...}`. A small
+ * Writes a route's reply in its API format (formatters.ts): `{"data": ...,
+ * "digest"?: ..., "total"?: ...}`, plus `success` and `status` for extjs. A small
  * reply goes out in one `res.json`. A listing of thousands of rows is serialized
  * in slices that give the event loop back, honouring back-pressure, so a full
  * listing at 100,000 tokens never holds the serving thread for more than a slice
  * (docs/design.md, scale rules) and cached-token requests are answered meanwhile.
  */
 import type { Response } from "express";
+import { buildSuccessBody, JSON_FORMATTER, type ApiFormatter } from "./formatters.js";
 import type { RouteReply } from "./routes/route.js";
 
 /** Below this many rows one JSON.stringify takes well under a millisecond or two: not worth streaming. */
@@ -21,19 +23,17 @@ function escapeJson(json: string): string {
 }
 
 /** Synchronous for small replies; a promise for a streamed one. */
-export function sendReply(res: Response, reply: RouteReply): void | Promise<void> {
-  if (Array.isArray(reply.data) && reply.data.length >= STREAMED_REPLY_MIN_ROWS) return streamReply(res, reply.data, reply);
-  const body: { data: unknown; digest?: string; total?: number; message?: string } = { data: reply.data ?? null };
-  if (reply.digest !== undefined) body.digest = reply.digest;
-  if (reply.total !== undefined) body.total = reply.total;
-  if (reply.message !== undefined) body.message = reply.message;
-  res.status(200).json(body);
+export function sendReply(res: Response, reply: RouteReply, formatter: ApiFormatter = JSON_FORMATTER): void | Promise<void> {
+  if (Array.isArray(reply.data) && reply.data.length >= STREAMED_REPLY_MIN_ROWS) return streamReply(res, reply.data, reply, formatter);
+  res.status(200).json(buildSuccessBody(formatter, reply.data, reply));
 }
 
-async function streamReply(res: Response, rows: readonly unknown[], reply: RouteReply): Promise<void> {
+async function streamReply(res: Response, rows: readonly unknown[], reply: RouteReply, formatter: ApiFormatter): Promise<void> {
   res.status(200);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.write('{"data":[');
+  // The format's leading members (extjs: success, status), then the rows as they are serialized.
+  const prefix = JSON.stringify(formatter.successPrefix).slice(0, -1);
+  res.write(`${prefix}${prefix === "{" ? "" : ","}"data":[`);
   for (let start = 0; start < rows.length; start += ROWS_PER_SLICE) {
     if (res.destroyed) return;
     const slice = rows.slice(start, start + ROWS_PER_SLICE).map((row) => JSON.stringify(row) ?? "null");
@@ -43,6 +43,7 @@ async function streamReply(res: Response, rows: readonly unknown[], reply: Route
   let tail = "]";
   if (reply.digest !== undefined) tail += `,"digest":${JSON.stringify(reply.digest)}`;
   if (reply.total !== undefined) tail += `,"total":${JSON.stringify(reply.total)}`;
+  if (reply.message !== undefined) tail += `,"message":${escapeJson(JSON.stringify(reply.message))}`;
   res.end(`${tail}}`);
 }
 

@@ -525,8 +525,11 @@ async function readReply(response: Response, describe: string): Promise<Reply<un
     body = undefined;
   }
   if (!response.ok) {
-    const message = typeof body?.message === "string" ? body.message : response.statusText || `HTTP ${response.status}`;
-    throw new GatehouseApiError(response.status, message, readErrors(body?.errors), describe);
+    if (typeof body?.message === "string") throw new GatehouseApiError(response.status, body.message, readErrors(body.errors), describe);
+    // PBS's JSON formatter (and Gatehouse's /api2/json) sends an error as its bare message text.
+    const parsed = parseErrorText(text);
+    const message = parsed.message !== "" ? parsed.message : response.statusText || `HTTP ${response.status}`;
+    throw new GatehouseApiError(response.status, message, parsed.errors, describe);
   }
   if (body === undefined || typeof body !== "object" || body === null) {
     throw new GatehouseApiError(response.status, "the answer is not JSON", {}, describe);
@@ -535,6 +538,19 @@ async function readReply(response: Response, describe: string): Promise<Reply<un
   if (typeof body.digest === "string") reply.digest = body.digest;
   if (typeof body.total === "number") reply.total = body.total;
   return reply;
+}
+
+/**
+ * An error body as PBS's JSON formatter writes it: the message, or for a parameter
+ * error proxmox-schema's text, a headline and then `parameter '<name>': <why>` lines.
+ */
+function parseErrorText(text: string): { message: string; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  for (const match of text.matchAll(/^parameter '(.*)': (.*)$/gm)) {
+    if (match[1] !== undefined && match[2] !== undefined) errors[match[1]] = match[2];
+  }
+  const firstLine = text.trim().split("\n")[0] ?? "";
+  return { message: firstLine.trim(), errors };
 }
 
 function readErrors(errors: unknown): Record<string, string> {

@@ -14,6 +14,7 @@ import {
   TooManyRequestsError,
 } from "@gatehouse/auth-core";
 import { CLEAR_TICKET_COOKIE } from "../cookies.js";
+import { readApiFormatter } from "../formatters.js";
 import { ApiError, ERRORS, type ErrorCode } from "../errors.js";
 import { stripQuery, type Logger } from "../logger.js";
 import { readRequestId } from "./request-logger.js";
@@ -49,6 +50,12 @@ export function createErrorHandler(options: ErrorHandlerOptions): ErrorRequestHa
     // A rejected session must not linger in the browser.
     if (reply.status === 401) res.setHeader("Set-Cookie", CLEAR_TICKET_COOKIE);
     if (reply.retryAfterS !== undefined) res.setHeader("Retry-After", String(Math.max(1, Math.ceil(reply.retryAfterS))));
+    const formatter = readApiFormatter(res);
+    if (formatter !== null) {
+      formatter.sendError(res, reply);
+      return;
+    }
+    // Outside /api2 (the SPA's misses, /metrics) no PBS client is listening: a small JSON envelope.
     const body: { data: null; message: string; errors?: Record<string, string> } = { data: null, message: reply.message };
     if (reply.errors !== undefined && Object.keys(reply.errors).length > 0) body.errors = reply.errors;
     res.status(reply.status).json(body);
@@ -58,7 +65,7 @@ export function createErrorHandler(options: ErrorHandlerOptions): ErrorRequestHa
 /** Status, one-line message and extras for any thrown value. */
 export function describeError(error: unknown): ErrorReply {
   if (error instanceof ApiError) {
-    return { ...fromRegistry(error.code), ...definedOnly(error.details) };
+    return { ...fromRegistry(error.code), message: oneLine(error.message), ...definedOnly(error.details) };
   }
   if (error instanceof InvalidParameterError) {
     return { status: 400, message: oneLine(error.message), errors: error.errors };

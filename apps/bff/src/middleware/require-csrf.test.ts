@@ -44,14 +44,14 @@ describe("CSRF protection", () => {
       const path = fillPath(route.path);
       const missing = await server.client.call(route.method, path, { body: {}, headers: cookieHeaders({ ticket: session.ticket }) });
       expect(missing.status, `${route.method} ${route.path}`).toBe(401);
-      expect(missing.json?.message).toBe(ERRORS.CSRF_MISSING.message);
+      expect(missing.text).toBe(ERRORS.CSRF_MISSING.message);
 
       const wrong = await server.client.call(route.method, path, {
         body: {},
         headers: cookieHeaders({ ticket: session.ticket, csrf: "00000000:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
       });
       expect(wrong.status, `${route.method} ${route.path}`).toBe(401);
-      expect(wrong.json?.message).toBe(ERRORS.CSRF_INVALID.message);
+      expect(wrong.text).toBe(ERRORS.CSRF_INVALID.message);
     }
   });
 

@@ -101,7 +101,7 @@ const ROUTE_PARAMS: Record<string, readonly string[]> = {
   [`PUT ${TOKEN_PATH}`]: ["comment", "enable", "expire", "delete", "regenerate", "digest"],
   [`DELETE ${TOKEN_PATH}`]: ["digest"],
   "GET /api2/json/access/acl": ["path", "exact"],
-  "PUT /api2/json/access/acl": ["path", "role", "auth-id", "propagate", "delete", "digest"],
+  "PUT /api2/json/access/acl": ["path", "role", "auth-id", "propagate", "delete", "digest", "group"],
   "GET /api2/json/access/permissions": ["auth-id", "path"],
   "POST /api2/json/access/ticket": ["username", "password", "realm", "http-only"],
 };
@@ -323,7 +323,7 @@ function isApiPath(path: string): boolean {
 
 describe("random requests against every route of the real server (issue 6)", () => {
   test(
-    "no 5xx, no crash and no hang, with security headers and the standard error body",
+    "no 5xx, no crash and no hang, with security headers and PBS's error body",
     async () => {
       const statuses = new Map<number, number>();
       const templateHits = new Map<string, number>(ROUTE_TEMPLATES.map((template) => [template, 0]));
@@ -348,7 +348,13 @@ describe("random requests against every route of the real server (issue 6)", () 
           }
           expect(response.headers["content-security-policy"], where).toContain("object-src 'none'");
           if (isApiPath(c.path) && c.method !== "HEAD" && response.status >= 400) {
-            expect(response.json, where).toMatchObject({ data: null, message: expect.any(String) as unknown });
+            if (String(response.headers["content-type"]).startsWith("text/plain")) {
+              // PBS's JSON formatter: the error is the bare message (formatters.ts).
+              expect(response.text.trim(), where).not.toBe("");
+            } else {
+              // Refused by Node's HTTP parser before any route (server.ts), where no format is known yet.
+              expect(response.json, where).toMatchObject({ data: null, message: expect.stringMatching(/^(malformed HTTP request|request headers too large)$/) as unknown });
+            }
           }
         }),
         { seed: SEED, numRuns: NUM_RUNS },

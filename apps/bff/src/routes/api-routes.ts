@@ -10,7 +10,11 @@ import { userRoutes } from "./access/users.js";
 import type { ApiRoute } from "./route.js";
 import { versionRoutes } from "./version.js";
 
+/** Everything under here is the API: a miss is an API 404, never the SPA. */
+export const API_ROOT = "/api2";
 export const API_PREFIX = "/api2/json";
+/** The same routes with PBS's ExtJS formatter; the console uses it (docs/decisions/015-api-formats.md). */
+export const EXTJS_API_PREFIX = "/api2/extjs";
 
 export const API_ROUTES: readonly ApiRoute[] = [
   ...versionRoutes,

@@ -10,7 +10,7 @@ export interface ApiResponse {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** The parsed JSON body, or undefined when the body is not JSON. */
-  json: { data?: unknown; message?: string; errors?: Record<string, string>; digest?: string } | undefined;
+  json: { data?: unknown; message?: string; errors?: Record<string, string>; digest?: string; success?: boolean; status?: number } | undefined;
   /** Every Set-Cookie header, in order. */
   setCookies: string[];
 }
@@ -92,6 +92,19 @@ export async function toApiResponse(response: Dispatcher.ResponseData): Promise<
   const rawCookies = response.headers["set-cookie"];
   const setCookies = rawCookies === undefined ? [] : Array.isArray(rawCookies) ? rawCookies : [rawCookies];
   return { status: response.statusCode, headers: response.headers, text, json, setCookies };
+}
+
+/**
+ * The bad parameters of a /api2/json parameter error. PBS's JSON formatter sends
+ * the error as text (formatters.ts): a headline, a blank line, then one
+ * `parameter '<name>': <why>` line each. Empty for any other body.
+ */
+export function readParameterErrors(response: Pick<ApiResponse, "text">): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const match of response.text.matchAll(/^parameter '(.*)': (.*)$/gm)) {
+    if (match[1] !== undefined && match[2] !== undefined) errors[match[1]] = match[2];
+  }
+  return errors;
 }
 
 /** Header set for a cookie session: the ticket cookie and, for changes, the CSRF token. */

@@ -32,7 +32,7 @@ describe("createApiClient", () => {
   it("unwraps the data of a successful response", async () => {
     const { client, calls } = setup(() => jsonResponse(200, { data: [{ realm: "pbs" }] }));
     await expect(client.request("GET", "/access/domains")).resolves.toEqual([{ realm: "pbs" }]);
-    expect(calls[0]?.url).toBe("/api2/json/access/domains");
+    expect(calls[0]?.url).toBe("/api2/extjs/access/domains");
     expect(calls[0]?.init.credentials).toBe("same-origin");
   });
 
@@ -54,13 +54,28 @@ describe("createApiClient", () => {
     expect(JSON.parse(calls[0]?.init.body as string)).toEqual({ username: "a@pbs", "http-only": true });
   });
 
-  it("turns an error body into an ApiError with the message and parameter reasons", async () => {
+  it("turns an ExtJS failure body (HTTP 200) into an ApiError with its status, message and parameter reasons", async () => {
     const { client } = setup(() =>
-      jsonResponse(400, { data: null, message: "parameter verification failed", errors: { expire: "in the past", n: 3 } }),
+      jsonResponse(200, {
+        success: false,
+        status: 400,
+        message: "parameter verification errors",
+        errors: { expire: "in the past", n: 3 },
+      }),
     );
     const error = await client.request("POST", "/x").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 400, message: "parameter verification failed", errors: { expire: "in the past" } });
+    expect(error).toMatchObject({ status: 400, message: "parameter verification errors", errors: { expire: "in the past" } });
+  });
+
+  it("unwraps an ExtJS success body", async () => {
+    const { client } = setup(() => jsonResponse(200, { success: true, status: 200, data: { version: "1" }, digest: "d" }));
+    await expect(client.request("GET", "/version")).resolves.toEqual({ version: "1" });
+  });
+
+  it("still reads a failure that arrives as an HTTP status with a JSON body", async () => {
+    const { client } = setup(() => jsonResponse(400, { data: null, message: "malformed HTTP request" }));
+    await expect(client.request("GET", "/x")).rejects.toMatchObject({ status: 400, message: "malformed HTTP request" });
   });
 
   it("falls back to the status when an error body is not JSON", async () => {
@@ -69,14 +84,14 @@ describe("createApiClient", () => {
   });
 
   it("ends the session with the session-ended message on a 401", async () => {
-    const { client, store } = setup(() => jsonResponse(401, { data: null, message: "authentication failed" }));
+    const { client, store } = setup(() => jsonResponse(200, { success: false, status: 401, message: "authentication failed", errors: {} }));
     store.start({ username: "admin@pbs", csrfToken: "t" });
     await expect(client.request("GET", "/access/users")).rejects.toMatchObject({ status: 401 });
     expect(store.getState()).toEqual({ session: null, endedMessage: SESSION_ENDED_MESSAGE });
   });
 
   it("keeps the login page quiet when a login attempt gets a 401", async () => {
-    const { client, store } = setup(() => jsonResponse(401, { data: null, message: "authentication failure" }));
+    const { client, store } = setup(() => jsonResponse(200, { success: false, status: 401, message: "authentication failure", errors: {} }));
     await expect(
       client.request("POST", "/access/ticket", { body: { username: "a@pbs", password: "x" }, endsSessionOn401: false }),
     ).rejects.toMatchObject({ status: 401 });
@@ -99,11 +114,11 @@ describe("createApiClient", () => {
 describe("buildApiUrl", () => {
   it("encodes query values and writes booleans as 1 and 0", () => {
     expect(buildApiUrl("/access/permissions", { "auth-id": "a@pbs!ci", exact: false, skip: undefined })).toBe(
-      "/api2/json/access/permissions?auth-id=a%40pbs%21ci&exact=0",
+      "/api2/extjs/access/permissions?auth-id=a%40pbs%21ci&exact=0",
     );
   });
 
   it("leaves the url alone without query values", () => {
-    expect(buildApiUrl("/version", {})).toBe("/api2/json/version");
+    expect(buildApiUrl("/version", {})).toBe("/api2/extjs/version");
   });
 });

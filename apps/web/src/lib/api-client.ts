@@ -1,13 +1,16 @@
 /**
- * The one way the SPA talks to the server: `/api2/json` on the same origin, JSON
- * bodies, the CSRF token on every non-GET request, `{data}` unwrapped on success and
- * an `ApiError` with the server's message otherwise. A 401 ends the session, so any
- * screen that hits an expired or tampered cookie falls back to the login page.
+ * The one way the SPA talks to the server: `/api2/extjs` on the same origin (PBS's
+ * own UI path: every outcome is a JSON body with `success` and the real `status`,
+ * and a parameter error names each bad field; docs/decisions/015-api-formats.md),
+ * JSON bodies, the CSRF token on every non-GET request, `{data}` unwrapped on
+ * success and an `ApiError` with the server's message otherwise. A 401 ends the
+ * session, so any screen that hits an expired or tampered cookie falls back to the
+ * login page.
  */
 import { ApiError } from "./api-error.js";
 import { SESSION_ENDED_MESSAGE, sessionStore, type SessionStore } from "./session.js";
 
-export const API_BASE = "/api2/json";
+export const API_BASE = "/api2/extjs";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -75,6 +78,16 @@ function toApiError(status: number, statusText: string, body: unknown): ApiError
   return new ApiError(status, message, errors);
 }
 
+/** The status an ExtJS body reports for a failure (`success: false`), else null. */
+function readExtjsFailureStatus(body: unknown): number | null {
+  if (typeof body !== "object" || body === null) return null;
+  const record = body as Record<string, unknown>;
+  if (record["success"] !== false) return null;
+  const status = record["status"];
+  // A failure without a usable status is still a failure; 400 is the formatter's own default.
+  return typeof status === "number" && Number.isInteger(status) && status >= 400 ? status : 400;
+}
+
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const { fetch, sessionStore: store } = options;
 
@@ -104,11 +117,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
 
     const json = await readJson(response);
-    if (!response.ok) {
-      if (response.status === 401 && requestOptions.endsSessionOn401 !== false && store.getState().session !== null) {
+    // ExtJS answers 200 and puts the outcome in the body; anything else (a proxy, Node's
+    // HTTP parser refusing the request) speaks through the HTTP status.
+    const failedStatus = !response.ok ? response.status : readExtjsFailureStatus(json);
+    if (failedStatus !== null) {
+      if (failedStatus === 401 && requestOptions.endsSessionOn401 !== false && store.getState().session !== null) {
         store.end(SESSION_ENDED_MESSAGE);
       }
-      throw toApiError(response.status, response.statusText, json);
+      throw toApiError(failedStatus, response.ok ? "" : response.statusText, json);
     }
     if (typeof json !== "object" || json === null || !("data" in json)) {
       throw new ApiError(response.status, "the server sent a response the console does not understand");

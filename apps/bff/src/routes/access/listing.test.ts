@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DUMMY_PASSWORD_HASH, openFileStore } from "@gatehouse/auth-core";
+import { readParameterErrors } from "../../test-support/https-client.js";
 import { createUser, logIn, sessionHeaders, type Session } from "../../test-support/sessions.js";
 import { TEST_ADMIN, startTestServer, type TestServer } from "../../test-support/test-server.js";
 import { STREAMED_REPLY_MIN_ROWS } from "../../send-reply.js";
@@ -108,9 +109,9 @@ describe("GET /access/tokens (extension)", () => {
   test("bad values get a 400 naming each parameter", async () => {
     const response = await get("/access/tokens", { limit: "0", start: "-1", sort: "userid", order: "up", status: "gone", filter: "x".repeat(129) });
     expect(response.status).toBe(400);
-    expect(Object.keys(response.json?.errors ?? {}).sort()).toEqual(["filter", "limit", "order", "sort", "start", "status"]);
+    expect(Object.keys(readParameterErrors(response)).sort()).toEqual(["filter", "limit", "order", "sort", "start", "status"]);
     expect((await get("/access/tokens", { limit: "1001" })).status).toBe(400);
-    expect((await get("/access/tokens", { bogus: "1" })).json?.errors).toEqual({ bogus: "unknown parameter" });
+    expect(readParameterErrors(await get("/access/tokens", { bogus: "1" }))).toEqual({ bogus: "unknown parameter" });
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { tokenHeaders } from "../../test-support/https-client.js";
+import { readParameterErrors, tokenHeaders } from "../../test-support/https-client.js";
 import { createToken, grantRole, logIn, sessionHeaders, type Session } from "../../test-support/sessions.js";
 import { TEST_ADMIN, startTestServer, type TestServer } from "../../test-support/test-server.js";
 
@@ -145,7 +145,7 @@ describe("token parameters", () => {
       headers: sessionHeaders(session),
     });
     expect(badName.status).toBe(400);
-    expect(badName.json?.errors).toHaveProperty("tokenname");
+    expect(readParameterErrors(badName)).toHaveProperty("tokenname");
 
     const unknownUser = await server.client.api("GET", "/access/users/nobody@pbs/token", { headers: sessionHeaders(session) });
     expect(unknownUser.status).toBe(404);
@@ -155,13 +155,13 @@ describe("token parameters", () => {
       headers: sessionHeaders(session),
     });
     expect(unknownParam.status).toBe(400);
-    expect(unknownParam.json?.errors).toEqual({ privsep: "unknown parameter" });
+    expect(readParameterErrors(unknownParam)).toEqual({ privsep: "unknown parameter" });
 
     const badExpire = await server.client.api("POST", `${ADMIN_TOKENS}/params`, {
       form: { expire: "soon", enable: "maybe" },
       headers: sessionHeaders(session),
     });
     expect(badExpire.status).toBe(400);
-    expect(Object.keys(badExpire.json?.errors ?? {}).sort()).toEqual(["enable", "expire"]);
+    expect(Object.keys(readParameterErrors(badExpire)).sort()).toEqual(["enable", "expire"]);
   });
 });
