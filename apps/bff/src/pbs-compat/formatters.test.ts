@@ -46,7 +46,7 @@ describe("JSON formatter (/api2/json)", () => {
 
 describe("ExtJS formatter (/api2/extjs)", () => {
   test("serves every route: a success is {data, success: true, status: 200} plus the attributes", async () => {
-    const token = await createToken(server.client, admin, TEST_ADMIN, "extjs");
+    const token = await createToken(admin, TEST_ADMIN, "extjs");
     const response = await server.client.call("GET", "/api2/extjs/access/acl", { headers: tokenHeaders(token.tokenid, token.secret) });
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ success: true, status: 200, data: [] });
