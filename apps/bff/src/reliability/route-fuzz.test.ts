@@ -103,7 +103,7 @@ const ROUTE_PARAMS: Record<string, readonly string[]> = {
   "GET /api2/json/access/acl": ["path", "exact"],
   "PUT /api2/json/access/acl": ["path", "role", "auth-id", "propagate", "delete", "digest", "group"],
   "GET /api2/json/access/permissions": ["auth-id", "path"],
-  "POST /api2/json/access/ticket": ["username", "password", "realm", "http-only"],
+  "POST /api2/json/access/ticket": ["username", "password", "http-only", "path", "privs", "port"],
 };
 
 const BOOLEANS = fc.constantFrom<unknown>("1", "0", "true", "false", "True", true, false, 1, 0, "maybe");

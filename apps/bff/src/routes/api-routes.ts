@@ -7,6 +7,7 @@ import { roleRoutes } from "./access/roles.js";
 import { ticketRoutes } from "./access/ticket.js";
 import { tokenRoutes } from "./access/tokens.js";
 import { userRoutes } from "./access/users.js";
+import { createIndexRoutes } from "./index-routes.js";
 import type { ApiRoute } from "./route.js";
 import { versionRoutes } from "./version.js";
 
@@ -16,7 +17,7 @@ export const API_PREFIX = "/api2/json";
 /** The same routes with PBS's ExtJS formatter; the console uses it (docs/decisions/015-api-formats.md). */
 export const EXTJS_API_PREFIX = "/api2/extjs";
 
-export const API_ROUTES: readonly ApiRoute[] = [
+const RESOURCE_ROUTES: readonly ApiRoute[] = [
   ...versionRoutes,
   ...domainRoutes,
   ...ticketRoutes,
@@ -27,3 +28,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...permissionRoutes,
   ...roleRoutes,
 ];
+
+export const API_ROUTES: readonly ApiRoute[] = [...RESOURCE_ROUTES, ...createIndexRoutes(RESOURCE_ROUTES)];

@@ -12,7 +12,7 @@ import type { LoginSuccess } from "@gatehouse/auth-core";
 import { CLEAR_TICKET_COOKIE, formatTicketCookie, readCookieTickets } from "../../cookies.js";
 import { ApiError } from "../../errors.js";
 import { readSource } from "../../middleware/authenticate.js";
-import { pbsBoolean, text } from "../../params.js";
+import { formInteger, pbsBoolean, text } from "../../params.js";
 import { defineRoute, type ApiRoute, type PublicRouteContext } from "../route.js";
 
 export const LEGACY_FLOW_OFF_NOTICE =
@@ -22,20 +22,36 @@ export const LEGACY_FLOW_OFF_NOTICE =
 // Long enough for a ticket, which is accepted in place of a password for renewal.
 const MAX_PASSWORD_OR_TICKET_LENGTH = 4096;
 
+// PBS's console tickets start like this; Gatehouse issues none (see logIn).
+const CONSOLE_TICKET_PREFIX = "PBSTERM:";
+
+/**
+ * proxmox-auth-api's CreateTicket. There is no `realm`: the username is the full
+ * `user@realm`. `path`, `privs` and `port` only matter with a console ticket as
+ * the password, and `tfa-challenge` only with a partial ticket from a first factor.
+ */
 export const loginSchema = z.strictObject({
   username: text({ min: 1, max: 64 }),
   password: text({ max: MAX_PASSWORD_OR_TICKET_LENGTH }).optional(),
-  // PVE-style clients may send the realm apart from a bare user name.
-  realm: text({ min: 1, max: 32 }).optional(),
   "http-only": pbsBoolean().optional(),
+  path: text({ min: 1, max: 128 }).optional(),
+  privs: text({ min: 1, max: 64 }).optional(),
+  port: formInteger({ min: 1, max: 65_535 }).optional(),
+  "tfa-challenge": text({ min: 1, max: MAX_PASSWORD_OR_TICKET_LENGTH }).optional(),
 });
 
 export const logoutSchema = z.strictObject({});
 
 async function logIn({ input, accessControl, settings, req, res }: PublicRouteContext<z.output<typeof loginSchema>>) {
-  const username = input.realm !== undefined && !input.username.includes("@") ? `${input.username}@${input.realm}` : input.username;
+  const username = input.username;
   const source = readSource(req);
   const httpOnly = input["http-only"] ?? false;
+  // authenticate_user in proxmox-auth-api: a tfa-challenge answers a partial ticket,
+  // and path+privs+port check a console ticket. Gatehouse issues neither (no second
+  // factor, no console), so no such request can be valid: the same 401 as any failure.
+  const usesConsoleTicket =
+    input.path !== undefined && input.privs !== undefined && input.port !== undefined && input.password?.startsWith(CONSOLE_TICKET_PREFIX) === true;
+  if (input["tfa-challenge"] !== undefined || usesConsoleTicket) throw new ApiError("LOGIN_FAILED");
 
   if (!httpOnly && input.password === undefined) {
     throw new ApiError("PARAMETER_INVALID", { errors: { password: "parameter is missing" } });
