@@ -22,7 +22,8 @@
 import { Agent, request } from "node:https";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { callApi, createToken, login } from "./api-client.js";
+import { GatehouseApiError } from "@gatehouse/client";
+import { openAdminSession, type AdminSession } from "./admin-session.js";
 import { startServer, type RunningServer } from "./server-process.js";
 
 const DATABASE_URL =
@@ -97,21 +98,17 @@ function summarize(values: number[]) {
   return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
 }
 
-async function removeToken(a: RunningServer, session: { ticket: string; csrf: string }): Promise<void> {
-  const response = await callApi(a.baseUrl, "DELETE", `/access/users/${encodeURIComponent(ADMIN)}/token/${TOKEN_NAME}`, {
-    headers: { cookie: `__Host-PBSAuthCookie=${session.ticket}`, CSRFPreventionToken: session.csrf },
-  });
-  if (response.status !== 200 && response.status !== 404) throw new Error(`token delete failed: HTTP ${response.status}`);
+async function removeToken(session: AdminSession): Promise<void> {
+  try {
+    await session.api.deleteToken(ADMIN, TOKEN_NAME);
+  } catch (error) {
+    // Absent already: a previous run cleaned up.
+    if (!(error instanceof GatehouseApiError) || error.status !== 404) throw error;
+  }
 }
 
-async function rotateToken(a: RunningServer, session: { ticket: string; csrf: string }): Promise<string> {
-  const response = await callApi(a.baseUrl, "PUT", `/access/users/${encodeURIComponent(ADMIN)}/token/${TOKEN_NAME}`, {
-    body: { regenerate: true },
-    headers: { cookie: `__Host-PBSAuthCookie=${session.ticket}`, CSRFPreventionToken: session.csrf },
-  });
-  const secret = (response.body as { data?: { secret?: unknown } } | undefined)?.data?.secret;
-  if (response.status !== 200 || typeof secret !== "string") throw new Error(`rotation failed: HTTP ${response.status}`);
-  return secret;
+async function rotateToken(session: AdminSession): Promise<string> {
+  return (await session.api.regenerateToken(ADMIN, TOKEN_NAME)).secret;
 }
 
 interface Probe {
@@ -134,9 +131,8 @@ async function probeUntilRefused(agent: Agent, b: RunningServer, header: Record<
 }
 
 async function runTrial(
-  a: RunningServer,
   b: RunningServer,
-  session: { ticket: string; csrf: string },
+  session: AdminSession,
   token: { tokenid: string; secret: string },
   trial: number,
 ): Promise<{ trial: Trial; newSecret: string }> {
@@ -153,7 +149,7 @@ async function runTrial(
     const rotateStarted = performance.now();
     let deadline = rotateStarted + REQUEST_TIMEOUT_MS + POLL_TIMEOUT_MS;
     const probing = probeUntilRefused(agent, b, oldHeader, () => deadline);
-    const rotation = rotateToken(a, session).then((secret) => ({ secret, responded: performance.now() }));
+    const rotation = rotateToken(session).then((secret) => ({ secret, responded: performance.now() }));
     const [{ secret: newSecret, responded }, probes] = await Promise.all([
       rotation.then((done) => {
         deadline = done.responded + POLL_TIMEOUT_MS;
@@ -217,23 +213,25 @@ async function main(): Promise<void> {
   let b: RunningServer | undefined;
   try {
     b = await startServer({ workers: 1, adminPassword: ADMIN_PASSWORD, extraEnv });
-    const session = await login(a.baseUrl, ADMIN, ADMIN_PASSWORD).catch((error: unknown) => {
+    const session = await openAdminSession(a, ADMIN, ADMIN_PASSWORD).catch((error: unknown) => {
       throw new Error(`login to node A failed; if schema ${SCHEMA} is left from a run with another admin password, drop it`, {
         cause: error,
       });
     });
-    await removeToken(a, session);
-    let token = await createToken(a.baseUrl, session, ADMIN, TOKEN_NAME);
+    await removeToken(session);
+    const created = await session.api.createToken(ADMIN, TOKEN_NAME);
+    let token = { tokenid: created.tokenid, secret: created.value };
     const trials: Trial[] = [];
     try {
       for (let i = 0; i < TRIALS; i += 1) {
-        const { trial, newSecret } = await runTrial(a, b, session, token, i);
+        const { trial, newSecret } = await runTrial(b, session, token, i);
         trials.push(trial);
         token = { ...token, secret: newSecret };
         if ((i + 1) % 50 === 0) console.log(`  ${i + 1}/${TRIALS} trials`);
       }
     } finally {
-      await removeToken(a, session);
+      await removeToken(session);
+      await session.close();
     }
 
     const revoked = summarize(trials.map((t) => t.revokedByMs));

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { createToken, login } from "./api-client.js";
+import { openAdminSession } from "./admin-session.js";
 import { spawnFlood, type Flood } from "./flood-control.js";
 import type { FloodReport } from "./flood.js";
 import { measureLoad, type LoadOptions, type Measurement } from "./load.js";
@@ -110,8 +110,10 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
   let flood: Flood | null = null;
   try {
     const serverPid = server.process.pid;
-    const session = await login(server.baseUrl, "admin@pbs", ADMIN_PASSWORD);
-    const token = await createToken(server.baseUrl, session, "admin@pbs", "bench");
+    const session = await openAdminSession(server, "admin@pbs", ADMIN_PASSWORD);
+    const created = await session.api.createToken("admin@pbs", "bench");
+    const token = { tokenid: created.tokenid, secret: created.value };
+    await session.close();
     const metricsHeaders = { cookie: `__Host-PBSAuthCookie=${session.ticket}` };
     const versionUrl = `${server.baseUrl}/api2/json/version`;
     const loadShape = { connections: CONNECTIONS, warmupS: 0, durationS: DURATION_S, loadThreads: LOAD_THREADS };

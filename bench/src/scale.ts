@@ -27,7 +27,7 @@ import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
 import pg from "pg";
 import { hashSecret, openFileStore, openPostgresStore, type AccessStore } from "@gatehouse/auth-core";
-import { callApi, login } from "./api-client.js";
+import { openAdminSession, type AdminSession } from "./admin-session.js";
 import { readSample, scrapeServer, summarizeEventLoop } from "./metrics-client.js";
 import { startServer, type RunningServer } from "./server-process.js";
 
@@ -51,7 +51,6 @@ const SEEDED_SECRET = "00000000-0000-4000-8000-000000000000";
 const RESULTS_DIR = resolve(import.meta.dirname, "../results");
 
 type Backend = "file" | "postgres";
-type Session = { ticket: string; csrf: string };
 
 interface Cell {
   backend: Backend;
@@ -90,7 +89,7 @@ function get(baseUrl: string, path: string, headers: Record<string, string>): Pr
   });
 }
 
-function cookieHeaders(session: Session): Record<string, string> {
+function cookieHeaders(session: AdminSession): Record<string, string> {
   return { cookie: `__Host-PBSAuthCookie=${session.ticket}`, CSRFPreventionToken: session.csrf };
 }
 
@@ -179,11 +178,10 @@ async function startCell(backend: Backend, users: number): Promise<{ load: Runni
   return { load: nodeA, mutate: nodeB, all: [nodeA, nodeB], seedS, startS, workersPerServer: 1 };
 }
 
-async function createActiveToken(server: RunningServer, session: Session, name: string): Promise<{ tokenid: string; secret: string }> {
-  const response = await callApi(server.baseUrl, "POST", `/access/users/${ADMIN}/token/${name}`, { body: {}, headers: cookieHeaders(session) });
-  const data = (response.body as { data?: { tokenid: string; value: string } }).data;
-  if (response.status !== 200 || data === undefined) throw new Error(`token create: HTTP ${response.status} ${JSON.stringify(response.body)}`);
-  return { tokenid: data.tokenid, secret: data.value };
+/** Creates a token through the session's node. */
+async function createActiveToken(session: AdminSession, name: string): Promise<{ tokenid: string; secret: string }> {
+  const created = await session.api.createToken(ADMIN, name);
+  return { tokenid: created.tokenid, secret: created.value };
 }
 
 function runLoad(url: string, requests: { headers: Record<string, string> }[] | null, durationS = DURATION_S): Promise<autocannon.Result> {
@@ -196,7 +194,7 @@ function runLoad(url: string, requests: { headers: Record<string, string> }[] | 
 }
 
 /** Token-cache misses (each one an argon2 verification) summed over every worker of every server. */
-async function scrapeMisses(servers: RunningServer[], session: Session): Promise<number> {
+async function scrapeMisses(servers: RunningServer[], session: AdminSession): Promise<number> {
   let misses = 0;
   for (const server of servers) misses += readSample(await scrapeServer(server.baseUrl, cookieHeaders(session)), "gatehouse_token_cache_misses_total");
   return misses;
@@ -217,12 +215,13 @@ async function useEveryToken(servers: RunningServer[], tokens: { tokenid: string
 
 async function measureCell(backend: Backend, users: number): Promise<Cell> {
   const cell = await startCell(backend, users);
+  let session: AdminSession | undefined;
   try {
     const { load, mutate, all, workersPerServer } = cell;
     const rssMb = readTreeRssMb(load.process.pid ?? 0);
-    const session = await login(mutate.baseUrl, ADMIN, ADMIN_PASSWORD);
+    session = await openAdminSession(mutate, ADMIN, ADMIN_PASSWORD);
     const tokens = [];
-    for (let i = 0; i < ACTIVE_TOKENS; i++) tokens.push(await createActiveToken(mutate, session, `active${i}`));
+    for (let i = 0; i < ACTIVE_TOKENS; i++) tokens.push(await createActiveToken(session, `active${i}`));
     // Every worker of every node has verified every active token before anything is measured.
     await useEveryToken(all, tokens, 4 * workersPerServer);
 
@@ -241,14 +240,16 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
     // each sent on schedule whether or not the previous one has answered.
     let mutationsDone = 0;
     const inFlight: Promise<void>[] = [];
+    const churn = session.api;
     const timer = setInterval(() => {
       const i = inFlight.length;
-      const path = `/access/users/${ADMIN}/token/churn${Math.floor(i / 2)}`;
+      const churnName = `churn${Math.floor(i / 2)}`;
       const send = async () => {
         // A delete waits for its create, so every mutation really changes the store.
         if (i % 2 === 1) await inFlight[i - 1];
-        const response = await callApi(mutate.baseUrl, i % 2 === 0 ? "POST" : "DELETE", path, { body: {}, headers: cookieHeaders(session) });
-        if (response.status === 200) mutationsDone++;
+        const done = i % 2 === 0 ? churn.createToken(ADMIN, churnName) : churn.deleteToken(ADMIN, churnName);
+        // A refused mutation is simply not counted, as before.
+        if (await done.then(() => true, () => false)) mutationsDone++;
       };
       inFlight.push(send());
     }, 1000 / MUTATIONS_PER_S);
@@ -259,7 +260,7 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
     // argon2 runs caused by one unrelated mutation, on every worker of every node.
     await useEveryToken(all, tokens, 2 * workersPerServer);
     const missesBefore = await scrapeMisses(all, session);
-    await createActiveToken(mutate, session, "unrelated");
+    await createActiveToken(session, "unrelated");
     await new Promise((r) => setTimeout(r, 200));
     await useEveryToken(all, tokens, 4 * workersPerServer);
     const argon2PerUnrelatedMutation = (await scrapeMisses(all, session)) - missesBefore;
@@ -286,7 +287,7 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
     const createMs: number[] = [];
     for (let i = 0; i < TOKEN_CREATES; i++) {
       const startedAt = performance.now();
-      await createActiveToken(mutate, session, `timed${i}`);
+      await createActiveToken(session, `timed${i}`);
       createMs.push(performance.now() - startedAt);
     }
 
@@ -311,6 +312,7 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
       tokenCreateP50Ms: median(createMs),
     };
   } finally {
+    await session?.close();
     for (const server of cell.all) await server.stop();
   }
 }
