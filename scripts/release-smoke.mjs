@@ -113,7 +113,7 @@ async function main() {
       else if (Date.now() > deadline) throw new Error(`the server did not listen within ${START_TIMEOUT_MS} ms:\n${output}`);
       else await new Promise((r) => setTimeout(r, 50));
     }
-    step(`started: ${baseUrl}`);
+    step(`started on Node ${spawnSync(process.execPath, ["--version"], { encoding: "utf8" }).stdout.trim()}: ${baseUrl}`);
     const ca = readFileSync(join(dataDir, "tls", "cert.pem"));
 
     const login = await call(baseUrl, ca, "POST", "/api2/json/access/ticket", { form: { username: ADMIN, password: ADMIN_PASSWORD } });
