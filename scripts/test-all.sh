@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The full test run behind `pnpm test`: build, typecheck, the release tarball and its
 # smoke test, lint, unit and integration tests (vitest, including multi-process and
-# PostgreSQL suites) and the Playwright e2e suites against the real built server in
-# Debian's Chromium. Every stage runs even when an earlier one failed, so one run
-# shows every failure; the exit code is non-zero if any stage failed.
+# PostgreSQL suites), the Playwright e2e suites against the real built server in
+# Debian's Chromium, and the release and most of vitest again on Node 22 and 24.
+# Every stage runs even when an earlier one failed, so one run shows every failure;
+# the exit code is non-zero if any stage failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,7 @@ stage "release (pnpm release, then the unpacked tarball's smoke test)" bash -c '
 stage "lint" pnpm run lint
 stage "unit and integration (vitest)" pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest-results.json
 stage "e2e (playwright)" pnpm run test:e2e
+stage "Node 22 and 24 (release smoke test, vitest without the reliability suites)" bash scripts/node-matrix.sh 22 24
 
 node scripts/summarize-tests.mjs || failed+=("summary")
 
