@@ -398,18 +398,29 @@ export class AccessControl {
       }
       // Synchronous when the secret cache is at this version; after a change it first
       // drops exactly the entries of the tokens that changed (I6).
-      return whenResolved(this.secretSync.catchUp(versions.secrets), () => {
-        const cached = this.secretCache.lookupCurrent(context.authid, secret, nowMs);
-        if (cached !== "miss") {
-          this.metrics.tokenCacheHits++;
-          remember(this.tokenContexts, context);
-          if (cached === "hit-due") this.refreshCachedSecret(context.authid, secret, versions);
-          return context;
-        }
-        this.metrics.tokenCacheMisses++;
-        return this.authenticateTokenSlowly(context, secret, versions, source);
-      });
+      const catchingUp = this.secretSync.catchUp(versions.secrets);
+      if (catchingUp === undefined) return this.answerFromSecretCache(context, secret, versions, source, nowMs);
+      return catchingUp.then(() => this.answerFromSecretCache(context, secret, versions, source, nowMs));
     });
+  }
+
+  /** The secret cache's answer, with the cache at (or past) the request's secrets version. */
+  private answerFromSecretCache(
+    context: AuthContext,
+    secret: string,
+    versions: StoreVersions,
+    source: string | undefined,
+    nowMs: number,
+  ): MaybePromise<AuthContext | null> {
+    const cached = this.secretCache.lookupCurrent(context.authid, secret, nowMs);
+    if (cached !== "miss") {
+      this.metrics.tokenCacheHits++;
+      remember(this.tokenContexts, context);
+      if (cached === "hit-due") this.refreshCachedSecret(context.authid, secret, versions);
+      return context;
+    }
+    this.metrics.tokenCacheMisses++;
+    return this.authenticateTokenSlowly(context, secret, versions, source);
   }
 
   /** Password login or ticket renewal. Null for bad credentials, whatever the cause. */

@@ -25,7 +25,8 @@ class EditableConfigStore implements ConfigReader {
   async readConfig() {
     this.reads += 1;
     const versions = this.versions();
-    const config = this.config;
+    // Every AccessStore hands the caller its own copy (AccessStore.readConfig); ConfigCache freezes that copy in place.
+    const config = structuredClone(this.config);
     if (this.gate !== null) await this.gate;
     if (this.failNextRead) {
       this.failNextRead = false;

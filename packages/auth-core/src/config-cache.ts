@@ -58,8 +58,9 @@ export class ConfigCache {
     const { config, digest, versions } = await this.store.readConfig();
     // Keyed by the version the store reports for this read, which may be newer
     // than the one asked for; a later request with that version then hits. The
-    // copy keeps the freeze off objects a store may still own and mutate.
-    const snapshot: ConfigSnapshot = { config: freezeDeep(structuredClone(config)), digest, version: versions.config };
+    // config is the caller's own copy (AccessStore.readConfig), so it is frozen in
+    // place: a second deep copy cost as much as the parse at 100,000 tokens.
+    const snapshot: ConfigSnapshot = { config: freezeDeep(config), digest, version: versions.config };
     this.current = snapshot;
     return snapshot;
   }
