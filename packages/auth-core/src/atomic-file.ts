@@ -130,9 +130,16 @@ export async function readFileSnapshot(path: string): Promise<FileSnapshot | nul
 /**
  * Parses stored JSON. A file that is not JSON or not of the expected shape is a
  * StoreCorruptError naming the file; it is never treated as empty, so a broken file
- * stops writes instead of being overwritten with nothing.
+ * stops writes instead of being overwritten with nothing. `isExactly`, when given,
+ * is a fast check that accepts only values the schema would return unchanged; what
+ * it does not accept still goes through the schema (and its error message).
  */
-export function parseStoredJson<T>(bytes: Uint8Array, location: string, schema: z.ZodType<T>): T {
+export function parseStoredJson<T>(
+  bytes: Uint8Array,
+  location: string,
+  schema: z.ZodType<T>,
+  isExactly?: (raw: unknown) => raw is T,
+): T {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(bytes).toString("utf8"));
@@ -140,6 +147,8 @@ export function parseStoredJson<T>(bytes: Uint8Array, location: string, schema: 
     // The parser's message quotes file content; token and password hashes stay out of errors.
     throw new StoreCorruptError(location, "not valid JSON");
   }
+  // A value that already has exactly the schema's shape is what the schema would return.
+  if (isExactly?.(raw) === true) return raw;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
