@@ -6,7 +6,7 @@
  * install wrk). Environment: BENCH_WRK_ROUNDS (default 4), BENCH_WRK_DURATION_S (4).
  */
 import { execFileSync } from "node:child_process";
-import { createToken, login } from "./api-client.js";
+import { openAdminSession } from "./admin-session.js";
 import { startServer } from "./server-process.js";
 
 const ROUNDS = Number(process.env.BENCH_WRK_ROUNDS ?? 4);
@@ -29,8 +29,10 @@ function median(values: number[]): number {
 
 const server = await startServer({ workers: 1, adminPassword: ADMIN_PASSWORD });
 try {
-  const session = await login(server.baseUrl, "admin@pbs", ADMIN_PASSWORD);
-  const token = await createToken(server.baseUrl, session, "admin@pbs", "wrk");
+  const session = await openAdminSession(server, "admin@pbs", ADMIN_PASSWORD);
+  const created = await session.api.createToken("admin@pbs", "wrk");
+  await session.close();
+  const token = { tokenid: created.tokenid, secret: created.value };
   const tokenHeader = `Authorization: PBSAPIToken=${token.tokenid}:${token.secret}`;
   const cookieHeader = `Cookie: __Host-PBSAuthCookie=${session.ticket}`;
   const baselineUrl = `${server.baseUrl}/api2/json/access/domains`;
