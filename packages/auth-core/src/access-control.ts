@@ -64,6 +64,7 @@ import type { TokenListQuery, TokenStatus, UserListQuery } from "./listing.js";
 import type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
 import { argon2Hasher, verifyAgainstDummyHash } from "./password-hash.js";
 import type { SecretHasher } from "./password-hash.js";
+import { classifyCryptHash, verifySha256Crypt } from "./legacy-crypt-hash.js";
 import { TokenSecretCache } from "./secret-cache.js";
 import { SecretCacheSync } from "./secret-cache-sync.js";
 import type { AccessStore, StoreVersions } from "./store.js";
@@ -906,7 +907,10 @@ export class AccessControl {
     if (this.tokenCacheEnabled) await this.secretSync.catchUp(versionsBefore.secrets);
     const sequenceBefore = this.secretCache.sequence;
     const hash = await this.store.readTokenHash(authid);
-    const valid = hash !== undefined && (await this.hasher.verify(hash, secret));
+    const valid = hash !== undefined && (await this.verifyStoredHash(hash, secret));
+    // A secret imported from PBS is re-hashed on its first success; the rotation-like
+    // change means this result is not cached, and the next request verifies argon2id.
+    if (valid && classifyCryptHash(hash) === "sha256-crypt") await this.upgradeLegacyHash("token", authid, hash, secret);
     const versionsAfter = await this.readVersions();
     if (valid && this.tokenCacheEnabled) {
       await this.secretSync.catchUp(versionsAfter.secrets);
@@ -962,8 +966,37 @@ export class AccessControl {
         await verifyAgainstDummyHash(this.hasher, password);
         return false;
       }
-      return this.hasher.verify(hash, password);
+      const valid = await this.verifyStoredHash(hash, password);
+      if (valid && classifyCryptHash(hash) === "sha256-crypt") await this.upgradeLegacyHash("password", userid, hash, password);
+      return valid;
     });
+  }
+
+  /**
+   * argon2id through the hasher, or a sha256-crypt hash imported from PBS
+   * (legacy-crypt-hash.ts). A yescrypt hash is never stored: the import refuses it.
+   */
+  private async verifyStoredHash(hash: string, secret: string): Promise<boolean> {
+    if (classifyCryptHash(hash) === "sha256-crypt") return verifySha256Crypt(hash, secret);
+    return this.hasher.verify(hash, secret);
+  }
+
+  /**
+   * Replaces an imported sha256-crypt hash with argon2id after it verified, as PBS
+   * re-hashes a password whose hash is not its current kind. Only the hash that was
+   * verified is replaced: a password set or a token rotated meanwhile stays. A
+   * failure (the store busy) keeps the old hash, and the next success tries again.
+   */
+  private async upgradeLegacyHash(kind: "password" | "token", id: string, legacyHash: string, secret: string): Promise<void> {
+    try {
+      const upgraded = await this.hasher.hash(secret);
+      await this.store.mutate((state) => {
+        const hashes = kind === "password" ? state.passwordHashes : state.tokenHashes;
+        if (hashes[id] === legacyHash) hashes[id] = upgraded;
+      });
+    } catch {
+      // The verification stands either way; the upgrade is simply tried on the next success.
+    }
   }
 
   private issueTicket(userid: string): LoginSuccess {

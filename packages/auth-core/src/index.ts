@@ -110,3 +110,6 @@ export {
   USER_SORT_KEYS,
 } from "./listing.js";
 export type { SortOrder, TokenListQuery, TokenSortKey, TokenStatus, TokenStatusFilter, UserListQuery, UserSortKey } from "./listing.js";
+export { applyPbsImport, PBS_CONFIG_FILES, PbsImportError, planPbsImport, readPbsConfigDir } from "./pbs-import.js";
+export type { ImportSkip, PbsConfigPlan, PbsImportReport } from "./pbs-import.js";
+export { classifyCryptHash, SHA256_CRYPT_MAX_ROUNDS, verifySha256Crypt } from "./legacy-crypt-hash.js";

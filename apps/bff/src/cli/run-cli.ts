@@ -10,6 +10,7 @@ import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   AccessControl,
+  applyPbsImport,
   ConflictError,
   InvalidParameterError,
   NotFoundError,
@@ -17,6 +18,9 @@ import {
   StoreCorruptError,
   StoreLockTimeoutError,
   parseAuthid,
+  PbsImportError,
+  readPbsConfigDir,
+  type PbsImportReport,
   type AccessStore,
 } from "@gatehouse/auth-core";
 import { GatehouseApiError, GatehouseClient, GatehouseConnectionError, LoginFlowError, TlsFingerprintMismatchError } from "@gatehouse/client";
@@ -65,7 +69,12 @@ API tokens (<tokenid> is user@realm!name):
   token disable <tokenid>
   token delete <tokenid>
 
-ACL (roles: Admin, Audit, NoAccess):
+Import from Proxmox Backup Server (this data dir or database only, not --server):
+  import-pbs <dir> [--json]         user.cfg, acl.cfg, shadow.json and token.shadow
+                                    of a PBS config dir (/etc/proxmox-backup); what
+                                    exists here is kept, a rerun adds nothing
+
+ACL (roles: Admin, Audit, NoAccess, Datastore*, Remote*, Tape*; GET /access/roles):
   acl list [--path PATH] [--json]
   acl set <path> <auth-id> <role> [--no-propagate]
   acl remove <path> <auth-id> <role>
@@ -130,6 +139,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     (values.help === true ? io.stdout : io.stderr)(USAGE);
     return values.help === true ? EXIT_OK : EXIT_USAGE;
   }
+  if (positionals[0] === IMPORT_PBS_COMMAND) return runImportPbs(positionals.slice(1), values, io);
   let api: AdminApi | null = null;
   try {
     const command = findCommand(positionals);
@@ -145,6 +155,55 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await api?.close();
   }
+}
+
+const IMPORT_PBS_COMMAND = "import-pbs";
+
+/**
+ * `gatehouse import-pbs DIR`: the PBS config in DIR merged into this data dir's (or
+ * database's) store in one mutation, with a report of what was added, what was
+ * already here and what was left out and why.
+ */
+async function runImportPbs(args: string[], values: Options, io: CliIo): Promise<number> {
+  let store: AccessStore | null = null;
+  try {
+    if (values.server !== undefined) throw new UsageError("import-pbs works on the data dir or database, not through --server");
+    const [dir] = takeArguments(args, ["dir"]);
+    if (dir === undefined) throw new UsageError("expected <dir>");
+    const plan = await readPbsConfigDir(isAbsolute(dir) ? dir : resolve(io.cwd, dir));
+    store = await openStore(values, io);
+    const report = await applyPbsImport(store, plan);
+    if (values.json === true) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    else io.stdout(formatImportReport(report));
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof PbsImportError) {
+      io.stderr(`gatehouse: ${error.message}\n`);
+      return EXIT_FAILED;
+    }
+    return reportError(error, io);
+  } finally {
+    await store?.close();
+  }
+}
+
+function formatImportReport(report: PbsImportReport): string {
+  const kinds = ["users", "tokens", "acl", "passwords", "tokenSecrets"] as const;
+  const labels: Record<(typeof kinds)[number], string> = {
+    users: "users",
+    tokens: "API tokens",
+    acl: "ACL entries",
+    passwords: "passwords",
+    tokenSecrets: "token secrets",
+  };
+  const lines = kinds.map((kind) => `  ${labels[kind]}: ${report.added[kind]} added, ${report.unchanged[kind]} already here`);
+  const skipped = report.skipped.map((skip) => `  ${skip.kind} ${skip.id}: ${skip.reason}`);
+  return [
+    "Imported from PBS:",
+    ...lines,
+    ...(skipped.length === 0 ? ["Nothing was left out."] : [`Left out (${skipped.length}):`, ...skipped]),
+    "",
+  ].join("\n");
 }
 
 /** Standard input, read once and handed out a line at a time (a login password, then a new password). */
