@@ -145,7 +145,9 @@ function createGracefulStop(server: RunningServer, accessControl: AccessControl,
     stopping = true;
     void (async () => {
       logger.info({ reason, deadlineS: config.shutdownTimeoutS }, "shutdown: no longer accepting connections; finishing requests in flight");
-      const { dropped } = await server.close(graceMs);
+      const closing = server.close(graceMs);
+      await confirmNoMoreConnections();
+      const { dropped } = await closing;
       if (dropped > 0) logger.warn({ dropped }, "shutdown: deadline passed; dropped the connections still open");
       else logger.info("shutdown: every request in flight has finished");
       logger.info("shutdown: flushing buffered writes and closing the store");
@@ -159,6 +161,40 @@ function createGracefulStop(server: RunningServer, accessControl: AccessControl,
       },
     );
   };
+}
+
+const STOPPED_ACCEPTING = "gatehouse:stopped-accepting";
+const STOPPED_ACCEPTING_ACK = "gatehouse:stopped-accepting-ack";
+const STOPPED_ACCEPTING_TIMEOUT_MS = 2_000;
+
+function isTypedMessage(message: unknown, type: string): boolean {
+  return typeof message === "object" && message !== null && (message as { type?: unknown }).type === type;
+}
+
+/**
+ * In a cluster worker that has closed its server: resolves once the primary has
+ * taken it out of the round-robin. The primary hands a connection to a worker and
+ * keeps it until the worker answers; a worker that exits with such a hand-off still
+ * in the IPC channel never answers, and that client hangs. Closing the server tells
+ * the primary first, and the channel is ordered both ways, so when the primary's
+ * answer to this later message arrives, every hand-off it sent before has been
+ * received and handed back, and no new one will come.
+ */
+function confirmNoMoreConnections(): Promise<void> {
+  if (!cluster.isWorker || !process.connected) return Promise.resolve();
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      resolve();
+    };
+    const onMessage = (message: unknown) => {
+      if (isTypedMessage(message, STOPPED_ACCEPTING_ACK)) finish();
+    };
+    const timer = setTimeout(finish, STOPPED_ACCEPTING_TIMEOUT_MS);
+    process.on("message", onMessage);
+    process.send?.({ type: STOPPED_ACCEPTING });
+  });
 }
 
 async function runSingleProcess(config: ServerConfig, logger: Logger): Promise<void> {
@@ -216,6 +252,7 @@ function runPrimary(config: ServerConfig, logger: Logger): void {
     states.set(worker.id, "starting");
     worker.on("message", (message: unknown) => {
       metricsServer.onWorkerMessage(worker, message);
+      if (isTypedMessage(message, STOPPED_ACCEPTING) && worker.isConnected()) worker.send({ type: STOPPED_ACCEPTING_ACK });
       if (!isListeningMessage(message)) return;
       if (states.get(worker.id) === "starting") states.set(worker.id, "serving");
       const serving = [...states.values()].filter((state) => state === "serving").length;
