@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { fetchVersionStatusWithToken, openApiSession } from "../support/api.js";
+import { ADMIN_PASSWORD } from "../support/env.js";
 import { expectScreen, uniqueName } from "../support/ui.js";
 
 test("users: add, edit, change password and delete with its tokens", async ({ page }) => {
@@ -35,6 +36,8 @@ test("users: add, edit, change password and delete with its tokens", async ({ pa
   const password = page.getByRole("dialog", { name: `Change password of ${userid}` });
   await password.getByLabel("New password", { exact: true }).fill("second-password-2");
   await password.getByLabel("Confirm new password").fill("second-password-2");
+  // PBS's API asks the logged-in admin for its own password before a change.
+  await password.getByLabel("Your current password").fill(ADMIN_PASSWORD);
   await password.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByRole("dialog")).toHaveCount(0);
   const asAlice = await openApiSession(userid, "second-password-2");

@@ -189,7 +189,7 @@ describe("users, passwords, ACL and permissions", () => {
 
     const alice = await logIn(server.client, "alice@pbs", "alice-first-pw");
     const changed = await server.client.api("PUT", "/access/password", {
-      body: { userid: "alice@pbs", password: "alice-second-pw" },
+      body: { userid: "alice@pbs", password: "alice-second-pw", "confirmation-password": "alice-first-pw" },
       headers: sessionHeaders(alice),
     });
     expect(changed.status, changed.text).toBe(200);

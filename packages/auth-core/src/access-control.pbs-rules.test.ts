@@ -196,3 +196,27 @@ describe("list_permissions (src/api2/access/mod.rs)", () => {
     await expect(ac.readPermissions(ALICE_CI, { authId: "alice@pbs" })).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 });
+
+describe("confirmation-password (user_update_auth, src/api2/access/mod.rs)", () => {
+  it("needs the caller's own current password, and never a ticket in its place", async () => {
+    const { ac } = await setUp();
+    await expect(ac.confirmActorPassword(ALICE, undefined)).rejects.toBeInstanceOf(InvalidParameterError);
+    await expect(ac.confirmActorPassword(ALICE, "bob-password")).rejects.toBeInstanceOf(PermissionDeniedError);
+    const login = await ac.login({ username: "alice@pbs", password: "alice-password" });
+    await expect(ac.confirmActorPassword(ALICE, login?.ticket)).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.confirmActorPassword(ALICE, "alice-password")).resolves.toBeUndefined();
+    // The local CLI and tokens pass here: the CLI owns the store, and setPassword refuses tokens.
+    await expect(ac.confirmActorPassword(SYSTEM_ACTOR, undefined)).resolves.toBeUndefined();
+    await expect(ac.confirmActorPassword(ALICE_CI, undefined)).resolves.toBeUndefined();
+  });
+
+  it("counts wrong confirmations as failed logins, so a stolen session cannot guess through it", async () => {
+    const { ac } = await setUp();
+    let throttled = false;
+    for (let attempt = 0; attempt < 20 && !throttled; attempt++) {
+      const error = await ac.confirmActorPassword(ALICE, `guess-${attempt}`, "192.0.2.7").catch((caught: unknown) => caught);
+      throttled = (error as Error).name === "TooManyRequestsError";
+    }
+    expect(throttled).toBe(true);
+  });
+});

@@ -556,6 +556,33 @@ export class AccessControl {
     });
   }
 
+  /**
+   * PBS's `user_update_auth` (src/api2/access/mod.rs): before a password change the
+   * caller confirms with its own current password (PBS exempts only root@pam; here
+   * only the local CLI, which can edit the store anyway). A token is let through to
+   * the change itself, which refuses tokens. A wrong confirmation is a failed login
+   * for the throttles, so a stolen session cannot guess the password through it,
+   * and a ticket never counts as a password here.
+   *
+   * Gatehouse answers 400 (missing) and 403 (wrong) where PBS answers 401: a 401
+   * ends a browser session, and a typo in the confirmation must not log anyone out.
+   */
+  async confirmActorPassword(actor: AuthContext, confirmation: string | undefined, source?: string): Promise<void> {
+    if (actor.via === "system" || actor.tokenName !== null) return;
+    if (confirmation === undefined || confirmation === "") {
+      throw invalidParameter("confirmation-password", `the current password of ${actor.userid} is required to change a password`);
+    }
+    const userKey = `user:${actor.userid}`;
+    this.throwIfThrottled(source, userKey);
+    const verified = !confirmation.startsWith("PBS:") && (await this.verifyPassword(actor.userid, confirmation));
+    if (!verified) {
+      this.recordSourceFailure(source);
+      this.identityThrottle.recordFailure(userKey);
+      throw new PermissionDeniedError("confirmation-password: not the current password of the logged-in user");
+    }
+    this.identityThrottle.recordSuccess(userKey);
+  }
+
   // --- tokens -----------------------------------------------------------------
 
   /** PBS's listing of one user's tokens; with any `query` parameter, filtered, sorted and paged as listUsers. */

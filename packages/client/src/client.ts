@@ -278,9 +278,16 @@ export class GatehouseClient {
     await this.request("DELETE", `/access/users/${encodeURIComponent(userid)}`, options);
   }
 
-  /** Sets a user's password (PUT /access/password). */
-  async setPassword(userid: string, password: string): Promise<void> {
-    await this.request("PUT", "/access/password", { userid, password });
+  /**
+   * Sets a user's password (PUT /access/password). A logged-in user confirms with
+   * its own current password, as PBS requires (`confirmation-password`).
+   */
+  async setPassword(userid: string, password: string, confirmationPassword?: string): Promise<void> {
+    await this.request("PUT", "/access/password", {
+      userid,
+      password,
+      ...(confirmationPassword === undefined ? {} : { "confirmation-password": confirmationPassword }),
+    });
   }
 
   listTokens(userid: string, params: Without<ListTokensParams, "userid"> = {}): Promise<TokenListing> {

@@ -61,12 +61,16 @@ export function createLocalAdminApi(ac: AccessControl): AdminApi {
   };
 }
 
-/** A running server, through the client; the server checks the caller's privileges. */
-export function createRemoteAdminApi(client: GatehouseClient, transport: NodeTransport): AdminApi {
+/**
+ * A running server, through the client; the server checks the caller's privileges.
+ * `loginPassword`, when the CLI logged in with one, confirms password changes
+ * (PBS's `confirmation-password`).
+ */
+export function createRemoteAdminApi(client: GatehouseClient, transport: NodeTransport, loginPassword?: string): AdminApi {
   return {
     listUsers: async () => (await client.listUsers()).data,
     createUser: (input) => client.createUser(input),
-    setPassword: (userid, password) => client.setPassword(userid, password),
+    setPassword: (userid, password) => client.setPassword(userid, password, loginPassword),
     setUserEnabled: (userid, enable) => client.updateUser(userid, { enable }),
     deleteUser: (userid) => client.deleteUser(userid),
     listTokens: async (userid) =>

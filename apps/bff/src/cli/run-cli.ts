@@ -242,7 +242,7 @@ async function connectRemote(values: Options, io: CliIo, nextStdinLine: () => Pr
   }
   const transport = createNodeTransport(rawFingerprint === undefined ? {} : { fingerprint: rawFingerprint });
   const client = new GatehouseClient({ baseUrl, auth, fetch: transport.fetch });
-  const api = createRemoteAdminApi(client, transport);
+  const api = createRemoteAdminApi(client, transport, "password" in auth ? auth.password : undefined);
   try {
     // Connect now, so a refused certificate or a wrong password is reported before any change.
     if ("password" in auth) await client.login();

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cookieHeaders, readParameterErrors } from "../test-support/https-client.js";
-import { logIn, type Session } from "../test-support/sessions.js";
+import { logIn, sessionHeaders, type Session } from "../test-support/sessions.js";
 import { TEST_ADMIN, TEST_ADMIN_PASSWORD, startTestServer, type TestServer } from "../test-support/test-server.js";
 
 let server: TestServer;
@@ -80,5 +80,34 @@ describe("GET /access and GET /ping", () => {
     const response = await server.client.api("GET", "/ping");
     expect(response.status).toBe(200);
     expect(response.json).toEqual({ data: { pong: true } });
+  });
+});
+
+describe("PUT /access/password (change_password, src/api2/access/mod.rs)", () => {
+  test("needs confirmation-password, the caller's own current password", async () => {
+    const created = await server.client.api("POST", "/access/users", {
+      body: { userid: "confirm-me@pbs", password: "first-password" },
+      headers: sessionHeaders(admin),
+    });
+    expect(created.status, created.text).toBe(200);
+    const missing = await server.client.api("PUT", "/access/password", {
+      body: { userid: "confirm-me@pbs", password: "second-password" },
+      headers: sessionHeaders(admin),
+    });
+    expect(missing.status).toBe(400);
+    expect(Object.keys(readParameterErrors(missing))).toEqual(["confirmation-password"]);
+    const wrong = await server.client.api("PUT", "/access/password", {
+      body: { userid: "confirm-me@pbs", password: "second-password", "confirmation-password": "first-password" },
+      headers: sessionHeaders(admin),
+    });
+    // The target's password is not the caller's: refused, and the admin's session survives (no 401).
+    expect(wrong.status).toBe(403);
+    expect((await server.client.api("GET", "/version", { headers: cookieHeaders(admin) })).status).toBe(200);
+    const right = await server.client.api("PUT", "/access/password", {
+      body: { userid: "confirm-me@pbs", password: "second-password", "confirmation-password": TEST_ADMIN_PASSWORD },
+      headers: sessionHeaders(admin),
+    });
+    expect(right.status, right.text).toBe(200);
+    expect((await server.client.api("POST", "/access/ticket", { form: { username: "confirm-me@pbs", password: "second-password" } })).status).toBe(200);
   });
 });

@@ -96,7 +96,7 @@ const ROUTE_PARAMS: Record<string, readonly string[]> = {
   "POST /api2/json/access/users": ["userid", "password", "enable", "expire", "comment", "firstname", "lastname", "email"],
   "PUT /api2/json/access/users/:userid": ["password", "enable", "expire", "comment", "firstname", "email", "delete", "digest"],
   "DELETE /api2/json/access/users/:userid": ["digest"],
-  "PUT /api2/json/access/password": ["userid", "password"],
+  "PUT /api2/json/access/password": ["userid", "password", "confirmation-password"],
   [`POST ${TOKEN_PATH}`]: ["comment", "enable", "expire"],
   [`PUT ${TOKEN_PATH}`]: ["comment", "enable", "expire", "delete", "regenerate", "digest"],
   [`DELETE ${TOKEN_PATH}`]: ["digest"],

@@ -145,7 +145,7 @@ function fillPath(path: string, values: Record<string, string> = PATH_VALUES): s
 const VALID_CHANGES: { route: string; path?: Record<string, string>; body: Record<string, unknown> }[] = [
   { route: "POST /access/users", body: { userid: NEW_USER } },
   { route: "PUT /access/users/:userid", body: { comment: "changed by the CSRF test" } },
-  { route: "PUT /access/password", body: { userid: VICTIM, password: VICTIM_PASSWORD } },
+  { route: "PUT /access/password", body: { userid: VICTIM, password: VICTIM_PASSWORD, "confirmation-password": TEST_ADMIN_PASSWORD } },
   { route: "POST /access/users/:userid/token/:tokenname", path: { userid: VICTIM, tokenname: "t2" }, body: { comment: "new" } },
   { route: "PUT /access/users/:userid/token/:tokenname", body: { comment: "edited" } },
   { route: "DELETE /access/users/:userid/token/:tokenname", path: { userid: VICTIM, tokenname: "t2" }, body: {} },

@@ -15,14 +15,18 @@ export function ChangePasswordDialog({ userid, onClose }: ChangePasswordDialogPr
   const changePassword = useChangePassword();
   const [password, setPassword] = useState("");
   const [confirmation, setConfirmation] = useState("");
+  const [currentPassword, setCurrentPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const [currentPasswordError, setCurrentPasswordError] = useState<string | null>(null);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const problem = validatePassword(password, confirmation);
+    const missingCurrent = currentPassword === "" ? "Enter your own current password to confirm the change." : null;
     setError(problem);
-    if (problem !== null) return;
-    changePassword.mutate({ userid, password }, { onSuccess: onClose });
+    setCurrentPasswordError(missingCurrent);
+    if (problem !== null || missingCurrent !== null) return;
+    changePassword.mutate({ userid, password, confirmationPassword: currentPassword }, { onSuccess: onClose });
   }
 
   return (
@@ -42,6 +46,14 @@ export function ChangePasswordDialog({ userid, onClose }: ChangePasswordDialogPr
           value={confirmation}
           onChange={setConfirmation}
           autoComplete="new-password"
+        />
+        <TextField
+          label="Your current password"
+          type="password"
+          value={currentPassword}
+          onChange={setCurrentPassword}
+          error={currentPasswordError}
+          autoComplete="current-password"
         />
         <ErrorMessage error={changePassword.error} />
         <div className="actions">
