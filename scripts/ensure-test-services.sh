@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the full test run needs beyond npm packages:
-# Debian's Chromium for Playwright (it cannot download its own browser here) and a
-# running local PostgreSQL for the PostgreSQL suites. Safe to run repeatedly.
+# Debian's Chromium for Playwright (it cannot download its own browser here),
+# Debian's python3-proxmoxer for the PBS conformance suite, and a running local
+# PostgreSQL for the PostgreSQL suites. Safe to run repeatedly.
 set -uo pipefail
 
 say() { printf 'ensure-test-services: %s\n' "$*"; }
@@ -13,6 +14,17 @@ if [ ! -x /usr/bin/chromium ]; then
       || say "WARNING: could not install chromium; the e2e suites will fail"
   else
     say "WARNING: /usr/bin/chromium is missing and cannot be installed here (need root and apt-get)"
+  fi
+fi
+
+# A real PBS client for the conformance suite (apps/bff/src/pbs-compat/proxmoxer.test.ts).
+if ! /usr/bin/python3 -c 'import proxmoxer' >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's python3-proxmoxer for the PBS conformance suite"
+    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-proxmoxer >/dev/null; } \
+      || say "WARNING: could not install python3-proxmoxer; the proxmoxer conformance test will fail"
+  else
+    say "WARNING: python3-proxmoxer is missing and cannot be installed here (need root and apt-get)"
   fi
 fi
 
