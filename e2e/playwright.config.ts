@@ -4,6 +4,9 @@ import { ADMIN_PASSWORD, ADMIN_STATE_FILE, BASE_URL, PORT, REPO_ROOT, resolveDat
 
 const dataDir = resolveDataDir();
 
+const DESKTOP_VIEWPORT = { width: 1366, height: 768 };
+const PHONE = { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
 // Debian's Chromium: Playwright cannot download its own browser on this machine.
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -39,7 +42,15 @@ export default defineConfig({
       name: "chromium",
       testMatch: /.*\.spec\.ts/,
       dependencies: ["setup"],
-      use: { storageState: ADMIN_STATE_FILE },
+      use: { storageState: ADMIN_STATE_FILE, viewport: DESKTOP_VIEWPORT },
+    },
+    {
+      // The console suites (issue 18) again on a narrow phone: every finding is
+      // pinned at both sizes. 360 px is the narrowest width the console supports.
+      name: "phone",
+      testMatch: /console-.*\.spec\.ts/,
+      dependencies: ["setup"],
+      use: { storageState: ADMIN_STATE_FILE, ...PHONE },
     },
   ],
   webServer: {

@@ -1,8 +1,9 @@
 import { defineProject } from "vitest/config";
 
-// The SPA's tests run in Node: the logic tests (api client, session, validation,
-// routes) need fetch/Response/atob, which Node 20 has, and component tests render to
-// static markup with react-dom/server, so no DOM library is needed.
+// The SPA's logic tests run in Node (fetch/Response/atob are there). Component tests
+// that interact (React Testing Library, role-based queries) opt into jsdom per file
+// with `// @vitest-environment jsdom` and import src/test-support/dom.ts for what
+// jsdom lacks.
 export default defineProject({
   test: {
     name: "web",

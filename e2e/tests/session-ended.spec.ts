@@ -2,8 +2,8 @@ import { createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { ADMIN_USERID, BASE_URL, TICKET_COOKIE, resolveDataDir } from "../support/env.js";
-import { SESSION_ENDED_MESSAGE, expectLoginPage, expectScreen } from "../support/ui.js";
+import { ADMIN_PASSWORD, ADMIN_USERID, BASE_URL, TICKET_COOKIE, resolveDataDir } from "../support/env.js";
+import { expectLoginPage, expectScreen } from "../support/ui.js";
 
 async function replaceTicketCookie(context: BrowserContext, value: string): Promise<void> {
   await context.addCookies([
@@ -48,26 +48,46 @@ function forgeExpiredTicket(): string {
   return `${data}::${signature}`;
 }
 
-test("a tampered cookie sends the open console back to login with the session-ended message", async ({ page, context }) => {
+test("a tampered cookie opens the re-login dialog; Log out instead leaves no data on screen", async ({ page, context }) => {
   await openSettledConsole(page, "/", "API tokens");
   const ticket = await currentTicket(context);
   const last = ticket.at(-1) === "A" ? "B" : "A";
   await replaceTicketCookie(context, `${ticket.slice(0, -1)}${last}`);
 
   await page.getByRole("link", { name: "Users" }).click();
+  const relogin = page.getByRole("dialog", { name: "Session ended" });
+  await expect(relogin).toBeVisible();
+  await expect(relogin.getByLabel("User name")).toHaveValue(ADMIN_USERID);
+  await relogin.getByRole("button", { name: "Log out instead" }).click();
   await expectLoginPage(page);
-  await expect(page.getByRole("alert").filter({ hasText: SESSION_ENDED_MESSAGE })).toBeVisible();
   await expect(page.getByRole("table")).toHaveCount(0);
 });
 
-test("an expired cookie sends the open console back to login with the session-ended message", async ({ page, context }) => {
-  await openSettledConsole(page, "/permissions", "Permissions");
+test("an expired cookie mid-form: log in again in the dialog and the typed form is still there", async ({ page, context }) => {
+  await openSettledConsole(page, "/", "API tokens");
+  await page.getByRole("button", { name: "Add token" }).click();
+  const add = page.getByRole("dialog", { name: "Add API token" });
+  const name = `kept-${Date.now().toString(36)}`;
+  await add.getByLabel("Token name").fill(name);
+  await add.getByLabel("Comment").fill("typed before the session ended");
   await replaceTicketCookie(context, forgeExpiredTicket());
 
-  // Any request now fails: opening another screen fetches its data.
-  await page.getByRole("link", { name: "API tokens" }).click();
-  await expectLoginPage(page);
-  await expect(page.getByRole("alert").filter({ hasText: SESSION_ENDED_MESSAGE })).toBeVisible();
+  await add.getByRole("button", { name: "Create token" }).click();
+  const relogin = page.getByRole("dialog", { name: "Session ended" });
+  await expect(relogin).toBeVisible();
+  await expect(relogin.getByLabel("Password", { exact: true })).toBeFocused();
+  await relogin.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
+  await relogin.getByRole("button", { name: "Log in again" }).click();
+  await expect(relogin).toHaveCount(0);
+
+  await expect(add.getByLabel("Token name")).toHaveValue(name);
+  await expect(add.getByLabel("Comment")).toHaveValue("typed before the session ended");
+  await add.getByRole("button", { name: "Create token" }).click();
+  const secretDialog = page.getByRole("dialog", { name: "Token created" });
+  await expect(secretDialog.getByLabel("Token ID")).toHaveValue(`${ADMIN_USERID}!${name}`);
+  await secretDialog.getByRole("button", { name: "I have copied the secret" }).click();
+  await page.getByRole("button", { name: `Remove ${ADMIN_USERID}!${name}` }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Remove token" }).click();
 });
 
 test("a reload with a tampered cookie shows the login page and no data", async ({ page, context }) => {

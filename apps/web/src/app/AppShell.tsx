@@ -5,6 +5,7 @@
 import { useEffect, useRef } from "react";
 import { Button } from "../components/Button.js";
 import { ErrorBoundary } from "../components/ErrorBoundary.js";
+import { ToastRegion } from "../components/ToastRegion.js";
 import { PermissionsPage } from "../features/acl/components/PermissionsPage.js";
 import { useLogout } from "../features/auth/api/delete-ticket.js";
 import { useTicketRenewal } from "../features/auth/api/renew-ticket.js";
@@ -84,6 +85,7 @@ export function AppShell({ session }: AppShellProps) {
       <main id="main" className="main">
         <ErrorBoundary resetKey={pathname}>{renderRoute(route)}</ErrorBoundary>
       </main>
+      <ToastRegion />
     </div>
   );
 }

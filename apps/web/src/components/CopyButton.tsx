@@ -12,9 +12,11 @@ const FEEDBACK_MS = 4000;
 export interface CopyButtonProps {
   value: string;
   label: string;
+  /** Called after the value reached the clipboard. */
+  onCopied?: () => void;
 }
 
-export function CopyButton({ value, label }: CopyButtonProps) {
+export function CopyButton({ value, label, onCopied }: CopyButtonProps) {
   const [state, setState] = useState<CopyState>("idle");
 
   useEffect(() => {
@@ -27,6 +29,7 @@ export function CopyButton({ value, label }: CopyButtonProps) {
     try {
       await navigator.clipboard.writeText(value);
       setState("copied");
+      onCopied?.();
     } catch {
       setState("failed");
     }

@@ -17,6 +17,8 @@ export interface DialogProps {
   description?: string;
   /** While a request runs, Escape and the close button do nothing. */
   busy?: boolean;
+  /** False leaves out the close button, for a dialog that must be answered. */
+  dismissible?: boolean;
 }
 
 /** Where focus goes when the opener has gone, e.g. the row of a removed token. */
@@ -24,7 +26,7 @@ function findFocusFallback(): HTMLElement | null {
   return document.querySelector<HTMLElement>("main h1");
 }
 
-export function Dialog({ title, onClose, children, tone = "normal", description, busy = false }: DialogProps) {
+export function Dialog({ title, onClose, children, tone = "normal", description, busy = false, dismissible = true }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const descriptionId = useId();
@@ -80,9 +82,11 @@ export function Dialog({ title, onClose, children, tone = "normal", description,
       <div className="dialog__body">
         <header className="dialog__header">
           <h2 id={titleId}>{title}</h2>
-          <button type="button" className="dialog__close" aria-label="Close dialog" onClick={onClose} disabled={busy}>
-            ×
-          </button>
+          {dismissible ? (
+            <button type="button" className="dialog__close" aria-label="Close dialog" onClick={onClose} disabled={busy}>
+              ×
+            </button>
+          ) : null}
         </header>
         {description === undefined ? null : (
           <p id={descriptionId} className="dialog__description">

@@ -1,13 +1,19 @@
-/** An inline server or page error, announced to screen readers as it appears. */
+/**
+ * An inline server or page error, announced to screen readers as it appears. A load
+ * error gets a Retry button: a 5xx or a dropped connection is often gone a moment later.
+ */
 import { ApiError, describeError } from "../lib/api-error.js";
+import { Button } from "./Button.js";
 
 export interface ErrorMessageProps {
   error: unknown;
   /** Parameter reasons already shown next to their fields are left out here. */
   shownFields?: readonly string[];
+  onRetry?: () => void;
+  retrying?: boolean;
 }
 
-export function ErrorMessage({ error, shownFields = [] }: ErrorMessageProps) {
+export function ErrorMessage({ error, shownFields = [], onRetry, retrying = false }: ErrorMessageProps) {
   if (error === null || error === undefined) return null;
   const fieldErrors =
     error instanceof ApiError ? Object.entries(error.errors).filter(([field]) => !shownFields.includes(field)) : [];
@@ -22,6 +28,13 @@ export function ErrorMessage({ error, shownFields = [] }: ErrorMessageProps) {
             </li>
           ))}
         </ul>
+      )}
+      {onRetry === undefined ? null : (
+        <div className="actions actions--start">
+          <Button onClick={onRetry} pending={retrying}>
+            {retrying ? "Retrying…" : "Retry"}
+          </Button>
+        </div>
       )}
     </div>
   );

@@ -58,11 +58,11 @@ export function Table<Row>({ caption, columns, rows, getRowKey, isLoading, error
             <tr key={getRowKey(row)}>
               {columns.map((column) =>
                 column.isRowHeader === true ? (
-                  <th key={column.id} scope="row" className={column.className}>
+                  <th key={column.id} scope="row" className={column.className} data-label={column.header}>
                     {column.render(row)}
                   </th>
                 ) : (
-                  <td key={column.id} className={column.className}>
+                  <td key={column.id} className={column.className} data-label={column.header}>
                     {column.render(row)}
                   </td>
                 ),

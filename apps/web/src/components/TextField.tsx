@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes } from "react";
+import { useId, type InputHTMLAttributes, type Ref } from "react";
 
 export interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, "onChange" | "value" | "id"> {
   label: string;
@@ -7,9 +7,10 @@ export interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElemen
   /** A validation message; marks the input invalid and is read out with it. */
   error?: string | null;
   hint?: string;
+  ref?: Ref<HTMLInputElement>;
 }
 
-export function TextField({ label, value, onChange, error, hint, type = "text", ...rest }: TextFieldProps) {
+export function TextField({ label, value, onChange, error, hint, type = "text", ref, ...rest }: TextFieldProps) {
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
@@ -19,6 +20,7 @@ export function TextField({ label, value, onChange, error, hint, type = "text", 
       <label htmlFor={id}>{label}</label>
       <input
         {...rest}
+        ref={ref}
         id={id}
         type={type}
         value={value}

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { buildApiUrl, createApiClient } from "./api-client.js";
 import { ApiError, describeError } from "./api-error.js";
-import { SESSION_ENDED_MESSAGE, SessionStore } from "./session.js";
+import { SessionStore } from "./session.js";
 
 interface Call {
   url: string;
@@ -83,11 +83,11 @@ describe("createApiClient", () => {
     await expect(client.request("GET", "/x")).rejects.toMatchObject({ status: 502, message: "request failed with status 502" });
   });
 
-  it("ends the session with the session-ended message on a 401", async () => {
+  it("interrupts the session on a 401, keeping the user for the re-login dialog", async () => {
     const { client, store } = setup(() => jsonResponse(200, { success: false, status: 401, message: "authentication failed", errors: {} }));
     store.start({ username: "admin@pbs", csrfToken: "t" });
     await expect(client.request("GET", "/access/users")).rejects.toMatchObject({ status: 401 });
-    expect(store.getState()).toEqual({ session: null, endedMessage: SESSION_ENDED_MESSAGE });
+    expect(store.getState()).toMatchObject({ session: { username: "admin@pbs" }, interrupted: true });
   });
 
   it("keeps the login page quiet when a login attempt gets a 401", async () => {

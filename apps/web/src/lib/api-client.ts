@@ -3,12 +3,12 @@
  * own UI path: every outcome is a JSON body with `success` and the real `status`,
  * and a parameter error names each bad field; docs/decisions/015-api-formats.md),
  * JSON bodies, the CSRF token on every non-GET request, `{data}` unwrapped on
- * success and an `ApiError` with the server's message otherwise. A 401 ends the
- * session, so any screen that hits an expired or tampered cookie falls back to the
- * login page.
+ * success and an `ApiError` with the server's message otherwise. A 401 interrupts the
+ * session: any screen that hits an expired or tampered cookie gets a re-login dialog
+ * over it.
  */
 import { ApiError } from "./api-error.js";
-import { SESSION_ENDED_MESSAGE, sessionStore, type SessionStore } from "./session.js";
+import { sessionStore, type SessionStore } from "./session.js";
 
 export const API_BASE = "/api2/extjs";
 
@@ -122,7 +122,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const failedStatus = !response.ok ? response.status : readExtjsFailureStatus(json);
     if (failedStatus !== null) {
       if (failedStatus === 401 && requestOptions.endsSessionOn401 !== false && store.getState().session !== null) {
-        store.end(SESSION_ENDED_MESSAGE);
+        store.interrupt();
       }
       throw toApiError(failedStatus, response.ok ? "" : response.statusText, json);
     }

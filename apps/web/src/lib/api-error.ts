@@ -25,7 +25,11 @@ export function describeError(error: unknown): string {
       case 403:
         return `Permission denied: ${error.message}`;
       case 409:
-        return `${error.message.replace(/\.$/, "")}. Someone else changed this meanwhile; the view has been refreshed, try again.`;
+        // A 409 is either a digest mismatch (someone else saved first) or a name
+        // that is taken; only the first is about a concurrent change.
+        return isConcurrentChange(error)
+          ? "Someone else changed this meanwhile; the view has been refreshed, try again."
+          : error.message;
       default:
         return error.message;
     }
@@ -36,4 +40,14 @@ export function describeError(error: unknown): string {
 /** True for errors a retry cannot fix: the server understood and refused. */
 export function isClientError(error: unknown): boolean {
   return error instanceof ApiError && error.status >= 400 && error.status < 500;
+}
+
+/** The PBS digest check's 409 ("file changed by other user"), as opposed to "already exists". */
+export function isConcurrentChange(error: ApiError): boolean {
+  return error.status === 409 && !/already exists/i.test(error.message);
+}
+
+/** The caller lacks a privilege: the view must refetch, its idea of the rights is stale. */
+export function isPermissionDenied(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 403;
 }

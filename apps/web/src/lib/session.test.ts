@@ -62,7 +62,7 @@ describe("SessionStore", () => {
     store.updateCsrfToken("two");
     store.end(SESSION_ENDED_MESSAGE);
     expect(listener).toHaveBeenCalledTimes(3);
-    expect(store.getState()).toEqual({ session: null, endedMessage: SESSION_ENDED_MESSAGE });
+    expect(store.getState()).toEqual({ session: null, endedMessage: SESSION_ENDED_MESSAGE, interrupted: false });
     unsubscribe();
     store.start({ username: "admin@pbs", csrfToken: "three" });
     expect(listener).toHaveBeenCalledTimes(3);
@@ -97,5 +97,18 @@ describe("SessionStore", () => {
     store.subscribe(listener);
     store.end(SESSION_ENDED_MESSAGE);
     expect(listener).not.toHaveBeenCalled();
+  });
+});
+
+describe("SessionStore.interrupt", () => {
+  it("keeps the session's user for the re-login dialog and clears the flag on the next login", () => {
+    const store = new SessionStore();
+    store.interrupt();
+    expect(store.getState().interrupted).toBe(false);
+    store.start({ username: "admin@pbs", csrfToken: "one" });
+    store.interrupt();
+    expect(store.getState()).toMatchObject({ session: { username: "admin@pbs" }, interrupted: true });
+    store.start({ username: "admin@pbs", csrfToken: "two" });
+    expect(store.getState()).toMatchObject({ session: { csrfToken: "two" }, interrupted: false });
   });
 });

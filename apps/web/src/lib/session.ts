@@ -16,6 +16,12 @@ export interface SessionState {
   session: Session | null;
   /** Shown on the login page after the server ended the session (any 401). */
   endedMessage: string | null;
+  /**
+   * The server ended a session the console still shows (a 401 mid-work). The screen
+   * and any half-filled form stay mounted, under a re-login dialog for the same user,
+   * so nothing typed is lost; `session` keeps the username for that dialog.
+   */
+  interrupted: boolean;
 }
 
 export const SESSION_ENDED_MESSAGE = "Your session has ended. Please log in again.";
@@ -24,7 +30,7 @@ export const SESSION_ENDED_MESSAGE = "Your session has ended. Please log in agai
 export const SESSION_META_NAME = "gatehouse-session";
 
 export class SessionStore {
-  #state: SessionState = { session: null, endedMessage: null };
+  #state: SessionState = { session: null, endedMessage: null, interrupted: false };
   readonly #listeners = new Set<() => void>();
 
   getState = (): SessionState => this.#state;
@@ -37,20 +43,26 @@ export class SessionStore {
   };
 
   start(session: Session): void {
-    this.#set({ session, endedMessage: null });
+    this.#set({ session, endedMessage: null, interrupted: false });
+  }
+
+  /** A 401 while signed in: keep the screen, ask the same user to log in again. */
+  interrupt(): void {
+    if (this.#state.session === null || this.#state.interrupted) return;
+    this.#set({ ...this.#state, interrupted: true });
   }
 
   /** Renewal hands out a fresh CSRF token; a stale one would fail the next write. */
   updateCsrfToken(csrfToken: string): void {
     const current = this.#state.session;
     if (current === null || current.csrfToken === csrfToken) return;
-    this.#set({ session: { ...current, csrfToken }, endedMessage: null });
+    this.#set({ ...this.#state, session: { ...current, csrfToken } });
   }
 
   /** `message` is null for a deliberate logout, a sentence when the server ended it. */
   end(message: string | null): void {
     if (this.#state.session === null && this.#state.endedMessage === message) return;
-    this.#set({ session: null, endedMessage: message });
+    this.#set({ session: null, endedMessage: message, interrupted: false });
   }
 
   #set(next: SessionState): void {

@@ -38,8 +38,8 @@ export function validateUserid(userid: string): string | null {
 
 /** `expire` is epoch seconds, 0 for never; null when the field could not be read. */
 export function validateExpiry(expire: number | null, nowS: number): string | null {
-  if (expire === null) return "Enter a complete date and time, or leave the field empty for never.";
-  if (expire !== 0 && expire <= nowS) return "The expiry date is in the past. Pick a future date or leave it empty.";
+  if (expire === null) return "Enter a complete date and time, or choose Never.";
+  if (expire !== 0 && expire <= nowS) return "The expiry date is in the past. Pick a future date or a preset.";
   return null;
 }
 

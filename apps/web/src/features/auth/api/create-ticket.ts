@@ -9,9 +9,8 @@ import { api } from "../../../lib/api-client.js";
 import { sessionStore, type Session } from "../../../lib/session.js";
 
 export interface LoginInput {
-  /** The name without `@realm`. */
-  username: string;
-  realm: string;
+  /** The full `name@realm`. */
+  userid: string;
   password: string;
 }
 
@@ -22,7 +21,7 @@ interface TicketResponse {
 
 export async function createTicket(input: LoginInput): Promise<Session> {
   const response = await api.request<TicketResponse>("POST", "/access/ticket", {
-    body: { username: `${input.username}@${input.realm}`, password: input.password, "http-only": true },
+    body: { username: input.userid, password: input.password, "http-only": true },
     endsSessionOn401: false,
   });
   const { username, CSRFPreventionToken } = response;
@@ -39,8 +38,12 @@ export function useLogin() {
     // The password is in the variables; do not keep the settled mutation around.
     gcTime: 0,
     onSuccess: (session) => {
-      queryClient.clear();
+      const previous = sessionStore.getState().session;
       sessionStore.start(session);
+      // The same user logging in again after an interruption keeps the screen and
+      // refetches it; anyone else must not see a byte of the previous user's data.
+      if (previous?.username === session.username) void queryClient.invalidateQueries();
+      else queryClient.clear();
     },
   });
 }

@@ -6,6 +6,8 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
+import { nowEpochSeconds } from "../../../lib/time.js";
+import { isTokenStatus, type TokenStatus } from "../../../lib/token-status.js";
 
 interface WireToken {
   tokenid: string;
@@ -13,10 +15,14 @@ interface WireToken {
   enable?: boolean | number;
   expire?: number;
   comment?: string;
+  /** The server's effective status (Gatehouse extension). */
+  status?: string;
 }
 
 interface WireUser {
   userid: string;
+  enable?: boolean | number;
+  expire?: number;
   tokens?: WireToken[];
 }
 
@@ -30,6 +36,7 @@ export interface TokenRow {
   /** Epoch seconds, 0 for never. */
   expire: number;
   comment: string;
+  status: TokenStatus;
 }
 
 export interface TokenList {
@@ -37,7 +44,29 @@ export interface TokenList {
   tokens: TokenRow[];
 }
 
-function toTokenRow(userid: string, token: WireToken): TokenRow {
+function isOn(flag: boolean | number | undefined): boolean {
+  return flag === undefined ? true : Boolean(flag);
+}
+
+function isPast(expire: number | undefined, nowS: number): boolean {
+  return expire !== undefined && expire !== 0 && expire <= nowS;
+}
+
+/**
+ * The server's status when it sends one; for an embedded listing without it, the
+ * same rule from the token's and the owner's flags that came with it.
+ */
+function resolveStatus(owner: WireUser, token: WireToken, nowS: number): TokenStatus {
+  if (isTokenStatus(token.status)) return token.status;
+  if (!isOn(owner.enable)) return "owner-disabled";
+  if (isPast(owner.expire, nowS)) return "owner-expired";
+  if (!isOn(token.enable)) return "disabled";
+  if (isPast(token.expire, nowS)) return "expired";
+  return "active";
+}
+
+function toTokenRow(owner: WireUser, token: WireToken, nowS: number): TokenRow {
+  const userid = owner.userid;
   const bang = token.tokenid.lastIndexOf("!");
   return {
     tokenid: token.tokenid,
@@ -46,13 +75,14 @@ function toTokenRow(userid: string, token: WireToken): TokenRow {
     enable: token.enable === undefined ? true : Boolean(token.enable),
     expire: token.expire ?? 0,
     comment: token.comment ?? "",
+    status: resolveStatus(owner, token, nowS),
   };
 }
 
-export function toTokenList(users: readonly WireUser[]): TokenList {
+export function toTokenList(users: readonly WireUser[], nowS: number = nowEpochSeconds()): TokenList {
   const userids = users.map((user) => user.userid).sort((a, b) => a.localeCompare(b));
   const tokens = users
-    .flatMap((user) => (user.tokens ?? []).map((token) => toTokenRow(user.userid, token)))
+    .flatMap((user) => (user.tokens ?? []).map((token) => toTokenRow(user, token, nowS)))
     .sort((a, b) => a.tokenid.localeCompare(b.tokenid));
   return { userids, tokens };
 }

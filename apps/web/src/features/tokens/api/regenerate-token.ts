@@ -5,6 +5,10 @@ import { tokensQueryOptions } from "./get-tokens.js";
 export interface RegenerateTokenInput {
   userid: string;
   tokenName: string;
+  /** Revives a disabled token in the same request, so the new secret works at once. */
+  enable?: boolean;
+  /** A new expiry (epoch seconds, 0 never) for an expired token, in the same request. */
+  expire?: number;
 }
 
 export interface RegeneratedToken {
@@ -17,7 +21,13 @@ export function regenerateToken(input: RegenerateTokenInput): Promise<Regenerate
   return api.request<RegeneratedToken>(
     "PUT",
     `/access/users/${encodePathSegment(input.userid)}/token/${encodePathSegment(input.tokenName)}`,
-    { body: { regenerate: true } },
+    {
+      body: {
+        regenerate: true,
+        ...(input.enable === undefined ? {} : { enable: input.enable }),
+        ...(input.expire === undefined ? {} : { expire: input.expire }),
+      },
+    },
   );
 }
 

@@ -6,10 +6,11 @@
 import { useState } from "react";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
-import { EnabledCell, ExpiresCell } from "../../../components/StatusCells.js";
+import { ExpiresCell, TokenStatusCell } from "../../../components/StatusCells.js";
 import { Table, type TableColumn } from "../../../components/Table.js";
 import { useSessionState } from "../../../lib/session.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
+import { showToast } from "../../../lib/toasts.js";
 import { useTokens, type TokenRow } from "../api/get-tokens.js";
 import { AddTokenDialog } from "./AddTokenDialog.js";
 import { EditTokenDialog } from "./EditTokenDialog.js";
@@ -36,8 +37,8 @@ export function TokensPage() {
   const columns: TableColumn<TokenRow>[] = [
     { id: "user", header: "User", render: (row) => row.userid },
     { id: "name", header: "Token name", render: (row) => row.tokenName, isRowHeader: true },
-    { id: "enable", header: "Enabled", render: (row) => <EnabledCell enabled={row.enable} /> },
-    { id: "expire", header: "Expires", render: (row) => <ExpiresCell expire={row.expire} nowS={nowS} /> },
+    { id: "status", header: "Status", render: (row) => <TokenStatusCell status={row.status} expire={row.expire} nowS={nowS} /> },
+    { id: "expire", header: "Expires", render: (row) => <ExpiresCell expire={row.expire} /> },
     { id: "comment", header: "Comment", render: (row) => row.comment, className: "cell--comment" },
     {
       id: "actions",
@@ -93,7 +94,16 @@ export function TokensPage() {
           />
         );
       case "edit":
-        return <EditTokenDialog token={open.token} onClose={close} />;
+        return (
+          <EditTokenDialog
+            token={open.token}
+            onClose={close}
+            onSaved={() => {
+              close();
+              showToast(`Token ${open.token.tokenid} saved.`);
+            }}
+          />
+        );
       case "regenerate":
         return (
           <RegenerateTokenDialog

@@ -1,17 +1,23 @@
-/** The editable properties shared by the add and edit dialogs. */
+/**
+ * The editable properties shared by the add and edit dialogs. The Enabled checkbox
+ * comes last: the dialog focuses its first field, and a stray Space on a focused
+ * checkbox would disable the user (issue 18).
+ */
 import { CheckboxField } from "../../../components/CheckboxField.js";
 import { ExpireField } from "../../../components/ExpireField.js";
 import { TextField } from "../../../components/TextField.js";
+import type { ExpiryChoice } from "../../../lib/expiry.js";
 
 export interface UserProfileValues {
   enable: boolean;
-  /** Raw `datetime-local` text; empty for never. */
-  expire: string;
+  expire: ExpiryChoice;
   comment: string;
   firstname: string;
   lastname: string;
   email: string;
 }
+
+export type UserProfileField = "expire" | "email";
 
 export interface UserProfileErrors {
   expire?: string | null;
@@ -20,23 +26,20 @@ export interface UserProfileErrors {
 
 export interface UserProfileFieldsProps {
   values: UserProfileValues;
-  onChange: (values: UserProfileValues) => void;
+  onChange: (values: UserProfileValues, field: keyof UserProfileValues) => void;
   errors: UserProfileErrors;
+  /** The edit dialog says what the stored expiry is. */
+  expireHint?: string;
+  /** False when the caller may not disable this user (e.g. itself without confirmation). */
+  enableHint?: string;
 }
 
-export function UserProfileFields({ values, onChange, errors }: UserProfileFieldsProps) {
+export function UserProfileFields({ values, onChange, errors, expireHint, enableHint }: UserProfileFieldsProps) {
   function set<K extends keyof UserProfileValues>(key: K) {
-    return (value: UserProfileValues[K]) => onChange({ ...values, [key]: value });
+    return (value: UserProfileValues[K]) => onChange({ ...values, [key]: value }, key);
   }
   return (
     <>
-      <CheckboxField
-        label="Enabled"
-        checked={values.enable}
-        onChange={set("enable")}
-        hint="A disabled user cannot log in, and its tokens stop working."
-      />
-      <ExpireField value={values.expire} onChange={set("expire")} error={errors.expire} />
       <div className="field-row">
         <TextField label="First name" value={values.firstname} onChange={set("firstname")} autoComplete="off" />
         <TextField label="Last name" value={values.lastname} onChange={set("lastname")} autoComplete="off" />
@@ -50,6 +53,13 @@ export function UserProfileFields({ values, onChange, errors }: UserProfileField
         autoComplete="off"
       />
       <TextField label="Comment" value={values.comment} onChange={set("comment")} autoComplete="off" />
+      <ExpireField value={values.expire} onChange={set("expire")} error={errors.expire} hint={expireHint} />
+      <CheckboxField
+        label="Enabled"
+        checked={values.enable}
+        onChange={set("enable")}
+        hint={enableHint ?? "A disabled user cannot log in, and its tokens stop working."}
+      />
     </>
   );
 }

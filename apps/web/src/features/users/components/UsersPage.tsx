@@ -1,9 +1,10 @@
 import { useState } from "react";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
-import { EnabledCell, ExpiresCell } from "../../../components/StatusCells.js";
+import { ExpiresCell, UserStatusCell } from "../../../components/StatusCells.js";
 import { Table, type TableColumn } from "../../../components/Table.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
+import { showToast } from "../../../lib/toasts.js";
 import { useUsers, type UserRow } from "../api/get-users.js";
 import { AddUserDialog } from "./AddUserDialog.js";
 import { ChangePasswordDialog } from "./ChangePasswordDialog.js";
@@ -28,8 +29,8 @@ export function UsersPage() {
 
   const columns: TableColumn<UserRow>[] = [
     { id: "userid", header: "User", render: (row) => row.userid, isRowHeader: true },
-    { id: "enable", header: "Enabled", render: (row) => <EnabledCell enabled={row.enable} /> },
-    { id: "expire", header: "Expires", render: (row) => <ExpiresCell expire={row.expire} nowS={nowS} /> },
+    { id: "status", header: "Status", render: (row) => <UserStatusCell enable={row.enable} expire={row.expire} nowS={nowS} /> },
+    { id: "expire", header: "Expires", render: (row) => <ExpiresCell expire={row.expire} /> },
     { id: "name", header: "Name", render: fullName },
     { id: "email", header: "Email", render: (row) => row.email },
     { id: "comment", header: "Comment", render: (row) => row.comment, className: "cell--comment" },
@@ -65,9 +66,26 @@ export function UsersPage() {
   function renderDialog(open: OpenDialog) {
     switch (open.kind) {
       case "add":
-        return <AddUserDialog onClose={close} />;
+        return (
+          <AddUserDialog
+            onClose={close}
+            onCreated={(userid) => {
+              close();
+              showToast(`User ${userid} added.`);
+            }}
+          />
+        );
       case "edit":
-        return <EditUserDialog user={open.user} onClose={close} />;
+        return (
+          <EditUserDialog
+            user={open.user}
+            onClose={close}
+            onSaved={() => {
+              close();
+              showToast(`User ${open.user.userid} saved.`);
+            }}
+          />
+        );
       case "password":
         return <ChangePasswordDialog userid={open.user.userid} onClose={close} />;
       case "delete":
