@@ -220,3 +220,23 @@ describe("confirmation-password (user_update_auth, src/api2/access/mod.rs)", () 
     expect(throttled).toBe(true);
   });
 });
+
+describe("a user's own record (read_user and update_user, src/api2/access/user.rs)", () => {
+  it("lets a user read its record and edit its comment, names and email without any privilege", async () => {
+    const { ac, store } = await setUp();
+    const { digest } = await ac.readUser(ALICE, "alice@pbs");
+    await ac.updateUser(ALICE, "alice@pbs", { comment: "on call", firstname: "Alice", email: "alice@example.com", digest });
+    await ac.updateUser(ALICE, "alice@pbs", { delete: ["email"] });
+    expect(store.backend.state.config.users["alice@pbs"]).toMatchObject({ comment: "on call", firstname: "Alice" });
+    expect(store.backend.state.config.users["alice@pbs"]).not.toHaveProperty("email");
+  });
+
+  it("keeps enable, expire and the password of one's own record, other users' records and tokens' owners with user admins", async () => {
+    const { ac } = await setUp();
+    await expect(ac.updateUser(ALICE, "alice@pbs", { expire: 4102444800 })).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.updateUser(ALICE, "alice@pbs", { enable: true })).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.updateUser(ALICE, "alice@pbs", { password: "a-new-password" })).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.updateUser(ALICE, "bob@pbs", { comment: "hi" })).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.updateUser(ALICE_CI, "alice@pbs", { comment: "from a token" })).rejects.toBeInstanceOf(PermissionDeniedError);
+  });
+});

@@ -512,6 +512,14 @@ export class AccessControl {
     const expire = input.expire === undefined ? undefined : requireExpire(input.expire);
     const text = requireTextFields(input, USER_TEXT_FIELDS);
     const cleared = requireDeletable(input.delete, USER_TEXT_FIELDS);
+    if (isOwnProfileEdit(actor, id, input)) {
+      await this.mutateWithDigest(input.digest, (state) => {
+        const user = requireUser(state.config, id);
+        for (const field of cleared) delete user[field];
+        Object.assign(user, text);
+      });
+      return;
+    }
     // Checked before the hash so that a caller without the right cannot make us pay for one.
     await this.requireActorPrivilege(actor, "/access/users", "Permissions.Modify");
     const passwordHash = input.password === undefined ? undefined : await this.hashPassword(input.password);
@@ -1182,6 +1190,24 @@ export class AccessControl {
 
 function toTokenListRow(config: AccessConfig, token: TokenRecord, nowS: number): TokenListRow {
   return { ...toTokenView(token), status: computeTokenStatus(config, token, ownerOfTokenId(token.tokenid), nowS) };
+}
+
+/**
+ * PBS lets a user update its own record (`Permission::UserParam`, src/api2/access/user.rs).
+ * Gatehouse allows the profile part of that without any privilege: comment, names
+ * and email. Enable, expire and the password stay with user admins (the password has
+ * its own confirmed route), and a token never edits its owner: a user must not
+ * extend its own expiry or re-enable itself (docs/SECURITY.md).
+ */
+function isOwnProfileEdit(actor: AuthContext, userid: string, input: UpdateUserInput): boolean {
+  return (
+    actor.via !== "system" &&
+    actor.tokenName === null &&
+    actor.userid === userid &&
+    input.enable === undefined &&
+    input.expire === undefined &&
+    input.password === undefined
+  );
 }
 
 /**
