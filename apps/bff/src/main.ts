@@ -154,13 +154,27 @@ function createGracefulStop(server: RunningServer, accessControl: AccessControl,
       await accessControl.close();
       logger.info("shutdown: done");
     })().then(
-      () => process.exit(0),
+      () => exitAfterLogging(logger, 0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown: failed");
-        process.exit(1);
+        exitAfterLogging(logger, 1);
       },
     );
   };
+}
+
+// Beyond this a log destination that does not drain (a full pipe) no longer holds up the exit.
+const LOG_FLUSH_TIMEOUT_MS = 1_000;
+
+/**
+ * Exits once the logged lines are written. pino writes asynchronously and, on
+ * process.exit, writes its buffer synchronously while an earlier asynchronous
+ * write may still be in flight, which can put the last lines out of order.
+ */
+function exitAfterLogging(logger: Logger, code: number): void {
+  const exit = () => process.exit(code);
+  setTimeout(exit, LOG_FLUSH_TIMEOUT_MS).unref();
+  logger.flush(exit);
 }
 
 const STOPPED_ACCEPTING = "gatehouse:stopped-accepting";
@@ -337,7 +351,7 @@ function runPrimary(config: ServerConfig, logger: Logger): void {
       logger.info({ pid: worker.process.pid, code, signal }, "shutdown: worker stopped");
       if (liveWorkers().length === 0) {
         logger.info("shutdown: every worker has stopped; done");
-        process.exit(shutdownExitCode);
+        exitAfterLogging(logger, shutdownExitCode);
       }
       return;
     }
@@ -376,7 +390,7 @@ function runPrimary(config: ServerConfig, logger: Logger): void {
     const force = setTimeout(() => {
       logger.warn("shutdown: workers outlived their deadline; killing them");
       for (const worker of liveWorkers()) worker.process.kill("SIGKILL");
-      process.exit(exitCode);
+      exitAfterLogging(logger, exitCode);
     }, stopDeadlineMs);
     force.unref();
   };
