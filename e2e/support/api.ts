@@ -1,64 +1,49 @@
 /**
- * Direct API access for the suites: an admin session for arranging data, and a
- * cookie-less context for using API tokens (a cookie would win over the token
- * header and make a token check meaningless).
+ * Direct API access for the suites through @gatehouse/client: an admin (or any
+ * user's) session for arranging data, and token-only calls (no cookie at all, so
+ * a token check means what it says). The session asks for the HttpOnly flow, as
+ * the console does; the transport trusts exactly the e2e server's certificate.
  */
-import { expect, request, type APIRequestContext } from "@playwright/test";
-import { ADMIN_PASSWORD, ADMIN_USERID, BASE_URL } from "./env.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { GatehouseApiError, GatehouseClient } from "@gatehouse/client";
+import { createNodeTransport, type NodeTransport } from "@gatehouse/client/node";
+import { ADMIN_PASSWORD, ADMIN_USERID, BASE_URL, resolveDataDir } from "./env.js";
 
 export interface ApiSession {
-  context: APIRequestContext;
-  csrfToken: string;
-  call(method: "GET" | "POST" | "PUT" | "DELETE", path: string, data?: Record<string, unknown>): Promise<unknown>;
+  api: GatehouseClient;
   dispose(): Promise<void>;
 }
 
-/** Logs in through the HttpOnly flow; the context's cookie jar keeps the ticket. */
+function openTransport(): NodeTransport {
+  return createNodeTransport({ ca: readFileSync(join(resolveDataDir(), "tls", "cert.pem"), "utf8") });
+}
+
+/** Logs in through the HttpOnly flow; the client holds the `__Host-` cookie. */
 export async function openApiSession(userid = ADMIN_USERID, password = ADMIN_PASSWORD): Promise<ApiSession> {
-  const context = await request.newContext({
-    baseURL: BASE_URL,
-    ignoreHTTPSErrors: true,
-    storageState: { cookies: [], origins: [] },
-  });
-  const login = await context.post("/api2/json/access/ticket", {
-    data: { username: userid, password, "http-only": true },
-  });
-  expect(login.status(), "API login").toBe(200);
-  const body = (await login.json()) as { data: { CSRFPreventionToken: string } };
-  const csrfToken = body.data.CSRFPreventionToken;
-  return {
-    context,
-    csrfToken,
-    async call(method, path, data) {
-      const response = await context.fetch(`/api2/json${path}`, {
-        method,
-        headers: method === "GET" ? {} : { CSRFPreventionToken: csrfToken },
-        ...(data === undefined ? {} : { data }),
-      });
-      const text = await response.text();
-      expect(response.status(), `${method} ${path}: ${text}`).toBe(200);
-      return (JSON.parse(text) as { data: unknown }).data;
-    },
-    dispose: () => context.dispose(),
-  };
+  const transport = openTransport();
+  const api = new GatehouseClient({ baseUrl: BASE_URL, auth: { username: userid, password }, httpOnly: true, fetch: transport.fetch });
+  try {
+    await api.login();
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+  return { api, dispose: () => transport.close() };
 }
 
 /** Status of GET /version authenticated by the token alone. */
 export async function fetchVersionStatusWithToken(tokenid: string, secret: string): Promise<number> {
-  // Explicitly empty: inside the test runner, new request contexts inherit the
-  // project's storageState, and the admin cookie would authenticate instead.
-  const context = await request.newContext({
-    baseURL: BASE_URL,
-    ignoreHTTPSErrors: true,
-    storageState: { cookies: [], origins: [] },
-  });
+  const transport = openTransport();
+  // No retries: a test asking whether a token is refused wants the first answer.
+  const api = new GatehouseClient({ baseUrl: BASE_URL, auth: { tokenId: tokenid, secret }, fetch: transport.fetch, retry: { maxRetries: 0 } });
   try {
-    expect((await context.storageState()).cookies, "token requests carry no cookie").toEqual([]);
-    const response = await context.get("/api2/json/version", {
-      headers: { Authorization: `PBSAPIToken=${tokenid}:${secret}` },
-    });
-    return response.status();
+    await api.version();
+    return 200;
+  } catch (error) {
+    if (error instanceof GatehouseApiError) return error.status;
+    throw error;
   } finally {
-    await context.dispose();
+    await transport.close();
   }
 }

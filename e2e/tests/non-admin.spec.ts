@@ -13,14 +13,14 @@ const adminTokenName = uniqueName("admin-only");
 
 test.beforeAll(async () => {
   admin = await openApiSession();
-  await admin.call("POST", "/access/users", { userid: viewerId, password: viewerPassword, comment: "e2e viewer" });
-  await admin.call("POST", `/access/users/${encodeURIComponent(viewerId)}/token/own`, { comment: "viewer's own" });
-  await admin.call("POST", `/access/users/${encodeURIComponent(ADMIN_USERID)}/token/${adminTokenName}`, {});
+  await admin.api.createUser({ userid: viewerId, password: viewerPassword, comment: "e2e viewer" });
+  await admin.api.createToken(viewerId, "own", { comment: "viewer's own" });
+  await admin.api.createToken(ADMIN_USERID, adminTokenName);
 });
 
 test.afterAll(async () => {
-  await admin.call("DELETE", `/access/users/${encodeURIComponent(ADMIN_USERID)}/token/${adminTokenName}`);
-  await admin.call("DELETE", `/access/users/${encodeURIComponent(viewerId)}`);
+  await admin.api.deleteToken(ADMIN_USERID, adminTokenName);
+  await admin.api.deleteUser(viewerId);
   await admin.dispose();
 });
 
@@ -49,7 +49,7 @@ test("a user without ACL entries sees only its own account and tokens, and chang
 });
 
 test("an Audit entry lets the user see every account but still not change them", async ({ page }) => {
-  await admin.call("PUT", "/access/acl", { path: "/", role: "Audit", "auth-id": viewerId, propagate: true });
+  await admin.api.updateAcl({ path: "/", role: "Audit", "auth-id": viewerId, propagate: true });
   try {
     await page.goto("/users");
     await logInThroughUi(page, viewerName, viewerPassword);
@@ -64,6 +64,6 @@ test("an Audit entry lets the user see every account but still not change them",
     await confirm.getByRole("button", { name: "Cancel" }).click();
     await expect(page.getByRole("row", { name: /admin@pbs/ })).toBeVisible();
   } finally {
-    await admin.call("PUT", "/access/acl", { path: "/", role: "Audit", "auth-id": viewerId, delete: true });
+    await admin.api.updateAcl({ path: "/", role: "Audit", "auth-id": viewerId, delete: true });
   }
 });

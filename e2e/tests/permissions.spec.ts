@@ -7,7 +7,7 @@ test("permissions: add an ACL entry for a token, see its effect, remove it", asy
   const name = uniqueName("audit");
   const tokenid = `${ADMIN_USERID}!${name}`;
   const admin = await openApiSession();
-  await admin.call("POST", `/access/users/${encodeURIComponent(ADMIN_USERID)}/token/${name}`, {});
+  await admin.api.createToken(ADMIN_USERID, name);
   try {
     await page.goto("/permissions");
     await expectScreen(page, "Permissions");
@@ -38,7 +38,7 @@ test("permissions: add an ACL entry for a token, see its effect, remove it", asy
     await page.getByRole("alertdialog", { name: "Remove permission?" }).getByRole("button", { name: "Remove permission" }).click();
     await expect(row).toHaveCount(0);
   } finally {
-    await admin.call("DELETE", `/access/users/${encodeURIComponent(ADMIN_USERID)}/token/${name}`);
+    await admin.api.deleteToken(ADMIN_USERID, name);
     await admin.dispose();
   }
 });

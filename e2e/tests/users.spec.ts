@@ -41,10 +41,7 @@ test("users: add, edit, change password and delete with its tokens", async ({ pa
   await password.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByRole("dialog")).toHaveCount(0);
   const asAlice = await openApiSession(userid, "second-password-2");
-  const created = (await asAlice.call("POST", `/access/users/${encodeURIComponent(userid)}/token/script`, {})) as {
-    tokenid: string;
-    value: string;
-  };
+  const created = await asAlice.api.createToken(userid, "script");
   await asAlice.dispose();
   expect(await fetchVersionStatusWithToken(created.tokenid, created.value)).toBe(200);
 
