@@ -9,16 +9,15 @@ import { expectScreen, uniqueName } from "../support/ui.js";
 
 let admin: ApiSession;
 const tokenName = uniqueName("layout");
-const tokenPath = `/access/users/${encodeURIComponent(ADMIN_USERID)}/token/${tokenName}`;
 
 test.beforeAll(async () => {
   admin = await openApiSession();
   // A long comment: the one that once shrank to a letter per line.
-  await admin.call("POST", tokenPath, { comment: "nightly backup of the build cache to the offsite datastore" });
+  await admin.api.createToken(ADMIN_USERID, tokenName, { comment: "nightly backup of the build cache to the offsite datastore" });
 });
 
 test.afterAll(async () => {
-  await admin.call("DELETE", tokenPath);
+  await admin.api.deleteToken(ADMIN_USERID, tokenName);
   await admin.dispose();
 });
 

@@ -18,10 +18,6 @@ test.afterAll(async () => {
   await admin.dispose();
 });
 
-function tokenPath(userid: string, name: string): string {
-  return `/access/users/${encodeURIComponent(userid)}/token/${encodeURIComponent(name)}`;
-}
-
 function tokenRow(page: Page, tokenid: string) {
   return page.getByRole("row", { name: new RegExp(escapeRegExp(tokenid)) });
 }
@@ -41,10 +37,10 @@ async function openAddToken(page: Page, name: string) {
 
 test("tokens of a disabled user show Owner disabled, as the server refuses them", async ({ page }) => {
   const owner = `${uniqueName("owner")}@pbs`;
-  await admin.call("POST", "/access/users", { userid: owner });
-  const created = (await admin.call("POST", tokenPath(owner, "job"), {})) as { tokenid: string; value: string };
+  await admin.api.createUser({ userid: owner });
+  const created = await admin.api.createToken(owner, "job");
   try {
-    await admin.call("PUT", `/access/users/${encodeURIComponent(owner)}`, { enable: false });
+    await admin.api.updateUser(owner, { enable: false });
     expect(await fetchVersionStatusWithToken(created.tokenid, created.value)).toBe(401);
     await page.goto("/");
     await expectScreen(page, "API tokens");
@@ -52,20 +48,20 @@ test("tokens of a disabled user show Owner disabled, as the server refuses them"
     await expect(tokenRow(page, created.tokenid)).toContainText("Owner disabled");
     await expect(tokenRow(page, created.tokenid)).not.toContainText("Active");
   } finally {
-    await admin.call("DELETE", `/access/users/${encodeURIComponent(owner)}`);
+    await admin.api.deleteUser(owner);
   }
 });
 
 test("a token expiring in 5 days says so in its status", async ({ page }) => {
   const name = uniqueName("soon");
   const expire = Math.floor(Date.now() / 1000) + 5 * 86_400 + 3600;
-  await admin.call("POST", tokenPath(ADMIN_USERID, name), { expire });
+  await admin.api.createToken(ADMIN_USERID, name, { expire });
   try {
     await page.goto("/");
     await searchFor(page, name);
     await expect(tokenRow(page, `${ADMIN_USERID}!${name}`)).toContainText("Expires in 5 d");
   } finally {
-    await admin.call("DELETE", tokenPath(ADMIN_USERID, name));
+    await admin.api.deleteToken(ADMIN_USERID, name);
   }
 });
 
@@ -109,12 +105,12 @@ test("the secret dialog does not close on Escape, the x or a backdrop click unti
   await page.keyboard.press("Escape");
   await expect(secretDialog).toHaveCount(0);
   expect(await fetchVersionStatusWithToken(tokenid, secret)).toBe(200);
-  await admin.call("DELETE", tokenPath(ADMIN_USERID, name));
+  await admin.api.deleteToken(ADMIN_USERID, name);
 });
 
 test("a duplicate token name is shown at the name field, not as a concurrent change", async ({ page }) => {
   const name = uniqueName("dup");
-  await admin.call("POST", tokenPath(ADMIN_USERID, name), {});
+  await admin.api.createToken(ADMIN_USERID, name);
   try {
     await page.goto("/");
     const add = await openAddToken(page, name);
@@ -129,14 +125,14 @@ test("a duplicate token name is shown at the name field, not as a concurrent cha
     await expect(field).not.toHaveAttribute("aria-invalid", "true");
     await expect(add.getByText(/already has a token/)).toHaveCount(0);
   } finally {
-    await admin.call("DELETE", tokenPath(ADMIN_USERID, name));
+    await admin.api.deleteToken(ADMIN_USERID, name);
   }
 });
 
 test("regenerating an expired token warns and sets a new expiry, so the new secret works", async ({ page }) => {
   const name = uniqueName("stale");
   const tokenid = `${ADMIN_USERID}!${name}`;
-  await admin.call("POST", tokenPath(ADMIN_USERID, name), { expire: Math.floor(Date.now() / 1000) - 60 });
+  await admin.api.createToken(ADMIN_USERID, name, { expire: Math.floor(Date.now() / 1000) - 60 });
   try {
     await page.goto("/");
     await searchFor(page, name);
@@ -152,14 +148,14 @@ test("regenerating an expired token warns and sets a new expiry, so the new secr
     expect(await fetchVersionStatusWithToken(tokenid, secret)).toBe(200);
     await expect(tokenRow(page, tokenid)).toContainText("Active");
   } finally {
-    await admin.call("DELETE", tokenPath(ADMIN_USERID, name));
+    await admin.api.deleteToken(ADMIN_USERID, name);
   }
 });
 
 test("regenerating a disabled token offers to enable it again", async ({ page }) => {
   const name = uniqueName("off");
   const tokenid = `${ADMIN_USERID}!${name}`;
-  await admin.call("POST", tokenPath(ADMIN_USERID, name), { enable: false });
+  await admin.api.createToken(ADMIN_USERID, name, { enable: false });
   try {
     await page.goto("/");
     await searchFor(page, name);
@@ -174,7 +170,7 @@ test("regenerating a disabled token offers to enable it again", async ({ page })
     await secretDialog.getByRole("button", { name: "I have copied the secret" }).click();
     expect(await fetchVersionStatusWithToken(tokenid, secret)).toBe(200);
   } finally {
-    await admin.call("DELETE", tokenPath(ADMIN_USERID, name));
+    await admin.api.deleteToken(ADMIN_USERID, name);
   }
 });
 
@@ -188,8 +184,8 @@ test("expiry presets: 30 days is stored as 30 days from now", async ({ page }) =
   const before = Math.floor(Date.now() / 1000);
   await add.getByRole("button", { name: "Create token" }).click();
   await page.getByRole("dialog", { name: "Token created" }).getByRole("button", { name: "I have copied the secret" }).click();
-  const stored = (await admin.call("GET", tokenPath(ADMIN_USERID, name))) as { expire: number };
+  const stored = (await admin.api.readToken(ADMIN_USERID, name)).data;
   expect(stored.expire).toBeGreaterThanOrEqual(before + 30 * 86_400 - 5);
   expect(stored.expire).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 30 * 86_400 + 5);
-  await admin.call("DELETE", tokenPath(ADMIN_USERID, name));
+  await admin.api.deleteToken(ADMIN_USERID, name);
 });
