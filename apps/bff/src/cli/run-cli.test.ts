@@ -190,6 +190,14 @@ describe("remote mode (--server), through @gatehouse/client", () => {
     expect(login.status).toBe(200);
   });
 
+  test("passwd confirms with the login password, as the server demands of a user session", async () => {
+    expect((await remote(["user", "add", "remote-passwd@pbs", "--password-stdin"], { stdin: `${TEST_ADMIN_PASSWORD}\nfirst password\n` })).code).toBe(EXIT_OK);
+    const run = await remote(["user", "passwd", "remote-passwd@pbs", "--password-stdin"], { stdin: `${TEST_ADMIN_PASSWORD}\nsecond password\n` });
+    expect(run.code, run.stderr).toBe(EXIT_OK);
+    const login = await server.client.api("POST", "/access/ticket", { body: { username: "remote-passwd@pbs", password: "second password" } });
+    expect(login.status).toBe(200);
+  });
+
   test("GATEHOUSE_TOKEN authenticates without a password, with the token's own privileges", async () => {
     const token = await createToken(await logIn(server.client), TEST_ADMIN, "remote-token");
     const env = { GATEHOUSE_TOKEN: `${token.tokenid}:${token.secret}`, PBS_FINGERPRINT: fingerprintOf(server.certPem) };
