@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PRIVILEGES } from "@gatehouse/auth-core";
 import { cookieHeaders, tokenHeaders } from "../test-support/https-client.js";
-import { createToken, grantRole, logIn, sessionHeaders, type Session } from "../test-support/sessions.js";
+import { createToken, createUser, grantRole, logIn, sessionHeaders, type Session } from "../test-support/sessions.js";
 import { TEST_ADMIN, startTestServer, type TestServer } from "../test-support/test-server.js";
 
 let server: TestServer;
@@ -102,5 +102,49 @@ describe("GET /access/permissions (list_permissions, src/api2/access/mod.rs)", (
     for (const path of ["/", "/access", "/datastore", "/remote", "/system"]) {
       expect(Object.keys(data[path] ?? {}), path).toHaveLength(PRIVILEGES.length);
     }
+  });
+});
+
+describe("a user without privileges (src/api2/access/acl.rs read_acl/update_acl, user.rs update_user)", () => {
+  test("reads the ACL as 200 with only its own tokens' entries, and sets entries for them within its own privileges", async () => {
+    await createUser(admin, "plain@pbs", "plain-password");
+    await grantRole(admin, "plain@pbs", "DatastorePowerUser", "/datastore/store2");
+    const plain = await logIn(server.client, "plain@pbs", "plain-password");
+    const token = await createToken(plain, "plain@pbs", "job");
+    const own = await server.client.api("PUT", "/access/acl", {
+      form: { path: "/datastore/store2", role: "DatastoreBackup", "auth-id": token.tokenid },
+      headers: sessionHeaders(plain),
+    });
+    expect(own.status, own.text).toBe(200);
+    const tooMuch = await server.client.api("PUT", "/access/acl", {
+      form: { path: "/datastore/store2", role: "DatastoreAdmin", "auth-id": token.tokenid },
+      headers: sessionHeaders(plain),
+    });
+    expect(tooMuch.status).toBe(403);
+    const forSelf = await server.client.api("PUT", "/access/acl", {
+      form: { path: "/datastore/store2", role: "DatastoreBackup", "auth-id": "plain@pbs" },
+      headers: sessionHeaders(plain),
+    });
+    expect(forSelf.status).toBe(403);
+    expect(forSelf.text).toBe("Unprivileged users can only set ACL items for API tokens.");
+    const acl = await server.client.api("GET", "/access/acl", { headers: cookieHeaders(plain) });
+    expect(acl.status).toBe(200);
+    expect(acl.json?.data).toEqual([
+      { path: "/datastore/store2", ugid: token.tokenid, ugid_type: "user", roleid: "DatastoreBackup", propagate: true },
+    ]);
+  });
+
+  test("edits its own comment and email, but not its own expiry", async () => {
+    await createUser(admin, "self@pbs", "self-password");
+    const self = await logIn(server.client, "self@pbs", "self-password");
+    const profile = await server.client.api("PUT", "/access/users/self@pbs", {
+      form: { comment: "on call this week", email: "self@example.com" },
+      headers: sessionHeaders(self),
+    });
+    expect(profile.status, profile.text).toBe(200);
+    const read = await server.client.api("GET", "/access/users/self@pbs", { headers: cookieHeaders(self) });
+    expect(read.json?.data).toMatchObject({ comment: "on call this week", email: "self@example.com" });
+    const expire = await server.client.api("PUT", "/access/users/self@pbs", { form: { expire: "4102444800" }, headers: sessionHeaders(self) });
+    expect(expire.status).toBe(403);
   });
 });
