@@ -31,6 +31,13 @@ export interface ApiClientOptions {
 
 export interface ApiClient {
   request<T>(method: HttpMethod, path: string, options?: RequestOptions): Promise<T>;
+  /** A paged GET (the listing extension): one page of rows and the count of every match. */
+  requestPage<T>(path: string, options?: RequestOptions): Promise<Page<T>>;
+}
+
+export interface Page<T> {
+  rows: T[];
+  total: number;
 }
 
 /** Percent-encodes one path segment: userids carry `@`, token ids `!`. */
@@ -91,7 +98,7 @@ function readExtjsFailureStatus(body: unknown): number | null {
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const { fetch, sessionStore: store } = options;
 
-  async function request<T>(method: HttpMethod, path: string, requestOptions: RequestOptions = {}): Promise<T> {
+  async function send(method: HttpMethod, path: string, requestOptions: RequestOptions): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = { Accept: "application/json" };
     const session = store.getState().session;
     if (method !== "GET" && session !== null) headers["CSRFPreventionToken"] = session.csrfToken;
@@ -129,11 +136,25 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     if (typeof json !== "object" || json === null || !("data" in json)) {
       throw new ApiError(response.status, "the server sent a response the console does not understand");
     }
-    // The same-origin bff is the other half of the wire contract; shapes are its promise.
-    return (json as { data: T }).data;
+    return json;
   }
 
-  return { request };
+  async function request<T>(method: HttpMethod, path: string, requestOptions: RequestOptions = {}): Promise<T> {
+    // The same-origin bff is the other half of the wire contract; shapes are its promise.
+    return (await send(method, path, requestOptions))["data"] as T;
+  }
+
+  async function requestPage<T>(path: string, requestOptions: RequestOptions = {}): Promise<Page<T>> {
+    const body = await send("GET", path, requestOptions);
+    const rows = body["data"];
+    const total = body["total"];
+    if (!Array.isArray(rows) || typeof total !== "number") {
+      throw new ApiError(200, "the server sent a list without its total; is it older than the console?");
+    }
+    return { rows: rows as T[], total };
+  }
+
+  return { request, requestPage };
 }
 
 export const api: ApiClient = createApiClient({

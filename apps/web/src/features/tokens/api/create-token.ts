@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, encodePathSegment } from "../../../lib/api-client.js";
-import { tokensQueryOptions } from "./get-tokens.js";
+import { accessKeys } from "../../../lib/query-keys.js";
 
 export interface CreateTokenInput {
   userid: string;
@@ -34,6 +34,6 @@ export function useCreateToken() {
     // The result holds the secret: drop it from the mutation cache as soon as the
     // dialog stops observing it.
     gcTime: 0,
-    onSettled: () => queryClient.invalidateQueries({ queryKey: tokensQueryOptions().queryKey }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: accessKeys.users }),
   });
 }

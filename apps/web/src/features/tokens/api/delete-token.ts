@@ -1,7 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, encodePathSegment } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
-import { tokensQueryOptions } from "./get-tokens.js";
 
 export interface DeleteTokenInput {
   userid: string;
@@ -21,7 +20,7 @@ export function useDeleteToken() {
     mutationFn: deleteToken,
     onSettled: () =>
       Promise.all([
-        queryClient.invalidateQueries({ queryKey: tokensQueryOptions().queryKey }),
+        queryClient.invalidateQueries({ queryKey: accessKeys.users }),
         // The server removes the token's ACL entries with it.
         queryClient.invalidateQueries({ queryKey: accessKeys.acl }),
         queryClient.invalidateQueries({ queryKey: accessKeys.permissions }),

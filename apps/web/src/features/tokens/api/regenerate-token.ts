@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, encodePathSegment } from "../../../lib/api-client.js";
-import { tokensQueryOptions } from "./get-tokens.js";
+import { accessKeys } from "../../../lib/query-keys.js";
 
 export interface RegenerateTokenInput {
   userid: string;
@@ -36,6 +36,6 @@ export function useRegenerateToken() {
   return useMutation({
     mutationFn: regenerateToken,
     gcTime: 0,
-    onSettled: () => queryClient.invalidateQueries({ queryKey: tokensQueryOptions().queryKey }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: accessKeys.users }),
   });
 }

@@ -1,7 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, encodePathSegment } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
-import { tokensQueryOptions } from "./get-tokens.js";
 
 export interface UpdateTokenInput {
   userid: string;
@@ -31,7 +30,7 @@ export function useUpdateToken() {
     mutationFn: updateToken,
     onSettled: () =>
       Promise.all([
-        queryClient.invalidateQueries({ queryKey: tokensQueryOptions().queryKey }),
+        queryClient.invalidateQueries({ queryKey: accessKeys.users }),
         // A disabled or expired token has no effective privileges any more.
         queryClient.invalidateQueries({ queryKey: accessKeys.permissions }),
       ]),

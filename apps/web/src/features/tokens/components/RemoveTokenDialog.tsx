@@ -4,10 +4,11 @@ import type { TokenRow } from "../api/get-tokens.js";
 
 export interface RemoveTokenDialogProps {
   token: TokenRow;
+  onRemoved: () => void;
   onClose: () => void;
 }
 
-export function RemoveTokenDialog({ token, onClose }: RemoveTokenDialogProps) {
+export function RemoveTokenDialog({ token, onRemoved, onClose }: RemoveTokenDialogProps) {
   const deleteToken = useDeleteToken();
   return (
     <ConfirmDialog
@@ -16,7 +17,7 @@ export function RemoveTokenDialog({ token, onClose }: RemoveTokenDialogProps) {
       pending={deleteToken.isPending}
       error={deleteToken.error}
       onCancel={onClose}
-      onConfirm={() => deleteToken.mutate({ userid: token.userid, tokenName: token.tokenName }, { onSuccess: onClose })}
+      onConfirm={() => deleteToken.mutate({ userid: token.userid, tokenName: token.tokenName }, { onSuccess: onRemoved })}
     >
       <p>
         <strong>{token.tokenid}</strong> and its permission entries will be deleted. Anything using it loses access

@@ -1,17 +1,24 @@
 /**
- * The main screen: every API token the caller may see, and the dialogs that add,
- * edit, rotate, remove and inspect them. One dialog is open at a time; the secret
- * dialog follows create and regenerate and is the only place a secret appears.
+ * The main screen: one server page of the API tokens the caller may see (search, sort,
+ * status filter, paging; never the whole set), and the dialogs that add, edit, rotate,
+ * remove and inspect them. The row header is the full token id, unique across users.
+ * After a remove, focus goes to the row that took its place.
  */
-import { useState } from "react";
+import type { ColumnDef, PaginationState, SortingState } from "@tanstack/react-table";
+import { useCallback, useState } from "react";
 import { Button } from "../../../components/Button.js";
+import { DataTable, type DataColumnMeta } from "../../../components/DataTable.js";
 import { ListPage } from "../../../components/ListPage.js";
+import { SelectField } from "../../../components/SelectField.js";
 import { ExpiresCell, TokenStatusCell } from "../../../components/StatusCells.js";
-import { Table, type TableColumn } from "../../../components/Table.js";
 import { useSessionState } from "../../../lib/session.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
 import { showToast } from "../../../lib/toasts.js";
-import { useTokens, type TokenRow } from "../api/get-tokens.js";
+import { TOKEN_STATUS_FILTER_LABELS, TOKEN_STATUS_FILTERS, type TokenStatusFilter } from "../../../lib/token-status.js";
+import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
+import { useTokenOwners } from "../api/get-token-owners.js";
+import { useTokenPage, type TokenSortKey } from "../api/get-token-page.js";
+import type { TokenRow } from "../api/get-tokens.js";
 import { AddTokenDialog } from "./AddTokenDialog.js";
 import { EditTokenDialog } from "./EditTokenDialog.js";
 import { RegenerateTokenDialog } from "./RegenerateTokenDialog.js";
@@ -23,28 +30,76 @@ type OpenDialog =
   | { kind: "add" }
   | { kind: "edit"; token: TokenRow }
   | { kind: "regenerate"; token: TokenRow }
-  | { kind: "remove"; token: TokenRow }
+  | { kind: "remove"; token: TokenRow; nextKey: string | null }
   | { kind: "permissions"; token: TokenRow }
   | { kind: "secret"; tokenid: string; secret: string; regenerated: boolean };
 
+export const TOKEN_PAGE_SIZE = 50;
+const SEARCH_DEBOUNCE_MS = 250;
+const SORT_KEYS: Record<string, TokenSortKey> = { tokenid: "tokenid", status: "enable", expire: "expire", comment: "comment" };
+
+function isStatusFilter(value: string): value is TokenStatusFilter {
+  return (TOKEN_STATUS_FILTERS as readonly string[]).includes(value);
+}
+
 export function TokensPage() {
-  const tokens = useTokens();
   const { session } = useSessionState();
+  const [search, setSearch] = useState("");
+  const filter = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
+  const [status, setStatus] = useState<TokenStatusFilter | null>(null);
+  const [sorting, setSorting] = useState<SortingState>([{ id: "tokenid", desc: false }]);
+  const [pagination, setPagination] = useState<PaginationState>({ pageIndex: 0, pageSize: TOKEN_PAGE_SIZE });
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
+  const [focusRowKey, setFocusRowKey] = useState<string | null>(null);
   const close = () => setDialog(null);
   const nowS = nowEpochSeconds();
 
-  const columns: TableColumn<TokenRow>[] = [
-    { id: "user", header: "User", render: (row) => row.userid },
-    { id: "name", header: "Token name", render: (row) => row.tokenName, isRowHeader: true },
-    { id: "status", header: "Status", render: (row) => <TokenStatusCell status={row.status} expire={row.expire} nowS={nowS} /> },
-    { id: "expire", header: "Expires", render: (row) => <ExpiresCell expire={row.expire} /> },
-    { id: "comment", header: "Comment", render: (row) => row.comment, className: "cell--comment" },
+  const sort = sorting[0];
+  const tokens = useTokenPage({
+    start: pagination.pageIndex * pagination.pageSize,
+    limit: pagination.pageSize,
+    filter,
+    sort: SORT_KEYS[sort?.id ?? "tokenid"] ?? "tokenid",
+    order: sort?.desc === true ? "desc" : "asc",
+    status,
+  });
+  const owners = useTokenOwners();
+  const rows = tokens.data?.rows;
+  const clearFocusRequest = useCallback(() => setFocusRowKey(null), []);
+
+  function resetToFirstPage() {
+    setPagination((current) => ({ ...current, pageIndex: 0 }));
+  }
+
+  const columns: ColumnDef<TokenRow, unknown>[] = [
+    {
+      id: "tokenid",
+      // An accessor makes the column sortable in TanStack Table; the server sorts.
+      accessorFn: (row) => row.tokenid,
+      header: "Token",
+      cell: ({ row }) => <span className="mono">{row.original.tokenid}</span>,
+      meta: { isRowHeader: true } satisfies DataColumnMeta,
+    },
+    {
+      id: "status",
+      accessorFn: (row) => row.enable,
+      header: "Status",
+      cell: ({ row }) => <TokenStatusCell status={row.original.status} expire={row.original.expire} nowS={nowS} />,
+    },
+    { id: "expire", accessorFn: (row) => row.expire, header: "Expires", cell: ({ row }) => <ExpiresCell expire={row.original.expire} /> },
+    {
+      id: "comment",
+      accessorFn: (row) => row.comment,
+      header: "Comment",
+      cell: ({ row }) => row.original.comment,
+      meta: { className: "cell--comment" } satisfies DataColumnMeta,
+    },
     {
       id: "actions",
       header: "Actions",
-      className: "cell--actions",
-      render: (row) => (
+      enableSorting: false,
+      meta: { className: "cell--actions" } satisfies DataColumnMeta,
+      cell: ({ row: { original: row, index } }) => (
         <div className="row-actions">
           <Button variant="ghost" aria-label={`Edit ${row.tokenid}`} onClick={() => setDialog({ kind: "edit", token: row })}>
             Edit
@@ -67,7 +122,13 @@ export function TokensPage() {
             variant="ghost"
             className="button--ghost-danger"
             aria-label={`Remove ${row.tokenid}`}
-            onClick={() => setDialog({ kind: "remove", token: row })}
+            onClick={() =>
+              setDialog({
+                kind: "remove",
+                token: row,
+                nextKey: rows?.[index + 1]?.tokenid ?? rows?.[index - 1]?.tokenid ?? null,
+              })
+            }
           >
             Remove
           </Button>
@@ -76,21 +137,22 @@ export function TokensPage() {
     },
   ];
 
-  const userids = tokens.data?.userids ?? [];
   const ownUserid = session?.username ?? "";
-  const defaultUserid = userids.includes(ownUserid) ? ownUserid : (userids[0] ?? ownUserid);
+  const userids = owners.data?.userids ?? [];
+  const ownerChoices = userids.includes(ownUserid) || ownUserid === "" ? userids : [ownUserid, ...userids];
 
   function renderDialog(open: OpenDialog) {
     switch (open.kind) {
       case "add":
         return (
           <AddTokenDialog
-            userids={userids.length > 0 ? userids : [ownUserid]}
-            defaultUserid={defaultUserid}
+            userids={ownerChoices.length > 0 ? ownerChoices : [ownUserid]}
+            defaultUserid={ownUserid}
             onClose={close}
-            onCreated={(created) =>
-              setDialog({ kind: "secret", tokenid: created.tokenid, secret: created.value, regenerated: false })
-            }
+            onCreated={(created) => {
+              showToast(`Token ${created.tokenid} created.`);
+              setDialog({ kind: "secret", tokenid: created.tokenid, secret: created.value, regenerated: false });
+            }}
           />
         );
       case "edit":
@@ -115,7 +177,17 @@ export function TokensPage() {
           />
         );
       case "remove":
-        return <RemoveTokenDialog token={open.token} onClose={close} />;
+        return (
+          <RemoveTokenDialog
+            token={open.token}
+            onClose={close}
+            onRemoved={() => {
+              close();
+              setFocusRowKey(open.nextKey);
+              showToast(`Token ${open.token.tokenid} removed.`);
+            }}
+          />
+        );
       case "permissions":
         return <TokenPermissionsDialog token={open.token} onClose={close} />;
       case "secret":
@@ -130,17 +202,52 @@ export function TokensPage() {
       title="API tokens"
       actionLabel="Add token"
       onAction={() => setDialog({ kind: "add" })}
-      actionDisabled={tokens.isPending}
       intro="Tokens let scripts call the API without a password. Each one has at most its user's privileges, and none until an ACL entry grants them."
     >
-      <Table
+      <DataTable
         caption="API tokens"
+        noun="tokens"
         columns={columns}
-        rows={tokens.data?.tokens}
+        rows={rows}
+        total={tokens.data?.total}
         getRowKey={(row) => row.tokenid}
         isLoading={tokens.isPending}
+        isFetching={tokens.isFetching}
         error={tokens.error}
-        emptyMessage="No API tokens yet. Add one to let a script call the API."
+        onRetry={() => void tokens.refetch()}
+        emptyMessage={
+          filter === "" && status === null
+            ? "No API tokens yet. Add one to let a script call the API."
+            : "No token matches the search and filter."
+        }
+        search={search}
+        onSearchChange={(value) => {
+          setSearch(value);
+          resetToFirstPage();
+        }}
+        sorting={sorting}
+        onSortingChange={(next) => {
+          setSorting(next);
+          resetToFirstPage();
+        }}
+        pagination={pagination}
+        onPaginationChange={setPagination}
+        focusRowKey={focusRowKey}
+        onRowFocused={clearFocusRequest}
+        filters={
+          <SelectField
+            label="Status"
+            value={status ?? "all"}
+            onChange={(value) => {
+              setStatus(isStatusFilter(value) ? value : null);
+              resetToFirstPage();
+            }}
+            options={[
+              { value: "all", label: "All" },
+              ...TOKEN_STATUS_FILTERS.map((value) => ({ value, label: TOKEN_STATUS_FILTER_LABELS[value] })),
+            ]}
+          />
+        }
       />
       {dialog === null ? null : renderDialog(dialog)}
     </ListPage>

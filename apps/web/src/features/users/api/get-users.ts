@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
 
@@ -51,4 +51,41 @@ export function usersQueryOptions() {
 
 export function useUsers() {
   return useQuery(usersQueryOptions());
+}
+
+export type UserSortKey = "userid" | "expire" | "enable";
+
+export interface UserPageQuery {
+  start: number;
+  limit: number;
+  filter: string;
+  sort: UserSortKey;
+  order: "asc" | "desc";
+}
+
+/** One server page of users (the listing extension of docs/design.md). */
+export async function fetchUserPage(query: UserPageQuery, signal?: AbortSignal): Promise<{ rows: UserRow[]; total: number }> {
+  const page = await api.requestPage<WireUser>("/access/users", {
+    query: {
+      start: query.start,
+      limit: query.limit,
+      filter: query.filter === "" ? undefined : query.filter,
+      sort: query.sort,
+      order: query.order,
+    },
+    signal,
+  });
+  return { rows: page.rows.map(toUserRow), total: page.total };
+}
+
+export function userPageQueryOptions(query: UserPageQuery) {
+  return queryOptions({
+    queryKey: [...accessKeys.users, "page", query] as const,
+    queryFn: ({ signal }) => fetchUserPage(query, signal),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useUserPage(query: UserPageQuery) {
+  return useQuery(userPageQueryOptions(query));
 }

@@ -3,10 +3,11 @@ import { useDeleteUser } from "../api/delete-user.js";
 
 export interface DeleteUserDialogProps {
   userid: string;
+  onDeleted: () => void;
   onClose: () => void;
 }
 
-export function DeleteUserDialog({ userid, onClose }: DeleteUserDialogProps) {
+export function DeleteUserDialog({ userid, onDeleted, onClose }: DeleteUserDialogProps) {
   const deleteUser = useDeleteUser();
   return (
     <ConfirmDialog
@@ -15,7 +16,7 @@ export function DeleteUserDialog({ userid, onClose }: DeleteUserDialogProps) {
       pending={deleteUser.isPending}
       error={deleteUser.error}
       onCancel={onClose}
-      onConfirm={() => deleteUser.mutate(userid, { onSuccess: onClose })}
+      onConfirm={() => deleteUser.mutate(userid, { onSuccess: onDeleted })}
     >
       <p>
         <strong>{userid}</strong> will be deleted.

@@ -1,11 +1,13 @@
-import { useState } from "react";
+import type { ColumnDef, PaginationState, SortingState } from "@tanstack/react-table";
+import { useCallback, useState } from "react";
+import { DataTable, type DataColumnMeta } from "../../../components/DataTable.js";
+import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
 import { ExpiresCell, UserStatusCell } from "../../../components/StatusCells.js";
-import { Table, type TableColumn } from "../../../components/Table.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
 import { showToast } from "../../../lib/toasts.js";
-import { useUsers, type UserRow } from "../api/get-users.js";
+import { useUserPage, type UserRow, type UserSortKey } from "../api/get-users.js";
 import { AddUserDialog } from "./AddUserDialog.js";
 import { ChangePasswordDialog } from "./ChangePasswordDialog.js";
 import { DeleteUserDialog } from "./DeleteUserDialog.js";
@@ -15,30 +17,59 @@ type OpenDialog =
   | { kind: "add" }
   | { kind: "edit"; user: UserRow }
   | { kind: "password"; user: UserRow }
-  | { kind: "delete"; user: UserRow };
+  | { kind: "delete"; user: UserRow; nextKey: string | null };
+
+const USER_PAGE_SIZE = 50;
+const SORT_KEYS: Record<string, UserSortKey> = { userid: "userid", status: "enable", expire: "expire" };
 
 function fullName(user: UserRow): string {
   return [user.firstname, user.lastname].filter((part) => part !== "").join(" ");
 }
 
 export function UsersPage() {
-  const users = useUsers();
+  const [search, setSearch] = useState("");
+  const filter = useDebouncedValue(search.trim(), 250);
+  const [sorting, setSorting] = useState<SortingState>([{ id: "userid", desc: false }]);
+  const [pagination, setPagination] = useState<PaginationState>({ pageIndex: 0, pageSize: USER_PAGE_SIZE });
+  const [focusRowKey, setFocusRowKey] = useState<string | null>(null);
+  const clearFocusRequest = useCallback(() => setFocusRowKey(null), []);
+  const sort = sorting[0];
+  const users = useUserPage({
+    start: pagination.pageIndex * pagination.pageSize,
+    limit: pagination.pageSize,
+    filter,
+    sort: SORT_KEYS[sort?.id ?? "userid"] ?? "userid",
+    order: sort?.desc === true ? "desc" : "asc",
+  });
+  const rows = users.data?.rows;
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const close = () => setDialog(null);
   const nowS = nowEpochSeconds();
 
-  const columns: TableColumn<UserRow>[] = [
-    { id: "userid", header: "User", render: (row) => row.userid, isRowHeader: true },
-    { id: "status", header: "Status", render: (row) => <UserStatusCell enable={row.enable} expire={row.expire} nowS={nowS} /> },
-    { id: "expire", header: "Expires", render: (row) => <ExpiresCell expire={row.expire} /> },
-    { id: "name", header: "Name", render: fullName },
-    { id: "email", header: "Email", render: (row) => row.email },
-    { id: "comment", header: "Comment", render: (row) => row.comment, className: "cell--comment" },
+  const columns: ColumnDef<UserRow, unknown>[] = [
+    { id: "userid", accessorFn: (row) => row.userid, header: "User", cell: ({ row }) => row.original.userid, meta: { isRowHeader: true } satisfies DataColumnMeta },
+    {
+      id: "status",
+      accessorFn: (row) => row.enable,
+      header: "Status",
+      cell: ({ row }) => <UserStatusCell enable={row.original.enable} expire={row.original.expire} nowS={nowS} />,
+    },
+    { id: "expire", accessorFn: (row) => row.expire, header: "Expires", cell: ({ row }) => <ExpiresCell expire={row.original.expire} /> },
+    { id: "name", header: "Name", enableSorting: false, cell: ({ row }) => fullName(row.original) },
+    { id: "email", header: "Email", enableSorting: false, cell: ({ row }) => row.original.email },
+    {
+      id: "comment",
+      header: "Comment",
+      enableSorting: false,
+      cell: ({ row }) => row.original.comment,
+      meta: { className: "cell--comment" } satisfies DataColumnMeta,
+    },
     {
       id: "actions",
       header: "Actions",
-      className: "cell--actions",
-      render: (row) => (
+      enableSorting: false,
+      meta: { className: "cell--actions" } satisfies DataColumnMeta,
+      cell: ({ row: { original: row, index } }) => (
         <div className="row-actions">
           <Button variant="ghost" aria-label={`Edit ${row.userid}`} onClick={() => setDialog({ kind: "edit", user: row })}>
             Edit
@@ -54,7 +85,13 @@ export function UsersPage() {
             variant="ghost"
             className="button--ghost-danger"
             aria-label={`Delete ${row.userid}`}
-            onClick={() => setDialog({ kind: "delete", user: row })}
+            onClick={() =>
+              setDialog({
+                kind: "delete",
+                user: row,
+                nextKey: rows?.[index + 1]?.userid ?? rows?.[index - 1]?.userid ?? null,
+              })
+            }
           >
             Delete
           </Button>
@@ -89,20 +126,48 @@ export function UsersPage() {
       case "password":
         return <ChangePasswordDialog userid={open.user.userid} onClose={close} />;
       case "delete":
-        return <DeleteUserDialog userid={open.user.userid} onClose={close} />;
+        return (
+          <DeleteUserDialog
+            userid={open.user.userid}
+            onClose={close}
+            onDeleted={() => {
+              close();
+              setFocusRowKey(open.nextKey);
+              showToast(`User ${open.user.userid} deleted.`);
+            }}
+          />
+        );
     }
   }
 
   return (
     <ListPage title="Users" actionLabel="Add user" onAction={() => setDialog({ kind: "add" })}>
-      <Table
+      <DataTable
         caption="Users"
+        noun="users"
         columns={columns}
-        rows={users.data}
+        rows={rows}
+        total={users.data?.total}
         getRowKey={(row) => row.userid}
         isLoading={users.isPending}
+        isFetching={users.isFetching}
         error={users.error}
-        emptyMessage="No users to show."
+        onRetry={() => void users.refetch()}
+        emptyMessage={filter === "" ? "No users to show." : "No user matches the search."}
+        search={search}
+        onSearchChange={(value) => {
+          setSearch(value);
+          setPagination((current) => ({ ...current, pageIndex: 0 }));
+        }}
+        sorting={sorting}
+        onSortingChange={(next) => {
+          setSorting(next);
+          setPagination((current) => ({ ...current, pageIndex: 0 }));
+        }}
+        pagination={pagination}
+        onPaginationChange={setPagination}
+        focusRowKey={focusRowKey}
+        onRowFocused={clearFocusRequest}
       />
       {dialog === null ? null : renderDialog(dialog)}
     </ListPage>

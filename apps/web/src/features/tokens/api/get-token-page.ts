@@ -1,0 +1,72 @@
+/**
+ * One page of the token list from `GET /access/tokens` (the listing extension,
+ * docs/design.md): every token the caller may see, filtered, sorted and paged by the
+ * server, each row with the server's effective `status`.
+ */
+import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
+import { api } from "../../../lib/api-client.js";
+import { accessKeys } from "../../../lib/query-keys.js";
+import { isTokenStatus, type TokenStatusFilter } from "../../../lib/token-status.js";
+import type { TokenRow } from "./get-tokens.js";
+
+export type TokenSortKey = "tokenid" | "expire" | "enable" | "comment";
+
+export interface TokenPageQuery {
+  start: number;
+  limit: number;
+  filter: string;
+  sort: TokenSortKey;
+  order: "asc" | "desc";
+  status: TokenStatusFilter | null;
+}
+
+interface WirePagedToken {
+  tokenid: string;
+  enable?: boolean | number;
+  expire?: number;
+  comment?: string;
+  status?: string;
+}
+
+export function toPagedTokenRow(token: WirePagedToken): TokenRow {
+  const bang = token.tokenid.lastIndexOf("!");
+  return {
+    tokenid: token.tokenid,
+    userid: token.tokenid.slice(0, bang),
+    tokenName: token.tokenid.slice(bang + 1),
+    enable: token.enable === undefined ? true : Boolean(token.enable),
+    expire: token.expire ?? 0,
+    comment: token.comment ?? "",
+    // The server always sends it on this route; "active" only covers an older server.
+    status: isTokenStatus(token.status) ? token.status : "active",
+  };
+}
+
+export async function fetchTokenPage(query: TokenPageQuery, signal?: AbortSignal): Promise<{ rows: TokenRow[]; total: number }> {
+  const page = await api.requestPage<WirePagedToken>("/access/tokens", {
+    query: {
+      start: query.start,
+      limit: query.limit,
+      filter: query.filter === "" ? undefined : query.filter,
+      sort: query.sort,
+      order: query.order,
+      status: query.status ?? undefined,
+    },
+    signal,
+  });
+  return { rows: page.rows.map(toPagedTokenRow), total: page.total };
+}
+
+export function tokenPageQueryOptions(query: TokenPageQuery) {
+  return queryOptions({
+    // Under the users root: a user mutation (delete deletes tokens) refreshes this too.
+    queryKey: [...accessKeys.users, "token-page", query] as const,
+    queryFn: ({ signal }) => fetchTokenPage(query, signal),
+    // Keep the current page on screen while the next one loads.
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useTokenPage(query: TokenPageQuery) {
+  return useQuery(tokenPageQueryOptions(query));
+}
