@@ -11,10 +11,6 @@ const TOKENS = 60;
 let admin: ApiSession;
 let owner: string;
 
-function tokenPath(name: string): string {
-  return `/access/users/${encodeURIComponent(owner)}/token/${name}`;
-}
-
 function tokenName(index: number): string {
   return `t${String(index).padStart(3, "0")}`;
 }
@@ -22,14 +18,14 @@ function tokenName(index: number): string {
 test.beforeAll(async () => {
   admin = await openApiSession();
   owner = `${uniqueName("lister")}@pbs`;
-  await admin.call("POST", "/access/users", { userid: owner });
+  await admin.api.createUser({ userid: owner });
   for (let index = 0; index < TOKENS; index += 1) {
-    await admin.call("POST", tokenPath(tokenName(index)), { enable: index % 10 !== 0, comment: `job ${index}` });
+    await admin.api.createToken(owner, tokenName(index), { enable: index % 10 !== 0, comment: `job ${index}` });
   }
 });
 
 test.afterAll(async () => {
-  await admin.call("DELETE", `/access/users/${encodeURIComponent(owner)}`);
+  await admin.api.deleteUser(owner);
   await admin.dispose();
 });
 
