@@ -195,7 +195,8 @@ describe("users, passwords, ACL and permissions", () => {
     expect(changed.status, changed.text).toBe(200);
     const oldLogin = await server.client.api("POST", "/access/ticket", { body: { username: "alice@pbs", password: "alice-first-pw" } });
     expect(oldLogin.status).toBe(401);
-    await logIn(server.client, "alice@pbs", "alice-second-pw");
+    // A password change ends the older sessions (issue 15, finding 7): alice works on with a new one.
+    const aliceAgain = await logIn(server.client, "alice@pbs", "alice-second-pw");
 
     const cleared = await server.client.api("PUT", "/access/users/alice@pbs", {
       form: { delete: "comment,email", firstname: "Alice" },
@@ -206,7 +207,7 @@ describe("users, passwords, ACL and permissions", () => {
     expect(after.json?.data).not.toHaveProperty("comment");
     expect(after.json?.data).toMatchObject({ firstname: "Alice" });
 
-    const forbidden = await server.client.api("POST", "/access/users", { body: { userid: "mallory@pbs" }, headers: sessionHeaders(alice) });
+    const forbidden = await server.client.api("POST", "/access/users", { body: { userid: "mallory@pbs" }, headers: sessionHeaders(aliceAgain) });
     expect(forbidden.status).toBe(403);
 
     const deleted = await server.client.api("DELETE", "/access/users/alice@pbs", { headers: sessionHeaders(session) });

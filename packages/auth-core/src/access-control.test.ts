@@ -829,3 +829,139 @@ describe("AccessControl: cost of a token verification", () => {
     }
   });
 });
+
+describe("AccessControl: authority over accounts (issue 15, findings 1 and 2; issue 18 item 3)", () => {
+  const ROOT_NARROW_TOKEN: AuthContext = { authid: "admin@pbs!narrow", userid: "admin@pbs", tokenName: "narrow", via: "token" };
+
+  it("a token with Admin on /access/users only cannot reset, disable, delete or manage its superuser owner", async () => {
+    const { ac, store } = await setUp();
+    await ac.createToken(ADMIN, "admin@pbs", "narrow", {});
+    await grant(ac, "admin@pbs!narrow", "/access/users", "Admin");
+    const before = structuredClone(store.backend.state);
+    for (const attempt of [
+      ac.setPassword(ROOT_NARROW_TOKEN, "admin@pbs", "taken-over"),
+      ac.updateUser(ROOT_NARROW_TOKEN, "admin@pbs", { enable: false }),
+      ac.updateUser(ROOT_NARROW_TOKEN, "admin@pbs", { comment: "mine now" }),
+      ac.deleteUser(ROOT_NARROW_TOKEN, "admin@pbs"),
+      ac.createToken(ROOT_NARROW_TOKEN, "admin@pbs", "second", {}),
+      ac.updateToken(ROOT_NARROW_TOKEN, "admin@pbs", "narrow", { regenerate: true }),
+      ac.endSessions(ROOT_NARROW_TOKEN, "admin@pbs"),
+    ]) {
+      await expect(attempt).rejects.toBeInstanceOf(PermissionDeniedError);
+    }
+    expect(store.backend.state).toEqual(before);
+    expect(await ac.login({ username: "admin@pbs", password: "taken-over" })).toBeNull();
+  });
+
+  it("a token never changes a password, not even of a user its ACL lets it edit", async () => {
+    const { ac } = await setUp();
+    await ac.createToken(ADMIN, "admin@pbs", "narrow", {});
+    await grant(ac, "admin@pbs!narrow", "/access/users", "Admin");
+    await expect(ac.setPassword(ROOT_NARROW_TOKEN, "alice@pbs", "new-password")).rejects.toThrow(/token cannot change passwords/);
+    await ac.updateUser(ROOT_NARROW_TOKEN, "alice@pbs", { comment: "edited by a token" });
+    expect((await ac.readUser(ADMIN, "alice@pbs")).data.comment).toBe("edited by a token");
+  });
+
+  it("a delegated user admin cannot reset a superuser's password, rotate its token, disable or delete it", async () => {
+    const { ac, store } = await setUp();
+    await grant(ac, "alice@pbs", "/access/users", "Admin");
+    await ac.createToken(ADMIN, "admin@pbs", "ci", {});
+    const before = structuredClone(store.backend.state);
+    for (const attempt of [
+      ac.setPassword(ALICE, "admin@pbs", "taken-over"),
+      ac.updateToken(ALICE, "admin@pbs", "ci", { regenerate: true }),
+      ac.createToken(ALICE, "admin@pbs", "backdoor", {}),
+      ac.deleteToken(ALICE, "admin@pbs", "ci"),
+      ac.updateUser(ALICE, "admin@pbs", { enable: false }),
+      ac.deleteUser(ALICE, "admin@pbs"),
+      ac.endSessions(ALICE, "admin@pbs"),
+    ]) {
+      await expect(attempt).rejects.toBeInstanceOf(PermissionDeniedError);
+    }
+    expect(store.backend.state).toEqual(before);
+    // Users who hold no more than the delegate are still its to manage.
+    await ac.setPassword(ALICE, "bob@pbs", "reset-by-alice");
+    await ac.updateUser(ALICE, "bob@pbs", { enable: false });
+    await ac.deleteUser(ALICE, "bob@pbs");
+  });
+
+  it("refuses to disable, expire, delete or strip the last superuser, and allows it once another exists", async () => {
+    const { ac, clock } = await setUp();
+    const last = /no enabled user with Permissions.Modify on '\/'/;
+    await expect(ac.updateUser(ADMIN, "admin@pbs", { enable: false })).rejects.toThrow(last);
+    await expect(ac.updateUser(ADMIN, "admin@pbs", { expire: nowS(clock) - 1 })).rejects.toThrow(last);
+    await expect(ac.deleteUser(SYSTEM_ACTOR, "admin@pbs")).rejects.toBeInstanceOf(ConflictError);
+    await expect(ac.updateAcl(ADMIN, { path: "/", role: "Admin", authId: "admin@pbs", delete: true })).rejects.toThrow(last);
+    await expect(ac.updateAcl(ADMIN, { path: "/", role: "NoAccess", authId: "admin@pbs" })).rejects.toThrow(last);
+    expect(await ac.login({ username: "admin@pbs", password: ADMIN_PASSWORD })).not.toBeNull();
+    await grant(ac, "bob@pbs", "/", "Admin");
+    await ac.updateUser(ADMIN, "admin@pbs", { enable: false });
+    await expect(ac.deleteUser(BOB, "bob@pbs")).rejects.toThrow(last);
+  });
+});
+
+function nowS(clock: ManualClock): number {
+  return Math.floor(clock.nowMs() / 1000);
+}
+
+describe("AccessControl: tickets not before (issue 15, finding 7)", () => {
+  async function ticketOf(ac: AccessControl, username: string, password: string): Promise<string> {
+    const login = await ac.login({ username, password });
+    expect(login).not.toBeNull();
+    return login!.ticket;
+  }
+
+  it("a ticket of a deleted user stays dead when a user of the same name is created again, and cannot be renewed", async () => {
+    const { ac, clock } = await setUp();
+    await ac.createUser(ADMIN, { userid: "carol@pbs", password: "carol-password" });
+    const ticket = await ticketOf(ac, "carol@pbs", "carol-password");
+    clock.advanceSeconds(1);
+    await ac.deleteUser(ADMIN, "carol@pbs");
+    expect(await ac.authenticateTicket(ticket)).toBeNull();
+    await ac.createUser(ADMIN, { userid: "carol@pbs", password: "another-password" });
+    expect(await ac.authenticateTicket(ticket)).toBeNull();
+    expect(await ac.login({ username: "carol@pbs", password: ticket })).toBeNull();
+    // The new carol logs in as usual.
+    expect(await ac.authenticateTicket(await ticketOf(ac, "carol@pbs", "another-password"))).not.toBeNull();
+  });
+
+  it("a password change, a disable and 'end all sessions' each refuse every older ticket; later tickets work", async () => {
+    const { ac, clock } = await setUp();
+    const changes: [string, () => Promise<void>][] = [
+      ["password change", () => ac.setPassword(ADMIN, "alice@pbs", "alice-password")],
+      ["password set by update", () => ac.updateUser(ADMIN, "alice@pbs", { password: "alice-password" })],
+      ["disable", async () => {
+        await ac.updateUser(ADMIN, "alice@pbs", { enable: false });
+        await ac.updateUser(ADMIN, "alice@pbs", { enable: true });
+      }],
+      ["end all sessions by an admin", () => ac.endSessions(ADMIN, "alice@pbs")],
+      ["end all sessions by the user", () => ac.endSessions(ALICE, "alice@pbs")],
+    ];
+    for (const [name, change] of changes) {
+      const ticket = await ticketOf(ac, "alice@pbs", "alice-password");
+      expect(await ac.authenticateTicket(ticket), name).not.toBeNull();
+      clock.advanceSeconds(1);
+      await change();
+      expect(await ac.authenticateTicket(ticket), name).toBeNull();
+      expect(await ac.login({ username: "alice@pbs", password: ticket }), name).toBeNull();
+      expect(await ac.authenticateTicket(await ticketOf(ac, "alice@pbs", "alice-password")), name).not.toBeNull();
+      clock.advanceSeconds(1);
+    }
+  });
+
+  it("an edit of comments or names leaves sessions alone, and no view shows the internal time", async () => {
+    const { ac, clock } = await setUp();
+    const ticket = await ticketOf(ac, "alice@pbs", "alice-password");
+    clock.advanceSeconds(1);
+    await ac.updateUser(ADMIN, "alice@pbs", { comment: "hello", enable: true });
+    expect(await ac.authenticateTicket(ticket)).not.toBeNull();
+    expect(Object.keys((await ac.readUser(ADMIN, "alice@pbs")).data).sort()).toEqual(["comment", "enable", "expire", "userid"]);
+    for (const user of (await ac.listUsers(ADMIN, { includeTokens: true })).data) expect(user).not.toHaveProperty("ticketsNotBefore");
+  });
+
+  it("ending another user's sessions needs authority over that account", async () => {
+    const { ac } = await setUp();
+    await expect(ac.endSessions(ALICE, "bob@pbs")).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.endSessions(ADMIN, "nobody@pbs")).rejects.toBeInstanceOf(NotFoundError);
+  });
+});

@@ -8,6 +8,8 @@ import type { KeyObject } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { computePrivileges, hasPrivilege, isKnownAclPath, isRoleId, ROLES } from "./acl.js";
 import { NO_ACCESS_ROLE } from "./roles.js";
+import { requireAuthorityOverAccount } from "./account-authority.js";
+import type { AccountAction } from "./account-authority.js";
 import type { Privilege } from "./acl.js";
 import { AuthMetrics } from "./auth-metrics.js";
 import type { AuthMetricsSnapshot } from "./auth-metrics.js";
@@ -21,6 +23,7 @@ import {
   canSeePermissionsOf,
   deleteTokenFromState,
   isAclPathSelected,
+  isTicketLive,
   isTokenActive,
   isUserActive,
   ownerOfTokenId,
@@ -30,12 +33,14 @@ import {
   requireToken,
   requireUser,
   toTokenView,
+  toUserView,
 } from "./config-queries.js";
 import { readConfigListIndex } from "./config-index.js";
 import { mapInSlices } from "./cooperative.js";
 import { createCsrfToken, verifyCsrfToken } from "./csrf.js";
 import { ConflictError, PermissionDeniedError, TooManyRequestsError } from "./errors.js";
 import { HashGate } from "./hash-gate.js";
+import { listSuperusers, requireSuperuserRemains } from "./last-superuser.js";
 import { isTokenAuthid, parseAuthid, parseUserid } from "./ids.js";
 import {
   invalidParameter,
@@ -70,6 +75,7 @@ import { SecretCacheSync } from "./secret-cache-sync.js";
 import type { AccessStore, StoreVersions } from "./store.js";
 import { FailureThrottle } from "./throttle.js";
 import { createTicket, formatTicketInfo, VerifiedTicketCache } from "./ticket.js";
+import type { VerifiedTicket } from "./ticket.js";
 import { whenResolved, type MaybePromise } from "./maybe-promise.js";
 import { generateTokenSecret, isWellFormedTokenSecret } from "./token-secret.js";
 
@@ -346,7 +352,7 @@ export class AccessControl {
     const context = this.ticketContexts.get(ticket.authid) ?? parseTicketContext(ticket.authid);
     if (context === null) return null;
     return whenResolved(this.readCurrentConfig(), (snapshot) => {
-      if (!isUserActive(snapshot.config, context.userid, nowS)) return null;
+      if (!isTicketLive(snapshot.config, context.userid, ticket.issuedAt, nowS)) return null;
       remember(this.ticketContexts, context);
       return context;
     });
@@ -470,7 +476,7 @@ export class AccessControl {
     const { rows, total } = await selectUsers(visible, query);
     const nowS = nowEpochSeconds(this.clock);
     const data = await mapInSlices(rows, (user): UserView => {
-      const view: UserView = { ...user };
+      const view: UserView = toUserView(user);
       if (opts.includeTokens === true) {
         const tokens = index.tokensByOwner.get(user.userid) ?? [];
         view.tokens = extended ? tokens.map((token) => toTokenListRow(config, token, nowS)) : tokens.map(toTokenView);
@@ -485,7 +491,7 @@ export class AccessControl {
     const { config } = await this.readCurrentConfig();
     const digest = computeConfigPartDigest(config, "users");
     if (actor.userid !== id) this.requirePrivilege(actor, config, "/access/users", "Sys.Audit");
-    return { data: { ...requireUser(config, id) }, digest };
+    return { data: toUserView(requireUser(config, id)), digest };
   }
 
   async createUser(actor: AuthContext, input: CreateUserInput): Promise<void> {
@@ -496,6 +502,8 @@ export class AccessControl {
       enable: input.enable ?? true,
       expire: input.expire === undefined ? 0 : requireExpire(input.expire),
       ...requireTextFields(input, USER_TEXT_FIELDS),
+      // A ticket of an earlier user of the same name must not come back to life (finding 7).
+      ticketsNotBefore: nowEpochSeconds(this.clock),
     };
     // Checked before the hash so that a caller without the right cannot make us pay for one.
     await this.requireActorPrivilege(actor, "/access/users", "Permissions.Modify");
@@ -521,22 +529,25 @@ export class AccessControl {
       return;
     }
     // Checked before the hash so that a caller without the right cannot make us pay for one.
-    await this.requireActorPrivilege(actor, "/access/users", "Permissions.Modify");
+    await this.requireAccountAuthority(actor, id, "update");
     const passwordHash = input.password === undefined ? undefined : await this.hashPassword(input.password);
-    await this.mutateAsActor(actor, "/access/users", "Permissions.Modify", input.digest, (state) => {
+    await this.mutateAccount(actor, id, "update", input.digest, (state) => {
       const user = requireUser(state.config, id);
       if (input.enable !== undefined) user.enable = input.enable;
       if (expire !== undefined) user.expire = expire;
       for (const field of cleared) delete user[field];
       Object.assign(user, text);
       if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
+      // A new password or a disable ends every session; enabling again does not revive them.
+      if (passwordHash !== undefined || input.enable === false) user.ticketsNotBefore = nowEpochSeconds(this.clock);
     });
   }
 
   /** Also deletes the user's tokens and every ACL entry naming the user or its tokens. */
   async deleteUser(actor: AuthContext, userid: string, digest?: string): Promise<void> {
     const id = requireUserid(userid).userid;
-    await this.mutateAsActor(actor, "/access/users", "Permissions.Modify", digest, (state) => {
+    await this.requireAccountAuthority(actor, id, "delete");
+    await this.mutateAccount(actor, id, "delete", digest, (state) => {
       requireUser(state.config, id);
       delete state.config.users[id];
       delete state.passwordHashes[id];
@@ -550,16 +561,11 @@ export class AccessControl {
   async setPassword(actor: AuthContext, userid: string, password: string): Promise<void> {
     const id = requireUserid(userid).userid;
     requirePassword(password);
-    // A user may change its own password; a token may not, since that would outlive the token.
-    const ownPassword = actor.tokenName === null && actor.userid === id;
-    const requireAccess = (config: AccessConfig) => {
-      if (!ownPassword) this.requirePrivilege(actor, config, "/access/users", "Permissions.Modify");
-      requireUser(config, id);
-    };
-    requireAccess((await this.readCurrentConfig()).config);
+    // Refused before the hash, so a caller without the right cannot make us pay for one.
+    await this.requireAccountAuthority(actor, id, "set-password");
     const hash = await this.hashPassword(password);
-    await this.store.mutate((state) => {
-      requireAccess(state.config);
+    await this.mutateAccount(actor, id, "set-password", undefined, (state) => {
+      requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.clock);
       state.passwordHashes[id] = hash;
     });
   }
@@ -589,6 +595,19 @@ export class AccessControl {
       throw new PermissionDeniedError("confirmation-password: not the current password of the logged-in user");
     }
     this.identityThrottle.recordSuccess(userKey);
+  }
+
+  /**
+   * "End all sessions": every ticket of the user issued before now is refused from
+   * the next request on, in every process and node (the config generation carries
+   * it, I5). Tokens are not sessions and keep working.
+   */
+  async endSessions(actor: AuthContext, userid: string): Promise<void> {
+    const id = requireUserid(userid).userid;
+    await this.requireAccountAuthority(actor, id, "end-sessions");
+    await this.mutateAccount(actor, id, "end-sessions", undefined, (state) => {
+      requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.clock);
+    });
   }
 
   // --- tokens -----------------------------------------------------------------
@@ -658,11 +677,11 @@ export class AccessControl {
       expire: input.expire === undefined ? 0 : requireExpire(input.expire),
       ...requireTextFields(input, TOKEN_TEXT_FIELDS),
     };
-    await this.requireTokenManageAccess(actor, tokenid.userid);
+    await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
     const secret = generateTokenSecret();
     const hash = await this.hasher.hash(secret);
     await this.store.mutate((state) => {
-      this.requireTokenManageAccessIn(state.config, actor, tokenid.userid);
+      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
       requireUser(state.config, tokenid.userid);
       if (Object.hasOwn(state.config.tokens, tokenid.authid)) {
         throw new ConflictError(`token '${tokenid.authid}' already exists`);
@@ -684,11 +703,11 @@ export class AccessControl {
     const expire = input.expire === undefined ? undefined : requireExpire(input.expire);
     const text = requireTextFields(input, TOKEN_TEXT_FIELDS);
     const cleared = requireDeletable(input.delete, TOKEN_TEXT_FIELDS);
-    await this.requireTokenManageAccess(actor, tokenid.userid);
+    await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
     const secret = input.regenerate === true ? generateTokenSecret() : null;
     const hash = secret === null ? null : await this.hasher.hash(secret);
     const versionsAfter = await this.mutateWithDigest(input.digest, (state) => {
-      this.requireTokenManageAccessIn(state.config, actor, tokenid.userid);
+      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
       const token = requireToken(state.config, tokenid.authid);
       if (input.enable !== undefined) token.enable = input.enable;
       if (expire !== undefined) token.expire = expire;
@@ -725,9 +744,9 @@ export class AccessControl {
   /** Also removes the token's ACL entries. */
   async deleteToken(actor: AuthContext, userid: string, tokenName: string, digest?: string): Promise<void> {
     const tokenid = requireTokenId(userid, tokenName);
-    await this.requireTokenManageAccess(actor, tokenid.userid);
+    await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
     await this.mutateWithDigest(digest, (state) => {
-      this.requireTokenManageAccessIn(state.config, actor, tokenid.userid);
+      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
       requireToken(state.config, tokenid.authid);
       deleteTokenFromState(state, tokenid.authid);
     });
@@ -771,8 +790,7 @@ export class AccessControl {
     if (!removing && !isKnownAclPath(path)) throw invalidParameter("path", `invalid acl path '${path}'.`);
     const requireAccess = (config: AccessConfig) => this.requireAclUpdateAccess(actor, config, path, ugid, role, removing);
     requireAccess((await this.readCurrentConfig()).config);
-    await this.mutateWithAclDigest(input.digest, (state) => {
-      requireAccess(state.config);
+    const changeAcl = (state: AccessState): void => {
       if (removing) {
         // Removing an entry that is already gone leaves nothing to do, as in PBS.
         state.config.acl = state.config.acl.filter((entry) => !(entry.path === path && entry.ugid === ugid && entry.roleid === role));
@@ -780,6 +798,11 @@ export class AccessControl {
       }
       requireAuthidExists(state.config, ugid);
       state.config.acl = insertAclRole(state.config.acl, { path, ugid, roleid: role, propagate });
+    };
+    // Removing or overriding (NoAccess) the last superuser's entry on `/` is refused.
+    await this.mutateWithAclDigest(input.digest, (state) => {
+      requireAccess(state.config);
+      this.changeKeepingSuperuser(state, changeAcl);
     });
   }
 
@@ -972,9 +995,14 @@ export class AccessControl {
     const parsed = parseUserid(username);
     if (!parsed.ok || parsed.value.realm !== BUILTIN_REALM) return null;
     const userid = parsed.value.userid;
-    const isTicket = password.startsWith("PBS:");
-    const verified = isTicket ? this.isRenewalTicketFor(userid, password) : await this.verifyPassword(userid, password);
-    if (!verified) return null;
+    if (password.startsWith("PBS:")) {
+      // A renewal is refused once the user's sessions were ended, as every use of the ticket is (finding 7).
+      const ticket = this.verifyRenewalTicketFor(userid, password);
+      if (ticket === null) return null;
+      const { config } = await this.readCurrentConfig();
+      return isTicketLive(config, userid, ticket.issuedAt, nowEpochSeconds(this.clock)) ? userid : null;
+    }
+    if (!(await this.verifyPassword(userid, password))) return null;
     const snapshot = await this.readCurrentConfig();
     return isUserActive(snapshot.config, userid, nowEpochSeconds(this.clock)) ? userid : null;
   }
@@ -983,13 +1011,13 @@ export class AccessControl {
   private isRenewalByValidTicket(username: string, password: string): boolean {
     if (!password.startsWith("PBS:")) return false;
     const parsed = parseUserid(username);
-    return parsed.ok && this.isRenewalTicketFor(parsed.value.userid, password);
+    return parsed.ok && this.verifyRenewalTicketFor(parsed.value.userid, password) !== null;
   }
 
-  private isRenewalTicketFor(userid: string, rawTicket: string): boolean {
+  private verifyRenewalTicketFor(userid: string, rawTicket: string): VerifiedTicket | null {
     const ticket = this.ticketCache.verify(rawTicket, nowEpochSeconds(this.clock));
     // A valid ticket of one user must never renew into a ticket of another.
-    return ticket !== null && ticket.authid === userid;
+    return ticket !== null && ticket.authid === userid ? ticket : null;
   }
 
   private verifyPassword(userid: string, password: string): Promise<boolean> {
@@ -1169,22 +1197,35 @@ export class AccessControl {
     if (actor.userid !== userid) this.requirePrivilege(actor, config, "/access/users", "Sys.Audit");
   }
 
-  /** Checked before the hash is paid for, and again under the lock by the mutation. */
-  private async requireTokenManageAccess(actor: AuthContext, userid: string): Promise<void> {
-    this.requireTokenManageAccessIn((await this.readCurrentConfig()).config, actor, userid);
+  /** Checked before any hash is paid for; the mutation checks again under the lock. */
+  private async requireAccountAuthority(actor: AuthContext, userid: string, action: AccountAction): Promise<void> {
+    requireAuthorityOverAccount((await this.readCurrentConfig()).config, actor, userid, action);
   }
 
   /**
-   * A user manages its own tokens; anyone else's need Permissions.Modify on
-   * `/access/users`. A token never manages its owner's tokens: a leaked token
-   * must not be able to mint or rotate its way to persistence.
+   * A change to one user's account: the authority rule is checked again under the
+   * lock against the config it changes, and the change may not remove the last
+   * active superuser.
    */
-  private requireTokenManageAccessIn(config: AccessConfig, actor: AuthContext, userid: string): void {
-    if (actor.userid === userid && actor.via !== "system") {
-      if (actor.tokenName !== null) throw new PermissionDeniedError("a token cannot manage its owner's tokens");
-      return;
-    }
-    this.requirePrivilege(actor, config, "/access/users", "Permissions.Modify");
+  private mutateAccount(
+    actor: AuthContext,
+    userid: string,
+    action: AccountAction,
+    digest: string | undefined,
+    change: (state: AccessState) => void,
+  ): Promise<StoreVersions> {
+    return this.mutateWithDigest(digest, (state) => {
+      requireAuthorityOverAccount(state.config, actor, userid, action);
+      this.changeKeepingSuperuser(state, change);
+    });
+  }
+
+  /** Runs `change`, then refuses it if it took away the last active superuser. */
+  private changeKeepingSuperuser(state: AccessState, change: (state: AccessState) => void): void {
+    const nowS = nowEpochSeconds(this.clock);
+    const before = listSuperusers(state.config, nowS);
+    change(state);
+    requireSuperuserRemains(before, state.config, nowS);
   }
 }
 

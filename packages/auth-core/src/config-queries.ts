@@ -18,6 +18,12 @@ export function isUserActive(config: AccessConfig, userid: string, nowS: number)
   return user !== undefined && isLive(user, nowS);
 }
 
+/** A ticket issued at `issuedAt` still stands: its user is active and did not end its sessions since (issue 15, finding 7). */
+export function isTicketLive(config: AccessConfig, userid: string, issuedAt: number, nowS: number): boolean {
+  const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
+  return user !== undefined && isLive(user, nowS) && issuedAt >= (user.ticketsNotBefore ?? 0);
+}
+
 /** The token and its owning user both exist, are enabled and have not expired. */
 export function isTokenActive(config: AccessConfig, token: AuthContext, nowS: number): boolean {
   const record = Object.hasOwn(config.tokens, token.authid) ? config.tokens[token.authid] : undefined;
@@ -35,6 +41,12 @@ export function ownerOfTokenId(tokenid: string): string {
 /** The user an ACL subject belongs to: itself, or a token's owner. */
 export function ownerOfUgid(ugid: string): string {
   return isTokenAuthid(ugid) ? ownerOfTokenId(ugid) : ugid;
+}
+
+/** A user as the API shows it: the PBS fields, without internal bookkeeping. */
+export function toUserView(user: UserRecord): UserRecord {
+  const { ticketsNotBefore: _internal, ...view } = user;
+  return view;
 }
 
 export function toTokenView(token: TokenRecord): TokenView {

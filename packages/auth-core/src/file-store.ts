@@ -61,6 +61,7 @@ const userRecordSchema = z.object({
   firstname: z.string().optional(),
   lastname: z.string().optional(),
   email: z.string().optional(),
+  ticketsNotBefore: z.number().int().nonnegative().optional(),
 });
 
 const tokenRecordSchema = z.object({

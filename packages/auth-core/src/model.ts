@@ -13,6 +13,12 @@ export interface UserRecord {
   firstname?: string;
   lastname?: string;
   email?: string;
+  /**
+   * Epoch seconds: tickets issued before this are refused (issue 15, finding 7).
+   * Set on create, password change, disable and "end all sessions". Internal:
+   * never part of a user view on the wire.
+   */
+  ticketsNotBefore?: number;
 }
 
 /** API token metadata. The secret's hash lives apart, in the token shadow. */

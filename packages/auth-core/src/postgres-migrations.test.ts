@@ -14,6 +14,8 @@ import {
 } from "./test-support/postgres-test-database.js";
 
 const postgres = await probePostgres();
+const ALL_VERSIONS = POSTGRES_MIGRATIONS.map((migration) => migration.version);
+const LATEST_VERSION = Math.max(...ALL_VERSIONS);
 
 describe("computeMigrationLockKey", () => {
   it("is stable for one schema and differs between schemas", () => {
@@ -64,10 +66,10 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
   it("a second run applies nothing and changes nothing", async () => {
     const schema = freshSchema();
     const pool = openPool();
-    expect(await migratePostgresSchema(pool, schema)).toEqual([1]);
+    expect(await migratePostgresSchema(pool, schema)).toEqual(ALL_VERSIONS);
     await runAdminQuery(`UPDATE "${schema}".generations SET secrets = 7`);
     expect(await migratePostgresSchema(pool, schema)).toEqual([]);
-    expect(await countRows(schema, "schema_migrations")).toBe(1);
+    expect(await countRows(schema, "schema_migrations")).toBe(ALL_VERSIONS.length);
     const [generations] = await runAdminQuery(`SELECT secrets::int, config::int FROM "${schema}".generations`);
     expect(generations).toEqual({ secrets: 7, config: 0 });
   });
@@ -75,8 +77,8 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
   it("eight nodes migrating one fresh schema at once all succeed and the migration applies once", async () => {
     const schema = freshSchema();
     const results = await Promise.all(Array.from({ length: 8 }, () => migratePostgresSchema(openPool(), schema)));
-    expect(results.flat()).toEqual([1]);
-    expect(await countRows(schema, "schema_migrations")).toBe(1);
+    expect(results.flat()).toEqual(ALL_VERSIONS);
+    expect(await countRows(schema, "schema_migrations")).toBe(ALL_VERSIONS.length);
     expect(await countRows(schema, "generations")).toBe(1);
   });
 
@@ -102,12 +104,12 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
     const pool = openPool();
     await migratePostgresSchema(pool, schema);
     const next: PostgresMigration = {
-      version: 2,
+      version: LATEST_VERSION + 1,
       name: "test column",
       statements: (s) => [`ALTER TABLE ${s}.users ADD COLUMN note text`],
     };
     const migrations = [...POSTGRES_MIGRATIONS, next];
-    expect(await migratePostgresSchema(pool, schema, migrations)).toEqual([2]);
+    expect(await migratePostgresSchema(pool, schema, migrations)).toEqual([LATEST_VERSION + 1]);
     expect(await migratePostgresSchema(pool, schema, migrations)).toEqual([]);
     const columns = await runAdminQuery(
       "SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'users' AND column_name = 'note'",
@@ -119,7 +121,7 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
   it("a failing migration leaves nothing behind", async () => {
     const schema = freshSchema();
     const broken: PostgresMigration = {
-      version: 2,
+      version: LATEST_VERSION + 1,
       name: "broken",
       statements: (s) => [`CREATE TABLE ${s}.half_done (x int)`, "SELECT no_such_function()"],
     };
@@ -137,6 +139,6 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
     await runAdminQuery(`INSERT INTO "${schema}".schema_migrations (version, name) VALUES (99, 'from the future')`);
     const failure = migratePostgresSchema(pool, schema);
     await expect(failure).rejects.toBeInstanceOf(PostgresSchemaTooNewError);
-    await expect(failure).rejects.toMatchObject({ databaseVersion: 99, supportedVersion: 1 });
+    await expect(failure).rejects.toMatchObject({ databaseVersion: 99, supportedVersion: LATEST_VERSION });
   });
 });

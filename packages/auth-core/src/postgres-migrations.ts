@@ -60,6 +60,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "per-user tickets-not-before time (issue 15, finding 7)",
+    // 0 means no floor: users that existed before keep their tickets.
+    statements: (s) => [`ALTER TABLE ${s}.users ADD COLUMN tickets_not_before bigint NOT NULL DEFAULT 0`],
+  },
 ];
 
 /**

@@ -41,8 +41,8 @@ describe("diffStates", () => {
     delete after.config.tokens["alice@pbs!ci"];
     const changes = diffStates(stateWithAlice(), after);
     expect(changes.upsertUsers).toEqual([
-      ["alice@pbs", false, 0, "c", null, null, null],
-      ["bob@pbs", true, 5, null, null, null, null],
+      ["alice@pbs", false, 0, "c", null, null, null, 0],
+      ["bob@pbs", true, 5, null, null, null, null, 0],
     ]);
     expect(changes.deleteTokens).toEqual(["alice@pbs!ci"]);
     expect(changes.acl).toBeNull();
@@ -110,7 +110,7 @@ describe("computeConfigDigest", () => {
 });
 
 describe("parsing rows", () => {
-  const user = { userid: "alice@pbs", enable: true, expire: 0, comment: null, firstname: "A", lastname: null, email: null };
+  const user = { userid: "alice@pbs", enable: true, expire: 0, comment: null, firstname: "A", lastname: null, email: null, tickets_not_before: 0 };
 
   it("maps NULL columns to absent fields", () => {
     const config = parseConfigColumns({ users: [user], tokens: [], acl: [] }, "s");
@@ -124,6 +124,12 @@ describe("parsing rows", () => {
     );
     expect(Object.hasOwn(state.tokenHashes, "__proto__")).toBe(true);
     expect(Object.getPrototypeOf(state.tokenHashes)).toBe(Object.prototype);
+  });
+
+  it("keeps a tickets-not-before time and reads the column default 0 as none (issue 15, finding 7)", () => {
+    const config = parseConfigColumns({ users: [{ ...user, tickets_not_before: 1_800_000_000 }], tokens: [], acl: [] }, "s");
+    expect(config.users["alice@pbs"]?.ticketsNotBefore).toBe(1_800_000_000);
+    expect(parseConfigColumns({ users: [user], tokens: [], acl: [] }, "s").users["alice@pbs"]).not.toHaveProperty("ticketsNotBefore");
   });
 
   it("reports rows that do not fit the model as StoreCorruptError", () => {

@@ -16,7 +16,16 @@ export interface Generations {
 }
 
 /** Row columns in table order; null is SQL NULL for an absent optional field. */
-type UserRow = [userid: string, enable: boolean, expire: number, comment: string | null, firstname: string | null, lastname: string | null, email: string | null];
+type UserRow = [
+  userid: string,
+  enable: boolean,
+  expire: number,
+  comment: string | null,
+  firstname: string | null,
+  lastname: string | null,
+  email: string | null,
+  ticketsNotBefore: number,
+];
 type TokenRow = [tokenid: string, enable: boolean, expire: number, comment: string | null];
 type AclRow = [path: string, ugid: string, roleid: RoleId, propagate: boolean];
 
@@ -88,6 +97,9 @@ function parseUser(raw: unknown, location: string): UserRecord {
     const value = expectOptionalString(raw[field], location, `${field} of ${userid}`);
     if (value !== undefined) user[field] = value;
   }
+  // 0 is the column default: no floor, as for a user created before migration 2.
+  const ticketsNotBefore = expectEpoch(raw.tickets_not_before, location, `tickets_not_before of ${userid}`);
+  if (ticketsNotBefore > 0) user.ticketsNotBefore = ticketsNotBefore;
   return user;
 }
 
@@ -198,6 +210,7 @@ function toUserRow(key: string, user: UserRecord): UserRow {
     checkOptionalString(user.firstname, `${where}.firstname`),
     checkOptionalString(user.lastname, `${where}.lastname`),
     checkOptionalString(user.email, `${where}.email`),
+    user.ticketsNotBefore === undefined ? 0 : checkEpoch(user.ticketsNotBefore, `${where}.ticketsNotBefore`),
   ];
 }
 

@@ -85,10 +85,11 @@ export function createPostgresSql(schema: string): PostgresSql {
         (SELECT p.hash FROM ${s}.password_hashes p WHERE p.userid = $1) AS hash
       FROM ${s}.generations g`,
     upsertUsers: `
-      INSERT INTO ${s}.users (userid, enable, expire, comment, firstname, lastname, email)
-      SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+      INSERT INTO ${s}.users (userid, enable, expire, comment, firstname, lastname, email, tickets_not_before)
+      SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
       ON CONFLICT (userid) DO UPDATE SET enable = EXCLUDED.enable, expire = EXCLUDED.expire,
-        comment = EXCLUDED.comment, firstname = EXCLUDED.firstname, lastname = EXCLUDED.lastname, email = EXCLUDED.email`,
+        comment = EXCLUDED.comment, firstname = EXCLUDED.firstname, lastname = EXCLUDED.lastname, email = EXCLUDED.email,
+        tickets_not_before = EXCLUDED.tickets_not_before`,
     deleteUsers: `DELETE FROM ${s}.users WHERE userid = ANY($1::text[])`,
     upsertTokens: `
       INSERT INTO ${s}.tokens (tokenid, enable, expire, comment)

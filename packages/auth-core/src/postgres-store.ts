@@ -323,7 +323,7 @@ export class PostgresAccessStore implements AccessStore {
   private async writeChanges(client: PoolClient, changes: StateChanges): Promise<void> {
     const { sql } = this;
     if (changes.deleteUsers.length > 0) await client.query(sql.deleteUsers, [changes.deleteUsers]);
-    if (changes.upsertUsers.length > 0) await client.query(sql.upsertUsers, transpose(changes.upsertUsers, 7));
+    if (changes.upsertUsers.length > 0) await client.query(sql.upsertUsers, transpose(changes.upsertUsers, 8));
     if (changes.deleteTokens.length > 0) await client.query(sql.deleteTokens, [changes.deleteTokens]);
     if (changes.upsertTokens.length > 0) await client.query(sql.upsertTokens, transpose(changes.upsertTokens, 4));
     if (changes.deleteTokenHashes.length > 0) await client.query(sql.deleteTokenHashes, [changes.deleteTokenHashes]);

@@ -278,6 +278,11 @@ export class GatehouseClient {
     await this.request("DELETE", `/access/users/${encodeURIComponent(userid)}`, options);
   }
 
+  /** Ends every session (ticket) of the user issued until now; its API tokens keep working. Not in PBS. */
+  async endSessions(userid: string): Promise<void> {
+    await this.request("POST", `/access/users/${encodeURIComponent(userid)}/end-sessions`);
+  }
+
   /**
    * Sets a user's password (PUT /access/password). A logged-in user confirms with
    * its own current password, as PBS requires (`confirmation-password`).

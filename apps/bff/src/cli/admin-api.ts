@@ -22,6 +22,7 @@ export interface AdminApi {
   setPassword(userid: string, password: string): Promise<void>;
   setUserEnabled(userid: string, enable: boolean): Promise<void>;
   deleteUser(userid: string): Promise<void>;
+  endSessions(userid: string): Promise<void>;
   /** One user's tokens, or every token the caller may see. */
   listTokens(userid?: string): Promise<TokenView[]>;
   createToken(userid: string, tokenName: string, options: { enable: boolean; expire?: number; comment?: string }): Promise<{ tokenid: string; value: string }>;
@@ -41,6 +42,7 @@ export function createLocalAdminApi(ac: AccessControl): AdminApi {
     setPassword: (userid, password) => ac.setPassword(SYSTEM_ACTOR, userid, password),
     setUserEnabled: (userid, enable) => ac.updateUser(SYSTEM_ACTOR, userid, { enable }),
     deleteUser: (userid) => ac.deleteUser(SYSTEM_ACTOR, userid),
+    endSessions: (userid) => ac.endSessions(SYSTEM_ACTOR, userid),
     listTokens: async (userid) =>
       userid === undefined
         ? (await ac.listUsers(SYSTEM_ACTOR, { includeTokens: true })).data.flatMap((user) => user.tokens ?? [])
@@ -73,6 +75,7 @@ export function createRemoteAdminApi(client: GatehouseClient, transport: NodeTra
     setPassword: (userid, password) => client.setPassword(userid, password, loginPassword),
     setUserEnabled: (userid, enable) => client.updateUser(userid, { enable }),
     deleteUser: (userid) => client.deleteUser(userid),
+    endSessions: (userid) => client.endSessions(userid),
     listTokens: async (userid) =>
       userid === undefined
         ? (await client.listUsers({ include_tokens: true })).data.flatMap((user) => user.tokens ?? [])

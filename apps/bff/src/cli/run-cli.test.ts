@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tokenHeaders } from "../test-support/https-client.js";
-import { createToken, logIn } from "../test-support/sessions.js";
+import { createToken, logIn, waitPastTicketSecond } from "../test-support/sessions.js";
 import { runTs } from "../test-support/spawn-ts.js";
 import { TEST_ADMIN, TEST_ADMIN_PASSWORD, startTestServer, type TestServer } from "../test-support/test-server.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli, type CliIo } from "./run-cli.js";
@@ -99,6 +99,20 @@ describe("users", () => {
     expect((await cli(["user", "delete", "carol@pbs"])).code).toBe(EXIT_OK);
     const again = await server.client.api("POST", "/access/ticket", { body: { username: "carol@pbs", password: "carol-pw-2" } });
     expect(again.status).toBe(401);
+  });
+
+  test("end-sessions refuses the user's earlier tickets in the running server, and later logins work (issue 15, finding 7)", async () => {
+    expect((await cli(["user", "add", "erin@pbs", "--password-stdin"], { stdin: "erin-pw-1\n" })).code).toBe(EXIT_OK);
+    const session = await logIn(server.client, "erin@pbs", "erin-pw-1");
+    const asErin = (ticket: string) => server.client.api("GET", "/version", { headers: { cookie: `__Host-PBSAuthCookie=${ticket}` } });
+    expect((await asErin(session.ticket)).status).toBe(200);
+    await waitPastTicketSecond(session.ticket);
+    const ended = await cli(["user", "end-sessions", "erin@pbs"]);
+    expect(ended.code, ended.stderr).toBe(EXIT_OK);
+    expect(ended.stdout).toContain("ended every session of erin@pbs");
+    expect((await asErin(session.ticket)).status).toBe(401);
+    expect((await asErin((await logIn(server.client, "erin@pbs", "erin-pw-1")).ticket)).status).toBe(200);
+    expect((await cli(["user", "end-sessions", "nobody@pbs"])).code).toBe(EXIT_FAILED);
   });
 
   test("passwd without a terminal and without --password-stdin exits 2", async () => {

@@ -60,6 +60,7 @@ Users:
   user enable <userid>
   user disable <userid>
   user delete <userid>              also deletes its tokens and ACL entries
+  user end-sessions <userid>        refuses every ticket issued to the user until now
 
 API tokens (<tokenid> is user@realm!name):
   token list [<userid>] [--json]
@@ -319,6 +320,7 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     enable: (api, args, _values, io) => setUserEnabled(api, args, io, true),
     disable: (api, args, _values, io) => setUserEnabled(api, args, io, false),
     delete: deleteUser,
+    "end-sessions": endSessions,
   },
   token: {
     list: listTokens,
@@ -436,6 +438,12 @@ async function deleteUser(api: AdminApi, args: string[], _values: Options, io: C
   const [userid = ""] = takeArguments(args, ["userid"]);
   await api.deleteUser(userid);
   io.stdout(`deleted user ${userid} with its tokens and ACL entries\n`);
+}
+
+async function endSessions(api: AdminApi, args: string[], _values: Options, io: CommandIo): Promise<void> {
+  const [userid = ""] = takeArguments(args, ["userid"]);
+  await api.endSessions(userid);
+  io.stdout(`ended every session of ${userid}; its API tokens are unaffected\n`);
 }
 
 async function listTokens(api: AdminApi, args: string[], values: Options, io: CommandIo): Promise<void> {

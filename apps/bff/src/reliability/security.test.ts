@@ -25,6 +25,7 @@ const API_FORMAT_PREFIXES = [API_PREFIX, EXTJS_API_PREFIX] as const;
 import type { ApiResponse, CallOptions } from "../test-support/https-client.js";
 import { readParameterErrors } from "../test-support/https-client.js";
 import { TEST_ADMIN, TEST_ADMIN_PASSWORD, startTestServer, type TestServer } from "../test-support/test-server.js";
+import { waitPastTicketSecond } from "../test-support/sessions.js";
 import { RawHttpsClient } from "./raw-client.js";
 import { listServedRoutes } from "./router-routes.js";
 import { expectSecurityHeaders, expectTicketCookie } from "./security-checks.js";
@@ -150,6 +151,7 @@ const VALID_CHANGES: { route: string; path?: Record<string, string>; body: Recor
   { route: "PUT /access/users/:userid/token/:tokenname", body: { comment: "edited" } },
   { route: "DELETE /access/users/:userid/token/:tokenname", path: { userid: VICTIM, tokenname: "t2" }, body: {} },
   { route: "PUT /access/acl", body: { path: "/access", role: "Audit", "auth-id": VICTIM } },
+  { route: "POST /access/users/:userid/end-sessions", path: { userid: NEW_USER }, body: {} },
   { route: "DELETE /access/users/:userid", path: { userid: NEW_USER }, body: {} },
 ];
 
@@ -214,7 +216,7 @@ describe("cookies", () => {
 });
 
 describe("sessions", () => {
-  test("disabling or deleting a user ends its cookie sessions and its tokens on the next request", async () => {
+  test("disabling or deleting a user ends its cookie sessions and its tokens on the next request; enabling again revives the tokens, never the tickets (issue 15, finding 7)", async () => {
     const userid = "session-end@pbs";
     const password = `session-${randomBytes(9).toString("base64url")}`;
     expect((await api("POST", "/access/users", { body: { userid, password }, headers: cookie(session) })).status).toBe(200);
@@ -227,10 +229,11 @@ describe("sessions", () => {
       (await api("GET", "/version", { headers: { authorization: `PBSAPIToken=${userid}!t:${secret}` } })).status,
     ];
     expect(await asUser()).toEqual([200, 200]);
+    await waitPastTicketSecond(own.ticket);
     expect((await api("PUT", `/access/users/${userid}`, { body: { enable: false }, headers: cookie(session) })).status).toBe(200);
     expect(await asUser()).toEqual([401, 401]);
     expect((await api("PUT", `/access/users/${userid}`, { body: { enable: true }, headers: cookie(session) })).status).toBe(200);
-    expect(await asUser()).toEqual([200, 200]);
+    expect(await asUser()).toEqual([401, 200]);
     expect((await api("DELETE", `/access/users/${userid}`, { headers: cookie(session) })).status).toBe(200);
     expect(await asUser()).toEqual([401, 401]);
   });

@@ -55,3 +55,16 @@ export async function grantRole(session: Session, authId: string, role: UpdateAc
 export async function createUser(session: Session, userid: string, password: string): Promise<void> {
   await session.api.createUser({ userid, password });
 }
+
+/**
+ * Resolves once the wall clock is past the second a ticket was issued in. Tickets
+ * carry whole seconds, and "tickets not before" refuses only tickets from earlier
+ * seconds, so a test that ends sessions waits here first (at most one second).
+ */
+export async function waitPastTicketSecond(ticket: string): Promise<void> {
+  const hexTime = /^PBS:[^:]+:([0-9A-F]{8})::/.exec(ticket)?.[1];
+  if (hexTime === undefined) throw new Error("waitPastTicketSecond: not a PBS ticket");
+  const issuedAtMs = Number.parseInt(hexTime, 16) * 1000;
+  const remainingMs = issuedAtMs + 1000 - Date.now();
+  if (remainingMs > 0) await new Promise((resolveWait) => setTimeout(resolveWait, remainingMs + 5));
+}

@@ -82,6 +82,7 @@ export function describeAccessStoreContract(name: string, openStore: () => Promi
       const { store } = await open();
       await store.mutate((state) => {
         state.config.users["alice@pbs"] = makeUser("alice@pbs", { comment: "first", email: "a@example.com" });
+        state.config.users["bob@pbs"] = makeUser("bob@pbs", { ticketsNotBefore: 1_800_000_000 });
         state.config.tokens["alice@pbs!ci"] = makeToken("alice@pbs!ci", { expire: 4_000_000_000 });
         state.config.acl.push(makeAcl("/access", "alice@pbs!ci"));
         state.tokenHashes["alice@pbs!ci"] = fakeHash("token");
@@ -90,6 +91,8 @@ export function describeAccessStoreContract(name: string, openStore: () => Promi
       const { config } = await store.readConfig();
       expect(config.users).toEqual({
         "alice@pbs": makeUser("alice@pbs", { comment: "first", email: "a@example.com" }),
+        // The tickets-not-before time of issue 15 (finding 7) survives every backend.
+        "bob@pbs": makeUser("bob@pbs", { ticketsNotBefore: 1_800_000_000 }),
       });
       expect(config.tokens).toEqual({ "alice@pbs!ci": makeToken("alice@pbs!ci", { expire: 4_000_000_000 }) });
       expect(config.acl).toEqual([makeAcl("/access", "alice@pbs!ci")]);

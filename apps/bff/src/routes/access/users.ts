@@ -28,6 +28,8 @@ export const updateSchema = createSchema.extend({
 
 export const deleteSchema = z.strictObject({ userid: userid(), digest: digest().optional() });
 
+const endSessionsSchema = z.strictObject({ userid: userid() });
+
 export const userRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: "GET",
@@ -81,6 +83,19 @@ export const userRoutes: readonly ApiRoute[] = [
     params: deleteSchema,
     async handle({ input, accessControl, auth }) {
       await accessControl.deleteUser(auth, input.userid, input.digest);
+      return { data: null };
+    },
+  }),
+  defineRoute({
+    // Not in PBS: "end all sessions" (issue 15, finding 7). Tickets issued to the
+    // user before now are refused from the next request on; tokens keep working.
+    method: "POST",
+    path: "/access/users/:userid/end-sessions",
+    summary: "end every session (ticket) of a user",
+    auth: "required",
+    params: endSessionsSchema,
+    async handle({ input, accessControl, auth }) {
+      await accessControl.endSessions(auth, input.userid);
       return { data: null };
     },
   }),
