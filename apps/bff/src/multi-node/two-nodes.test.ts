@@ -17,7 +17,7 @@ import {
   TEST_DATABASE_URL,
 } from "../../../../packages/auth-core/src/test-support/postgres-test-database.js";
 import { cookieHeaders } from "../test-support/https-client.js";
-import { createToken, createUser, logIn, sessionHeaders, type Session } from "../test-support/sessions.js";
+import { createToken, createUser, logIn, sessionHeaders, waitPastTicketSecond, type Session } from "../test-support/sessions.js";
 import { waitForOutput } from "../test-support/spawn-ts.js";
 import { TEST_ADMIN } from "../test-support/test-server.js";
 import {
@@ -119,7 +119,7 @@ describeWithPostgres(availability, "two bff nodes sharing one PostgreSQL schema"
     expect(read.status).toBe(404);
   });
 
-  it("rejects on node b the token and ticket of a user disabled on node a, and accepts them again once re-enabled", async () => {
+  it("rejects on node b the token and ticket of a user disabled on node a; once re-enabled the token works again, the old ticket never (issue 15, finding 7)", async () => {
     const { a, b } = nodes;
     const userid = "disable-me@pbs";
     await createUser(adminA, userid, "disable-me-password");
@@ -138,13 +138,17 @@ describeWithPostgres(availability, "two bff nodes sharing one PostgreSQL schema"
       expect(response.status, response.text).toBe(200);
     };
 
+    await waitPastTicketSecond(user.ticket);
     await setEnabled(false);
     await expectRejectedSoon(b.client, token.tokenid, token.secret);
     expect(await ticketStatusOnB()).toBe(401);
 
     await setEnabled(true);
     await expectAcceptedSoon(b.client, token.tokenid, token.secret);
-    expect(await ticketStatusOnB()).toBe(200);
+    // A disable ended the sessions: the tickets-not-before time travels through PostgreSQL to node b.
+    expect(await ticketStatusOnB()).toBe(401);
+    const again = await logIn(a.client, userid, "disable-me-password");
+    expect((await b.client.api("GET", `/access/users/${encodeURIComponent(userid)}`, { headers: cookieHeaders(again) })).status).toBe(200);
   });
 
   it("never accepts on node b a secret rotated on node a while b's listener is killed and reconnecting", async () => {
