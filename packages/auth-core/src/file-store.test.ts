@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -69,6 +69,13 @@ describe("FileAccessStore", () => {
     await open();
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(statSync(fileIn(STORE_FILES.generations)).size).toBe(16);
+  });
+
+  it("makes an existing data dir 0700 too (issue 15, finding 10)", async () => {
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    await open();
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
   });
 
   it("writes secret files with mode 0600 and the public key with 0644", async () => {

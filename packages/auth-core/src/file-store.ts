@@ -11,7 +11,7 @@
  *   generations.bin  the two generation counters    store.lock   the lock directory
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ROLE_IDS } from "./roles.js";
@@ -224,6 +224,8 @@ export async function openFileStore(opts: FileStoreOptions): Promise<FileAccessS
   const dataDir = resolve(opts.dataDir);
   // 0700: the dir holds the ticket signing key and every hash.
   await mkdir(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+  // mkdir leaves an existing dir's mode alone; a dir made by hand with 0755 would expose the store (issue 15, finding 10).
+  await chmod(dataDir, DATA_DIR_MODE);
   const lock = new StoreLock(join(dataDir, STORE_FILES.lock), {
     ...(opts.lockTimeoutMs === undefined ? {} : { timeoutMs: opts.lockTimeoutMs }),
     ...(opts.lockStaleMs === undefined ? {} : { staleMs: opts.lockStaleMs }),
