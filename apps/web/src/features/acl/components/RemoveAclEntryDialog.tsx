@@ -1,4 +1,5 @@
 import { ConfirmDialog } from "../../../components/ConfirmDialog.js";
+import { useSessionState } from "../../../lib/session.js";
 import type { AclRow } from "../api/get-acl.js";
 import { useRemoveAclEntry } from "../api/remove-acl-entry.js";
 
@@ -9,6 +10,8 @@ export interface RemoveAclEntryDialogProps {
 
 export function RemoveAclEntryDialog({ entry, onClose }: RemoveAclEntryDialogProps) {
   const removeEntry = useRemoveAclEntry();
+  // Removing one's own Admin entry can take away the right to undo it.
+  const isOwnAdmin = useSessionState().session?.username === entry.ugid && entry.roleid === "Admin";
   return (
     <ConfirmDialog
       title="Remove permission?"
@@ -16,6 +19,7 @@ export function RemoveAclEntryDialog({ entry, onClose }: RemoveAclEntryDialogPro
       pending={removeEntry.isPending}
       error={removeEntry.error}
       onCancel={onClose}
+      confirmPhrase={isOwnAdmin ? entry.ugid : undefined}
       onConfirm={() =>
         removeEntry.mutate({ path: entry.path, role: entry.roleid, authId: entry.ugid }, { onSuccess: onClose })
       }
@@ -24,6 +28,9 @@ export function RemoveAclEntryDialog({ entry, onClose }: RemoveAclEntryDialogPro
         <strong>{entry.ugid}</strong> loses the role <strong>{entry.roleid}</strong> on <code>{entry.path}</code>
         {entry.propagate ? " and the paths below it" : ""}.
       </p>
+      {isOwnAdmin ? (
+        <p className="warning">This is your own Admin entry: without it you may not be able to manage access any more.</p>
+      ) : null}
     </ConfirmDialog>
   );
 }

@@ -1,4 +1,5 @@
 import { ConfirmDialog } from "../../../components/ConfirmDialog.js";
+import { useSessionState } from "../../../lib/session.js";
 import { useDeleteUser } from "../api/delete-user.js";
 
 export interface DeleteUserDialogProps {
@@ -9,6 +10,7 @@ export interface DeleteUserDialogProps {
 
 export function DeleteUserDialog({ userid, onDeleted, onClose }: DeleteUserDialogProps) {
   const deleteUser = useDeleteUser();
+  const isSelf = useSessionState().session?.username === userid;
   return (
     <ConfirmDialog
       title="Delete user?"
@@ -17,7 +19,11 @@ export function DeleteUserDialog({ userid, onDeleted, onClose }: DeleteUserDialo
       error={deleteUser.error}
       onCancel={onClose}
       onConfirm={() => deleteUser.mutate(userid, { onSuccess: onDeleted })}
+      confirmPhrase={isSelf ? userid : undefined}
     >
+      {isSelf ? (
+        <p className="warning">This is your own account: you will be logged out and cannot log in again.</p>
+      ) : null}
       <p>
         <strong>{userid}</strong> will be deleted.
       </p>
