@@ -149,13 +149,28 @@ function readDataDir(dataDir: string): { state: StoredState; lockLeft: boolean }
 
   const usersFile = (readJsonFile(dataDir, STORE_FILES.users) ?? { users: {}, tokens: {} }) as Pick<StoredState, "users" | "tokens">;
   const state: StoredState = {
-    users: usersFile.users,
+    users: withoutTicketFloors(usersFile.users),
     tokens: usersFile.tokens,
     acl: (readJsonFile(dataDir, STORE_FILES.acl) ?? []) as StoredState["acl"],
     passwordHashes: (readJsonFile(dataDir, STORE_FILES.passwordShadow) ?? {}) as Record<string, string>,
     tokenHashes: (readJsonFile(dataDir, STORE_FILES.tokenShadow) ?? {}) as Record<string, string>,
   };
   return { state, lockLeft };
+}
+
+/**
+ * The model cannot predict a user's `ticketsNotBefore` (the wall-clock second of a
+ * create, password change or disable), so it is left out of the comparison. It is
+ * written in the same atomic users-file write as the rest of the record, so the
+ * other fields prove that write whole or absent.
+ */
+function withoutTicketFloors(users: StoredState["users"]): StoredState["users"] {
+  const stripped: StoredState["users"] = {};
+  for (const [userid, record] of Object.entries(users)) {
+    const { ticketsNotBefore: _floor, ...rest } = record;
+    stripped[userid] = rest;
+  }
+  return stripped;
 }
 
 // --- one lane --------------------------------------------------------------------------
