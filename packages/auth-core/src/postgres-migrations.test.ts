@@ -4,6 +4,7 @@ import { PostgresSchemaTooNewError } from "./errors.js";
 import { computeMigrationLockKey, migratePostgresSchema, POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
 import type { PostgresMigration } from "./postgres-migrations.js";
 import { openPostgresStore } from "./postgres-store.js";
+import { ROLE_IDS } from "./roles.js";
 import {
   createTestSchemaName,
   describeWithPostgres,
@@ -130,6 +131,45 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
     );
     const exists = await runAdminQuery("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
     expect(exists).toHaveLength(0);
+  });
+
+  it("migration 3: an ACL with roles beyond Admin/Audit/NoAccess is stored, also on a schema made by migrations 1-2", async () => {
+    const schema = freshSchema();
+    // The schema as a release before migration 3 left it, with its three-role check.
+    await migratePostgresSchema(openPool(), schema, POSTGRES_MIGRATIONS.filter((m) => m.version < 3));
+    await expect(
+      runAdminQuery(`INSERT INTO "${schema}".acl (position, path, ugid, roleid, propagate) VALUES (0, '/', 'a@pbs', 'RemoteAudit', true)`),
+    ).rejects.toThrow(/acl_roleid_check/);
+
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 2 });
+    try {
+      const acl = [
+        { path: "/datastore/store1", ugid: "alice@pbs", roleid: "DatastoreAdmin" as const, propagate: true },
+        { path: "/remote/r1", ugid: "alice@pbs", roleid: "RemoteAudit" as const, propagate: false },
+      ];
+      await store.mutate((state) => {
+        state.config.users["alice@pbs"] = { userid: "alice@pbs", enable: true, expire: 0 };
+        state.config.acl.push(...acl);
+      });
+      expect((await store.readConfig()).config.acl).toEqual(acl);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("the database accepts every role of the catalogue and refuses any other (a new role needs a migration)", async () => {
+    const schema = freshSchema();
+    await migratePostgresSchema(openPool(), schema);
+    for (const [position, roleid] of ROLE_IDS.entries()) {
+      await runAdminQuery(`INSERT INTO "${schema}".acl (position, path, ugid, roleid, propagate) VALUES ($1, '/', 'a@pbs', $2, true)`, [
+        position,
+        roleid,
+      ]);
+    }
+    expect(await countRows(schema, "acl")).toBe(ROLE_IDS.length);
+    await expect(
+      runAdminQuery(`INSERT INTO "${schema}".acl (position, path, ugid, roleid, propagate) VALUES (99, '/', 'a@pbs', 'Superuser', true)`),
+    ).rejects.toThrow(/acl_roleid_known/);
   });
 
   it("a schema migrated by a newer build is refused", async () => {

@@ -66,6 +66,22 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     // 0 means no floor: users that existed before keep their tickets.
     statements: (s) => [`ALTER TABLE ${s}.users ADD COLUMN tickets_not_before bigint NOT NULL DEFAULT 0`],
   },
+  {
+    version: 3,
+    name: "acl.roleid accepts the full PBS role catalogue (issue 11)",
+    // Migration 1 allowed only Admin, Audit and NoAccess (PostgreSQL named that
+    // column check acl_roleid_check). The list is written out, not derived from
+    // roles.ts, because a released migration must never change; a role added later
+    // needs a new migration, and postgres-migrations.test.ts fails until it exists.
+    statements: (s) => [
+      `ALTER TABLE ${s}.acl DROP CONSTRAINT IF EXISTS acl_roleid_check`,
+      `ALTER TABLE ${s}.acl ADD CONSTRAINT acl_roleid_known CHECK (roleid IN (
+        'Admin', 'Audit', 'NoAccess',
+        'DatastoreAdmin', 'DatastoreReader', 'DatastoreBackup', 'DatastorePowerUser', 'DatastoreAudit',
+        'RemoteAudit', 'RemoteAdmin', 'RemoteSyncOperator',
+        'TapeAudit', 'TapeAdmin', 'TapeOperator', 'TapeReader'))`,
+    ],
+  },
 ];
 
 /**
