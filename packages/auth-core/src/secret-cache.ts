@@ -1,6 +1,5 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
-import { createHmacSha256 } from "./hmac-sha256.js";
-import type { HmacSha256 } from "./hmac-sha256.js";
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 
 /** Default bound on cached tokens; each entry is a 32-byte digest plus its key. */
 const DEFAULT_MAX_ENTRIES = 10_000;
@@ -21,12 +20,12 @@ interface CachedSecret {
   insertedAtMs: number;
 }
 
-function createProcessHmac(): HmacSha256 {
+function createProcessHmacKey(): KeyObject {
   const raw = randomBytes(32);
-  const hmac = createHmacSha256(raw);
-  // Only the padded blocks derived from the key are kept; the raw bytes are wiped rather than left for the GC.
+  // A KeyObject keeps its bytes in native memory; the raw bytes are wiped rather than left for the GC.
+  const key = createSecretKey(raw);
   raw.fill(0);
-  return hmac;
+  return key;
 }
 
 export interface TokenSecretCacheOptions {
@@ -42,11 +41,10 @@ export interface TokenSecretCacheOptions {
  */
 export class TokenSecretCache {
   /**
-   * HMAC-SHA256 under a per-process random key: a digest from a heap dump is useless
-   * without it. The key's padded blocks live in Buffers, outside the JS heap, and
-   * only inside this closure.
+   * The key of the HMAC-SHA256 digests, random per process: a digest from a heap dump
+   * is useless without it. A KeyObject holds its bytes outside the JS heap.
    */
-  private readonly hmac: HmacSha256 = createProcessHmac();
+  private readonly hmacKey: KeyObject = createProcessHmacKey();
   /** Map order is insertion order, so the first key is always the oldest entry. */
   private readonly entries = new Map<string, CachedSecret>();
   /** The `secrets` version every entry was verified against; null before the first use. */
@@ -239,7 +237,7 @@ export class TokenSecretCache {
 
   private digestSecret(authid: string, secret: string): Buffer {
     // The authid is bound into the digest so an entry can only ever match its own token.
-    return this.hmac(`${authid}\0${secret}`);
+    return createHmac("sha256", this.hmacKey).update(`${authid}\0${secret}`, "utf8").digest();
   }
 
   private evictOldestBeyondLimit(): void {
