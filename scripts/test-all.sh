@@ -20,6 +20,7 @@ rm -f test-results/vitest-results.json test-results/e2e-results.json
 
 stage "test services" bash scripts/ensure-test-services.sh
 stage "build (tsc --build + vite build)" pnpm run build
+stage "build output (no tests or harnesses in dist/)" pnpm run check:build-output
 stage "release (pnpm release, then the unpacked tarball's smoke test)" bash -c 'RELEASE_SKIP_BUILD=1 bash scripts/release.sh && node scripts/release-smoke.mjs'
 stage "lint" pnpm run lint
 stage "unit and integration (vitest)" pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest-results.json

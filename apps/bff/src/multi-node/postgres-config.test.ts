@@ -13,7 +13,7 @@ import {
   probePostgres,
   runAdminQuery,
   TEST_DATABASE_URL,
-} from "../../../../packages/auth-core/src/test-support/postgres-test-database.js";
+} from "@gatehouse/auth-core/testing";
 import { loadConfig } from "../config.js";
 import { StartupError } from "../errors.js";
 import { deriveListenConnectionString, openConfiguredStore } from "../open-store.js";

@@ -15,7 +15,7 @@ import {
   probePostgres,
   runAdminQuery,
   TEST_DATABASE_URL,
-} from "../../../../packages/auth-core/src/test-support/postgres-test-database.js";
+} from "@gatehouse/auth-core/testing";
 import { cookieHeaders } from "../test-support/https-client.js";
 import { createToken, createUser, logIn, sessionHeaders, waitPastTicketSecond, type Session } from "../test-support/sessions.js";
 import { waitForOutput } from "../test-support/spawn-ts.js";

@@ -14,7 +14,7 @@
 import { writeSync } from "node:fs";
 import { AccessControl, SYSTEM_ACTOR, openFileStore } from "@gatehouse/auth-core";
 import { LINE_PREFIX, PROBE_USER, type ChildLine, type CrashOp } from "./crash-model.js";
-import { fastHasher } from "./fast-hasher.js";
+import { FakeHasher } from "@gatehouse/auth-core/testing";
 import { createSeededRandom } from "../test-support/seeded-random.js";
 
 const USERS = ["u0@pbs", "u1@pbs", "u2@pbs", "u3@pbs"] as const;
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   }
   await waitForGo();
   const store = await openFileStore({ dataDir, lockStaleMs });
-  const accessControl = await AccessControl.open({ store, hasher: fastHasher });
+  const accessControl = await AccessControl.open({ store, hasher: new FakeHasher() });
   const { data } = await accessControl.listUsers(SYSTEM_ACTOR, { includeTokens: true });
   const acl = await accessControl.readAcl(SYSTEM_ACTOR, { path: "/access", exact: true });
   const view: View = { users: new Map(), tokens: new Map(), grants: new Set() };

@@ -1,7 +1,7 @@
 /** The crash harness's oracle must be able to fail: these are the states it has to refuse. */
 import { describe, expect, test } from "vitest";
 import { applyOp, emptyStoredState, judgeCrashState, listChangedParts, type StoredState } from "./crash-model.js";
-import { computeFastHash } from "./fast-hasher.js";
+import { computeFakeHash } from "@gatehouse/auth-core/testing";
 
 function stateWithToken(): StoredState {
   let state = applyOp(emptyStoredState(), { kind: "user.add", userid: "u0@pbs", password: "first" });
@@ -17,7 +17,7 @@ describe("judgeCrashState", () => {
     delete lost.tokens["u0@pbs!t0"];
     expect(judgeCrashState(lost, acknowledged, null)).toMatchObject({ ok: false });
     const oldSecret = structuredClone(acknowledged);
-    oldSecret.tokenHashes["u0@pbs!t0"] = computeFastHash("secret-0");
+    oldSecret.tokenHashes["u0@pbs!t0"] = computeFakeHash("secret-0");
     expect(judgeCrashState(oldSecret, acknowledged, null)).toMatchObject({ ok: false });
   });
 
@@ -43,7 +43,7 @@ describe("judgeCrashState", () => {
     const acknowledged = stateWithToken();
     const pending = applyOp(acknowledged, { kind: "token.regenerate", tokenid: "u0@pbs!t0" });
     const rotated = structuredClone(acknowledged);
-    rotated.tokenHashes["u0@pbs!t0"] = computeFastHash("secret-2");
+    rotated.tokenHashes["u0@pbs!t0"] = computeFakeHash("secret-2");
     expect(judgeCrashState(rotated, acknowledged, pending)).toEqual({ ok: true, appliedParts: ["tokenShadow"] });
     expect(judgeCrashState(structuredClone(acknowledged), acknowledged, pending)).toEqual({ ok: true, appliedParts: [] });
     const garbage = structuredClone(acknowledged);

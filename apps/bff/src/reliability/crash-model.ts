@@ -11,7 +11,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { AclEntry, TokenRecord, UserRecord } from "@gatehouse/auth-core";
-import { computeFastHash, isFastHash } from "./fast-hasher.js";
+import { computeFakeHash, isFakeHash } from "@gatehouse/auth-core/testing";
 
 export type CrashOp =
   | { kind: "user.add"; userid: string; password: string }
@@ -74,14 +74,14 @@ function ownerOfUgid(ugid: string): string {
  */
 export function applyOp(state: StoredState, op: CrashOp, secret?: string): StoredState {
   const next = structuredClone(state);
-  const secretHash = secret === undefined ? UNKNOWN_HASH : computeFastHash(secret);
+  const secretHash = secret === undefined ? UNKNOWN_HASH : computeFakeHash(secret);
   switch (op.kind) {
     case "user.add":
       next.users[op.userid] = { userid: op.userid, enable: true, expire: 0 };
-      next.passwordHashes[op.userid] = computeFastHash(op.password);
+      next.passwordHashes[op.userid] = computeFakeHash(op.password);
       break;
     case "user.passwd":
-      next.passwordHashes[op.userid] = computeFastHash(op.password);
+      next.passwordHashes[op.userid] = computeFakeHash(op.password);
       break;
     case "user.enable":
       requireRecord(next.users, op.userid).enable = op.enable;
@@ -160,7 +160,7 @@ function matchesPart(part: StoredPart, actual: StoredState, expected: StoredStat
     const want = expected.tokenHashes[key];
     const got = actual.tokenHashes[key];
     if (want !== UNKNOWN_HASH) return got === want;
-    return isFastHash(got) && got !== before.tokenHashes[key];
+    return isFakeHash(got) && got !== before.tokenHashes[key];
   });
 }
 

@@ -38,7 +38,7 @@ import {
   type CrashOp,
   type StoredState,
 } from "./crash-model.js";
-import { computeFastHash, fastHasher } from "./fast-hasher.js";
+import { computeFakeHash, FakeHasher } from "@gatehouse/auth-core/testing";
 import { createSeededRandom } from "../test-support/seeded-random.js";
 
 const LANES = 8;
@@ -225,12 +225,12 @@ function recordAcknowledged(credentials: Credentials, op: CrashOp, secret: strin
 /** After a partly applied mutation, credentials follow what is actually stored. */
 function reconcile(credentials: Credentials, state: StoredState, pending: CrashOp | null): void {
   for (const [tokenid, secret] of [...credentials.secrets]) {
-    if (state.tokenHashes[tokenid] !== computeFastHash(secret)) supersede(credentials, tokenid);
+    if (state.tokenHashes[tokenid] !== computeFakeHash(secret)) supersede(credentials, tokenid);
   }
   for (const [userid, password] of [...credentials.passwords]) {
-    if (state.passwordHashes[userid] !== computeFastHash(password)) credentials.passwords.delete(userid);
+    if (state.passwordHashes[userid] !== computeFakeHash(password)) credentials.passwords.delete(userid);
   }
-  if ((pending?.kind === "user.add" || pending?.kind === "user.passwd") && state.passwordHashes[pending.userid] === computeFastHash(pending.password)) {
+  if ((pending?.kind === "user.add" || pending?.kind === "user.passwd") && state.passwordHashes[pending.userid] === computeFakeHash(pending.password)) {
     credentials.passwords.set(pending.userid, pending.password);
   }
 }
@@ -265,7 +265,7 @@ async function checkCredentials(accessControl: AccessControl, state: StoredState
 
 async function prepareDataDir(dataDir: string): Promise<StoredState> {
   const store = await openFileStore({ dataDir, lockStaleMs: LOCK_STALE_MS });
-  const accessControl = await AccessControl.open({ store, hasher: fastHasher });
+  const accessControl = await AccessControl.open({ store, hasher: new FakeHasher() });
   await accessControl.createUser(SYSTEM_ACTOR, { userid: PROBE_USER });
   await accessControl.close();
   const state = emptyStoredState();
@@ -323,7 +323,7 @@ async function runLane(lane: number, kills: number, stats: LaneStats): Promise<v
       const store = await openFileStore({ dataDir, lockStaleMs: LOCK_STALE_MS });
       const openedAt = performance.now();
       expect(readdirSync(dataDir).filter((name) => TEMP_FILE.test(name)), "temp files left after reopening").toEqual([]);
-      const accessControl = await AccessControl.open({ store, hasher: fastHasher });
+      const accessControl = await AccessControl.open({ store, hasher: new FakeHasher() });
       try {
         stats.authChecks += await checkCredentials(accessControl, state, credentials);
         const probeStartedAt = performance.now();

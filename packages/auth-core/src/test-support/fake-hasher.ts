@@ -9,7 +9,10 @@ export interface FakeHasherOptions {
 
 /**
  * A deterministic stand-in for argon2 that counts its calls. Its hashes depend only
- * on the input, so several processes using it agree, as with a real hash.
+ * on the input, so several processes using it agree, as with a real hash, and a
+ * parent can predict what a killed child wrote. In the bff's crash harnesses it also
+ * keeps random kills out of the hash, where argon2 would take most of the time, and on
+ * the store's writes.
  */
 export class FakeHasher implements SecretHasher {
   hashes = 0;
@@ -30,7 +33,14 @@ export class FakeHasher implements SecretHasher {
   }
 }
 
+const FAKE_HASH_PREFIX = "fake$";
+
 /** What FakeHasher stores for `plain`; tests use it to hand-edit a shadow file. */
 export function computeFakeHash(plain: string): string {
-  return `fake$${createHash("sha256").update(plain).digest("hex")}`;
+  return `${FAKE_HASH_PREFIX}${createHash("sha256").update(plain, "utf8").digest("hex")}`;
+}
+
+/** Whether `value` has the shape of a FakeHasher hash (crash checks tell it from a torn write). */
+export function isFakeHash(value: unknown): value is string {
+  return typeof value === "string" && /^fake\$[0-9a-f]{64}$/.test(value);
 }
