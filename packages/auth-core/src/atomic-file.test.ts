@@ -69,21 +69,33 @@ describe("writeFileAtomic", () => {
   it("a writer killed at any moment leaves the whole old or the whole new file", async () => {
     const target = join(dir, "big.json");
     const bytes = 2 * 1024 * 1024;
-    // Bounded: three kills at different points of the write loop.
-    for (const delayMs of [5, 20, 45]) {
+    // Bounded by count and deadline. A kill counts as mid-write when the writer's temp
+    // file was still there: it landed between the temp file's creation and the rename,
+    // the moment the atomic write exists for. The test needs a few of those, as the
+    // bff's crash-safety suite needs kills in the middle of a mutation.
+    const wantedMidWriteKills = 3;
+    const maxKills = 15;
+    const deadline = performance.now() + 80_000;
+    let kills = 0;
+    let midWriteKills = 0;
+    while (midWriteKills < wantedMidWriteKills && kills < maxKills && performance.now() < deadline) {
       const child = spawnTsChild(STORE_CHILD, ["write-loop", target, "1000", String(bytes)]);
       children.push(child);
       await child.nextMessage(isMessageOfType("ready"));
-      await sleep(delayMs);
+      await sleep([5, 20, 45][kills % 3] ?? 5);
       child.kill("SIGKILL");
-      await child.exited;
+      const exit = await child.exited;
+      kills += 1;
       const parsed = JSON.parse(readFileSync(target, "utf8")) as { variant: number; fill: string };
       expect([0, 1]).toContain(parsed.variant);
       expect(parsed.fill).toBe((parsed.variant === 0 ? "a" : "b").repeat(bytes));
+      const leftBehind = await removeAtomicTempFiles(dir);
+      // The temp name carries the writer's pid: one with the child's pid was open when it died.
+      if (exit.signal === "SIGKILL" && leftBehind.some((name) => name.includes(`.${child.pid}.`))) midWriteKills += 1;
     }
-    await removeAtomicTempFiles(dir);
+    expect(midWriteKills, `${midWriteKills} of ${kills} kills landed inside a write`).toBeGreaterThanOrEqual(wantedMidWriteKills);
     expect(readdirSync(dir)).toEqual(["big.json"]);
-  });
+  }, 120_000);
 });
 
 describe("removeAtomicTempFiles", () => {
