@@ -1,50 +1,65 @@
-import { renderToStaticMarkup } from "react-dom/server";
-import { describe, expect, it } from "vitest";
+// @vitest-environment jsdom
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import "../test-support/dom.js";
 import { ListPage } from "./ListPage.js";
 
 function noop(): void {}
 
 describe("ListPage", () => {
   it("names the section after a focusable level-1 heading", () => {
-    const html = renderToStaticMarkup(
+    render(
       <ListPage title="API tokens" actionLabel="Add token" onAction={noop}>
         <p>rows</p>
       </ListPage>,
     );
-    expect(html).toContain('<section class="page" aria-labelledby="page-title">');
-    expect(html).toContain('<h1 id="page-title" tabindex="-1">API tokens</h1>');
+    const section = screen.getByRole("region", { name: "API tokens" });
+    const heading = within(section).getByRole("heading", { level: 1, name: "API tokens" });
+    // AppShell moves focus to `main h1` after navigation; -1 makes it focusable without a tab stop.
+    expect(heading.tabIndex).toBe(-1);
+    expect(within(section).getByText("rows")).toBeDefined();
   });
 
-  it("renders the primary action enabled unless told otherwise", () => {
-    const enabled = renderToStaticMarkup(
-      <ListPage title="Users" actionLabel="Add user" onAction={noop}>
+  it("renders the primary action enabled unless told otherwise", async () => {
+    const user = userEvent.setup();
+    const onAction = vi.fn();
+    const { rerender } = render(
+      <ListPage title="Users" actionLabel="Add user" onAction={onAction}>
         {null}
       </ListPage>,
     );
-    expect(enabled).toContain('<button type="button" class="button button--primary">Add user</button>');
+    const button = screen.getByRole("button", { name: "Add user" });
+    expect((button as HTMLButtonElement).disabled).toBe(false);
+    await user.click(button);
+    expect(onAction).toHaveBeenCalledOnce();
 
-    const disabled = renderToStaticMarkup(
-      <ListPage title="Users" actionLabel="Add user" onAction={noop} actionDisabled>
+    rerender(
+      <ListPage title="Users" actionLabel="Add user" onAction={onAction} actionDisabled>
         {null}
       </ListPage>,
     );
-    expect(disabled).toContain('<button type="button" class="button button--primary" disabled="">Add user</button>');
+    expect((screen.getByRole("button", { name: "Add user" }) as HTMLButtonElement).disabled).toBe(true);
   });
 
   it("shows the intro between the header and the list only when given", () => {
-    const withIntro = renderToStaticMarkup(
+    const { rerender } = render(
       <ListPage title="Permissions" actionLabel="Add permission" onAction={noop} intro="Each entry gives a role.">
-        <table />
+        <table aria-label="permissions" />
       </ListPage>,
     );
-    expect(withIntro).toMatch(/<\/header><p class="page__intro">Each entry gives a role\.<\/p><table><\/table><\/section>$/);
+    const intro = screen.getByText("Each entry gives a role.");
+    const heading = screen.getByRole("heading", { level: 1, name: "Permissions" });
+    const list = screen.getByRole("table", { name: "permissions" });
+    expect(heading.compareDocumentPosition(intro) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(intro.compareDocumentPosition(list) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
 
-    const withoutIntro = renderToStaticMarkup(
+    rerender(
       <ListPage title="Permissions" actionLabel="Add permission" onAction={noop}>
-        <table />
+        <table aria-label="permissions" />
       </ListPage>,
     );
-    expect(withoutIntro).not.toContain("page__intro");
-    expect(withoutIntro).toMatch(/<\/header><table><\/table><\/section>$/);
+    expect(within(screen.getByRole("region", { name: "Permissions" })).queryByRole("paragraph")).toBeNull();
+    expect(screen.getByRole("table", { name: "permissions" })).toBeDefined();
   });
 });
