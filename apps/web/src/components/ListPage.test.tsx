@@ -29,8 +29,8 @@ describe("ListPage", () => {
         {null}
       </ListPage>,
     );
-    const button = screen.getByRole("button", { name: "Add user" });
-    expect((button as HTMLButtonElement).disabled).toBe(false);
+    const button = screen.getByRole<HTMLButtonElement>("button", { name: "Add user" });
+    expect(button.disabled).toBe(false);
     await user.click(button);
     expect(onAction).toHaveBeenCalledOnce();
 
@@ -39,7 +39,7 @@ describe("ListPage", () => {
         {null}
       </ListPage>,
     );
-    expect((screen.getByRole("button", { name: "Add user" }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLButtonElement>("button", { name: "Add user" }).disabled).toBe(true);
   });
 
   it("shows the intro between the header and the list only when given", () => {
