@@ -1,4 +1,4 @@
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
 // The bff serves dist/ at `/` under a CSP without 'unsafe-inline', so the build must
@@ -6,6 +6,9 @@ import react from "@vitejs/plugin-react";
 // the real CSP and would fail on an inline block).
 export default defineConfig({
   plugins: [react()],
+  // Workspace packages (auth-core's field limits) are bundled from their TypeScript
+  // sources, as the tests read them (decision 005).
+  resolve: { conditions: ["source", ...defaultClientConditions] },
   build: {
     outDir: "dist",
     emptyOutDir: true,

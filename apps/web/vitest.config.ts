@@ -1,3 +1,4 @@
+import { defaultClientConditions } from "vite";
 import { defineProject } from "vitest/config";
 
 // The SPA's logic tests run in Node (fetch/Response/atob are there). Component tests
@@ -5,6 +6,8 @@ import { defineProject } from "vitest/config";
 // with `// @vitest-environment jsdom` and import src/test-support/dom.ts for what
 // jsdom lacks.
 export default defineProject({
+  // Workspace packages (auth-core's field limits) resolve to their TypeScript sources.
+  resolve: { conditions: ["source", ...defaultClientConditions] },
   test: {
     name: "web",
     environment: "node",

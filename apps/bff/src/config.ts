@@ -10,7 +10,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { err, ok, type Result } from "@gatehouse/auth-core";
+import { err, ok, PASSWORD_MAX_LENGTH, type Result } from "@gatehouse/auth-core";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -104,7 +104,7 @@ const envSchema = z.object({
     .default("127.0.0.1"),
   GATEHOUSE_PORT: integerVariable(0, 65_535, 8007),
   GATEHOUSE_DATA_DIR: pathVariable(),
-  GATEHOUSE_ADMIN_PASSWORD: z.string().max(1024, "must be at most 1024 characters").optional(),
+  GATEHOUSE_ADMIN_PASSWORD: z.string().max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`).optional(),
   GATEHOUSE_WORKERS: integerVariable(1, MAX_WORKERS, 1),
   GATEHOUSE_DATABASE_URL: z
     .string()

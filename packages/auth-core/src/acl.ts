@@ -4,6 +4,7 @@
  */
 import { aclEntriesOf } from "./config-index.js";
 import { parseAuthid } from "./ids.js";
+import { ACL_PATH_MAX_LENGTH } from "./limits.js";
 import type { AccessConfig, AclEntry } from "./model.js";
 import { isRoleId, NO_ACCESS_ROLE, ROLES, type Privilege } from "./roles.js";
 
@@ -12,8 +13,7 @@ export type { Privilege, RoleId } from "./roles.js";
 
 const NO_ACCESS = NO_ACCESS_ROLE;
 
-/** PBS caps ACL paths at 128 characters. */
-export const ACL_PATH_MAX_LENGTH = 128;
+export { ACL_PATH_MAX_LENGTH } from "./limits.js";
 /** Components start like a safe id, so `.` and `..` can never be one. */
 const ACL_PATH_COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 

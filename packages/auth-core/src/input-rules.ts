@@ -6,13 +6,9 @@
 import { isValidAclPath } from "./acl.js";
 import { InvalidParameterError } from "./errors.js";
 import { parseAuthid, parseTokenName, parseUserid } from "./ids.js";
+import { EXPIRE_MAX, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH } from "./limits.js";
 
-/** PBS's lower bound; the upper one only caps what a single argon2 call is fed. */
-const PASSWORD_MIN_LENGTH = 5;
-export const PASSWORD_MAX_LENGTH = 1024;
-const TEXT_FIELD_MAX_LENGTH = 256;
-/** 9999-12-31T23:59:59Z: far beyond any real expiry, and a date every client can still print. */
-const EXPIRE_MAX = 253_402_300_799;
+export { PASSWORD_MAX_LENGTH } from "./limits.js";
 /** The free-text properties a caller may set and clear on a user, and on a token. */
 export const USER_TEXT_FIELDS = ["comment", "firstname", "lastname", "email"] as const;
 export const TOKEN_TEXT_FIELDS = ["comment"] as const;

@@ -17,6 +17,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isKnownAclPath, isValidAclPath } from "./acl.js";
 import { parseAuthid, parseUserid } from "./ids.js";
+import { EXPIRE_MAX, TEXT_FIELD_MAX_LENGTH } from "./limits.js";
 import { classifyCryptHash, isVerifiableSha256Crypt } from "./legacy-crypt-hash.js";
 import type { AccessState, AclEntry, TokenRecord, UserRecord } from "./model.js";
 import { isRoleId, NO_ACCESS_ROLE } from "./roles.js";
@@ -32,8 +33,6 @@ export const PBS_CONFIG_FILES = Object.freeze({
 const IMPORTED_REALM = "pbs";
 // The user.cfg properties Gatehouse keeps; PBS's others (none today) are reported.
 const TEXT_PROPERTIES = ["comment", "firstname", "lastname", "email"] as const;
-const MAX_TEXT_LENGTH = 256;
-const EXPIRE_MAX = 253_402_300_799;
 
 export type ImportKind = "user" | "token" | "acl" | "password" | "token-secret" | "file";
 
@@ -303,7 +302,7 @@ function readCommonProperties(section: Section): Omit<UserRecord, "userid"> | st
       if (!/^\d{1,12}$/.test(value) || Number(value) > EXPIRE_MAX) return `expire '${value}' is not epoch seconds`;
       record.expire = Number(value);
     } else if ((TEXT_PROPERTIES as readonly string[]).includes(key)) {
-      if (value.length > MAX_TEXT_LENGTH) return `${key} is longer than ${MAX_TEXT_LENGTH} characters`;
+      if (value.length > TEXT_FIELD_MAX_LENGTH) return `${key} is longer than ${TEXT_FIELD_MAX_LENGTH} characters`;
       // eslint-disable-next-line no-control-regex -- control characters are what is refused
       if (/[\u0000-\u001f\u007f]/.test(value)) return `${key} contains control characters`;
       if (value !== "") record[key as (typeof TEXT_PROPERTIES)[number]] = value;

@@ -168,6 +168,16 @@ describe("tokens and ACL", () => {
     expect((await cli(["acl", "set", "/", tokenid, "Superuser"])).code).toBe(EXIT_USAGE);
   });
 
+  test("acl set takes every role of the catalogue, not only Admin, Audit and NoAccess", async () => {
+    const added = await cli(["token", "add", `${TEST_ADMIN}!acl-roles`, "--json"]);
+    const { tokenid } = JSON.parse(added.stdout) as { tokenid: string };
+    const set = await cli(["acl", "set", "/datastore", tokenid, "DatastoreReader"]);
+    expect(set.code, set.stderr).toBe(EXIT_OK);
+    expect((await cli(["acl", "list"])).stdout).toMatch(/\/datastore +admin@pbs!acl-roles +user +DatastoreReader +yes/);
+    const unknown = await cli(["acl", "set", "/", tokenid, "Superuser"]);
+    expect(unknown.stderr).toContain("DatastoreReader");
+  });
+
   test("a regenerate by the CLI process is honoured by the server as soon as the process returns", async () => {
     const session = await logIn(server.client);
     const created = await server.client.api("POST", `/access/users/${TEST_ADMIN}/token/cli-rotate`, {

@@ -13,6 +13,7 @@ import {
   applyPbsImport,
   ConflictError,
   InvalidParameterError,
+  isRoleId,
   NotFoundError,
   PermissionDeniedError,
   StoreCorruptError,
@@ -20,6 +21,7 @@ import {
   parseAuthid,
   PbsImportError,
   readPbsConfigDir,
+  ROLE_IDS,
   type PbsImportReport,
   type AccessStore,
 } from "@gatehouse/auth-core";
@@ -509,9 +511,7 @@ async function listAcl(api: AdminApi, args: string[], values: Options, io: Comma
 
 async function changeAcl(api: AdminApi, args: string[], values: Options, io: CommandIo, remove: boolean): Promise<void> {
   const [path = "", authId = "", role = ""] = takeArguments(args, ["path", "auth-id", "role"]);
-  if (role !== "Admin" && role !== "Audit" && role !== "NoAccess") {
-    throw new UsageError(`unknown role '${role}' (expected Admin, Audit or NoAccess)`);
-  }
+  if (!isRoleId(role)) throw new UsageError(`unknown role '${role}' (expected one of ${ROLE_IDS.join(", ")})`);
   await api.updateAcl({ path, authId, role, propagate: values["no-propagate"] !== true, delete: remove });
   io.stdout(`${remove ? "removed" : "set"} ${role} on ${path} for ${authId}\n`);
 }

@@ -9,4 +9,5 @@ export const accessKeys = {
   acl: ["access", "acl"],
   permissions: ["access", "permissions"],
   domains: ["access", "domains"],
+  roles: ["access", "roles"],
 } as const;

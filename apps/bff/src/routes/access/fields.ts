@@ -3,27 +3,36 @@
  * validated the same way wherever it appears. Id rules come from auth-core.
  */
 import { z } from "zod";
-import { parseAuthid, parseTokenName, parseUserid, ROLE_IDS } from "@gatehouse/auth-core";
+import {
+  ACL_PATH_MAX_LENGTH,
+  EXPIRE_MAX,
+  parseAuthid,
+  parseTokenName,
+  parseUserid,
+  PASSWORD_MAX_LENGTH,
+  ROLE_IDS,
+  TEXT_FIELD_MAX_LENGTH,
+} from "@gatehouse/auth-core";
 import { formInteger, identifier, oneOf, text } from "../../params.js";
 
 export const userid = () => identifier(parseUserid).meta({ description: "a user id, `name@realm`" });
 export const authId = () => identifier(parseAuthid).meta({ description: "a user id `name@realm` or an API token id `name@realm!token`" });
 export const tokenName = () => identifier(parseTokenName).meta({ description: "the token's name, the part after `!` in its id" });
 
-export const comment = () => text({ max: 256 });
-export const personName = () => text({ max: 256 });
-export const email = () => text({ max: 256 });
+export const comment = () => text({ max: TEXT_FIELD_MAX_LENGTH });
+export const personName = () => text({ max: TEXT_FIELD_MAX_LENGTH });
+export const email = () => text({ max: TEXT_FIELD_MAX_LENGTH });
 // Passwords are bounded only in length here; strength rules belong to auth-core.
-export const password = () => text({ min: 1, max: 1024 });
+export const password = () => text({ min: 1, max: PASSWORD_MAX_LENGTH });
 
 // Epoch seconds up to the end of year 9999; 0 means "never expires".
 export const expire = () =>
-  formInteger({ min: 0, max: 253_402_300_799 }).meta({ description: "expiry in epoch seconds; 0 means never" });
+  formInteger({ min: 0, max: EXPIRE_MAX }).meta({ description: "expiry in epoch seconds; 0 means never" });
 
 export const roleId = () => oneOf(ROLE_IDS);
 
 /** An ACL path; its structure is checked by auth-core. */
-export const aclPath = () => text({ min: 1, max: 256 });
+export const aclPath = () => text({ min: 1, max: ACL_PATH_MAX_LENGTH });
 
 /** The SHA-256 config digest a client read, echoed back to detect concurrent edits. */
 export const digest = () =>

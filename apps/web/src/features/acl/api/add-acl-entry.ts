@@ -1,7 +1,8 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
-import { aclQueryOptions, type RoleId } from "./get-acl.js";
+import type { RoleId } from "../../../lib/wire.js";
+import { aclQueryOptions } from "./get-acl.js";
 
 export interface AddAclEntryInput {
   path: string;

@@ -6,11 +6,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
-
-interface WireUser {
-  userid: string;
-  tokens?: { tokenid: string }[];
-}
+import type { WireUser } from "../../../lib/wire.js";
 
 export async function fetchAclSubjects(signal?: AbortSignal): Promise<string[]> {
   const users = await api.request<WireUser[]>("GET", "/access/users", { query: { include_tokens: 1 }, signal });

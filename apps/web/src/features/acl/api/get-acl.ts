@@ -1,22 +1,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
-
-export type RoleId = "Admin" | "Audit" | "NoAccess";
-
-export const ROLES: readonly { id: RoleId; description: string }[] = [
-  { id: "Admin", description: "every privilege" },
-  { id: "Audit", description: "read-only (Sys.Audit)" },
-  { id: "NoAccess", description: "no privileges; overrides inherited ones" },
-];
-
-interface WireAclEntry {
-  path: string;
-  ugid: string;
-  ugid_type?: string;
-  roleid: string;
-  propagate?: boolean | number;
-}
+import type { WireAclEntry } from "../../../lib/wire.js";
 
 export interface AclRow {
   path: string;

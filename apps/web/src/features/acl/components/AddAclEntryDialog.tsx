@@ -8,7 +8,8 @@ import { TextField } from "../../../components/TextField.js";
 import { validateAclPath } from "../../../lib/validation.js";
 import { useAddAclEntry } from "../api/add-acl-entry.js";
 import { useAclSubjects } from "../api/get-acl-subjects.js";
-import { ROLES, type RoleId } from "../api/get-acl.js";
+import { useRoles } from "../api/get-roles.js";
+import type { RoleId, WireRole } from "../../../lib/wire.js";
 
 const KNOWN_PATHS = ["/", "/access", "/access/users", "/access/acl", "/system"];
 
@@ -21,13 +22,14 @@ interface FieldErrors {
   authId: string | null;
 }
 
-function isRoleId(value: string): value is RoleId {
-  return ROLES.some((role) => role.id === value);
+function isRoleIn(roles: readonly WireRole[], value: string): value is RoleId {
+  return roles.some((role) => role.roleid === value);
 }
 
 export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
   const addEntry = useAddAclEntry();
   const subjects = useAclSubjects();
+  const roles = useRoles();
   const pathListId = useId();
   const subjectListId = useId();
   const [path, setPath] = useState("/");
@@ -84,9 +86,13 @@ export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
           label="Role"
           value={role}
           onChange={(value) => {
-            if (isRoleId(value)) setRole(value);
+            if (isRoleIn(roles.data ?? [], value)) setRole(value);
           }}
-          options={ROLES.map((entry) => ({ value: entry.id, label: `${entry.id}: ${entry.description}` }))}
+          // Until the catalogue is in, the preselected role is the only choice.
+          options={(roles.data ?? [{ roleid: role, comment: "" }]).map((entry) => ({
+            value: entry.roleid,
+            label: entry.comment === "" ? entry.roleid : `${entry.roleid}: ${entry.comment}`,
+          }))}
         />
         <CheckboxField
           label="Propagate"

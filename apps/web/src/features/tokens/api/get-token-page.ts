@@ -7,6 +7,7 @@ import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query"
 import { api } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
 import { isTokenStatus, type TokenStatusFilter } from "../../../lib/token-status.js";
+import type { WireToken } from "../../../lib/wire.js";
 import type { TokenRow } from "./get-tokens.js";
 
 export type TokenSortKey = "tokenid" | "expire" | "enable" | "comment";
@@ -20,15 +21,7 @@ export interface TokenPageQuery {
   status: TokenStatusFilter | null;
 }
 
-interface WirePagedToken {
-  tokenid: string;
-  enable?: boolean | number;
-  expire?: number;
-  comment?: string;
-  status?: string;
-}
-
-export function toPagedTokenRow(token: WirePagedToken): TokenRow {
+export function toPagedTokenRow(token: WireToken): TokenRow {
   const bang = token.tokenid.lastIndexOf("!");
   return {
     tokenid: token.tokenid,
@@ -43,7 +36,7 @@ export function toPagedTokenRow(token: WirePagedToken): TokenRow {
 }
 
 export async function fetchTokenPage(query: TokenPageQuery, signal?: AbortSignal): Promise<{ rows: TokenRow[]; total: number }> {
-  const page = await api.requestPage<WirePagedToken>("/access/tokens", {
+  const page = await api.requestPage<WireToken>("/access/tokens", {
     query: {
       start: query.start,
       limit: query.limit,

@@ -8,23 +8,7 @@ import { api } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
 import { isTokenStatus, type TokenStatus } from "../../../lib/token-status.js";
-
-interface WireToken {
-  tokenid: string;
-  "token-name"?: string;
-  enable?: boolean | number;
-  expire?: number;
-  comment?: string;
-  /** The server's effective status (Gatehouse extension). */
-  status?: string;
-}
-
-interface WireUser {
-  userid: string;
-  enable?: boolean | number;
-  expire?: number;
-  tokens?: WireToken[];
-}
+import type { WireToken, WireUser } from "../../../lib/wire.js";
 
 export interface TokenRow {
   /** `user@realm!name` */

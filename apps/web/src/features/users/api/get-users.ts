@@ -1,16 +1,7 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
-
-interface WireUser {
-  userid: string;
-  enable?: boolean | number;
-  expire?: number;
-  comment?: string;
-  firstname?: string;
-  lastname?: string;
-  email?: string;
-}
+import type { WireUser } from "../../../lib/wire.js";
 
 export interface UserRow {
   userid: string;

@@ -1,0 +1,49 @@
+/**
+ * The console's reading of the server's JSON: one declaration of each row it uses.
+ * The shapes are PBS's, so fields PBS leaves out when they hold the default are
+ * optional and flags may come as 0/1. The server's own types
+ * (`@gatehouse/client`, derived from the routes) must fit them: the checks at the
+ * end fail the typecheck when a route renames or retypes a field the console reads.
+ */
+import type { AclReading, AllTokensListing, Roles, UserListing } from "@gatehouse/client";
+
+export interface WireToken {
+  tokenid: string;
+  "token-name"?: string;
+  enable?: boolean | number;
+  expire?: number;
+  comment?: string;
+  /** The server's effective status (Gatehouse extension). */
+  status?: string;
+}
+
+export interface WireUser {
+  userid: string;
+  enable?: boolean | number;
+  expire?: number;
+  comment?: string;
+  firstname?: string;
+  lastname?: string;
+  email?: string;
+  /** With `include_tokens=1`. */
+  tokens?: WireToken[];
+}
+
+export interface WireAclEntry {
+  path: string;
+  ugid: string;
+  ugid_type?: string;
+  roleid: string;
+  propagate?: boolean | number;
+}
+
+/** `GET /access/roles`: the role catalogue, one source on the server (auth-core roles.ts). */
+export type WireRole = Roles[number];
+export type RoleId = WireRole["roleid"];
+
+type Fits<Server extends Console, Console> = [Server, Console];
+export type _ServerRowsFitTheConsole = [
+  Fits<UserListing["data"][number], WireUser>,
+  Fits<AllTokensListing["data"][number], WireToken>,
+  Fits<AclReading["data"][number], WireAclEntry>,
+];
