@@ -36,6 +36,8 @@ describe("loadConfig", () => {
       legacyTickets: true,
       exposeWorkerId: false,
       shutdownTimeoutS: 10,
+      maxTokensPerUser: 100,
+      maxTokens: 200_000,
     });
     expect(warnings).toEqual([]);
   });
@@ -58,6 +60,8 @@ describe("loadConfig", () => {
           GATEHOUSE_TEST_EXPOSE_WORKER: "1",
           GATEHOUSE_LEGACY_TICKETS: "off",
           GATEHOUSE_SHUTDOWN_TIMEOUT_S: "30",
+          GATEHOUSE_MAX_TOKENS_PER_USER: "5",
+          GATEHOUSE_MAX_TOKENS: "1000",
         },
         "/srv/app",
       ),
@@ -76,12 +80,21 @@ describe("loadConfig", () => {
       legacyTickets: false,
       exposeWorkerId: true,
       shutdownTimeoutS: 30,
+      maxTokensPerUser: 5,
+      maxTokens: 1000,
     });
   });
 
   test("the message names every bad variable at once", () => {
     const result = loadConfig(
-      { GATEHOUSE_PORT: "80x", GATEHOUSE_WORKERS: "0", GATEHOUSE_TOKEN_CACHE_TTL_S: "-1", GATEHOUSE_LOG_LEVEL: "loud", GATEHOUSE_LEGACY_TICKETS: "no" },
+      {
+        GATEHOUSE_PORT: "80x",
+        GATEHOUSE_WORKERS: "0",
+        GATEHOUSE_TOKEN_CACHE_TTL_S: "-1",
+        GATEHOUSE_LOG_LEVEL: "loud",
+        GATEHOUSE_LEGACY_TICKETS: "no",
+        GATEHOUSE_MAX_TOKENS_PER_USER: "0",
+      },
       "/",
     );
     expect(result.ok).toBe(false);
@@ -91,6 +104,7 @@ describe("loadConfig", () => {
     expect(result.error).toContain("GATEHOUSE_TOKEN_CACHE_TTL_S must be an integer from 0 to 86400");
     expect(result.error).toContain("GATEHOUSE_LOG_LEVEL must be one of");
     expect(result.error).toContain("GATEHOUSE_LEGACY_TICKETS must be on or off");
+    expect(result.error).toContain("GATEHOUSE_MAX_TOKENS_PER_USER must be an integer from 1 to 100000000");
   });
 
   test("a bad database URL is named without echoing the URL, which may hold a password", () => {

@@ -10,7 +10,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { err, ok, PASSWORD_MAX_LENGTH, type Result } from "@gatehouse/auth-core";
+import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_PER_USER, err, ok, PASSWORD_MAX_LENGTH, type Result } from "@gatehouse/auth-core";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -40,6 +40,9 @@ export interface ServerConfig {
   exposeWorkerId: boolean;
   /** How long a stopping process lets requests in flight finish before it drops them. */
   shutdownTimeoutS: number;
+  /** API tokens one user may own, and in the whole store (issue 15, finding 6). */
+  maxTokensPerUser: number;
+  maxTokens: number;
 }
 
 export interface LoadedConfig {
@@ -65,6 +68,8 @@ const KNOWN_VARIABLES = [
   "GATEHOUSE_LEGACY_TICKETS",
   "GATEHOUSE_TEST_EXPOSE_WORKER",
   "GATEHOUSE_SHUTDOWN_TIMEOUT_S",
+  "GATEHOUSE_MAX_TOKENS_PER_USER",
+  "GATEHOUSE_MAX_TOKENS",
 ] as const;
 
 /** Names the config file; read by applyConfigFile, never itself set in the file. */
@@ -76,6 +81,8 @@ const MAX_WORKERS = 64;
 const MAX_TOKEN_CACHE_TTL_S = 86_400;
 // systemd's default TimeoutStopSec is 90 s; the unit in contrib/ leaves room above this.
 const MAX_SHUTDOWN_TIMEOUT_S = 600;
+// Far beyond what either backend is meant for; a bound only so a typo cannot mean "unlimited".
+const MAX_TOKEN_QUOTA = 100_000_000;
 // The rule auth-core's PostgreSQL store enforces; lower case, so the quoted and folded names agree.
 const DATABASE_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -126,6 +133,8 @@ const envSchema = z.object({
   GATEHOUSE_LEGACY_TICKETS: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
   GATEHOUSE_TEST_EXPOSE_WORKER: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
   GATEHOUSE_SHUTDOWN_TIMEOUT_S: integerVariable(1, MAX_SHUTDOWN_TIMEOUT_S, 10),
+  GATEHOUSE_MAX_TOKENS_PER_USER: integerVariable(1, MAX_TOKEN_QUOTA, DEFAULT_MAX_TOKENS_PER_USER),
+  GATEHOUSE_MAX_TOKENS: integerVariable(1, MAX_TOKEN_QUOTA, DEFAULT_MAX_TOKENS),
 });
 
 function isPostgresUrl(value: string): boolean {
@@ -186,6 +195,8 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv, cwd: string): Result<L
     legacyTickets: vars.GATEHOUSE_LEGACY_TICKETS === "on",
     exposeWorkerId: vars.GATEHOUSE_TEST_EXPOSE_WORKER === "1",
     shutdownTimeoutS: vars.GATEHOUSE_SHUTDOWN_TIMEOUT_S,
+    maxTokensPerUser: vars.GATEHOUSE_MAX_TOKENS_PER_USER,
+    maxTokens: vars.GATEHOUSE_MAX_TOKENS,
   };
   const known = new Set<string>(KNOWN_VARIABLES);
   const warnings = Object.keys(env)

@@ -54,6 +54,10 @@ async function openAccessControl(config: ServerConfig): Promise<AccessControl> {
     store,
     tokenCacheTtlS: config.tokenCacheTtlS,
     disableTokenCache: config.tokenCacheTtlS === 0,
+    // Each worker counts failures on its own; dividing the limits keeps the host's total to them (decision 010).
+    processesSharingLimits: config.workers,
+    maxTokensPerUser: config.maxTokensPerUser,
+    maxTokens: config.maxTokens,
   });
 }
 
@@ -414,6 +418,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { config, warnings } = loaded.value;
+  // Read once; gone from the environment before any worker or child is forked, so it
+  // never shows in their /proc/<pid>/environ (issue 15, finding 10). Only the
+  // primary needs it, to create the first admin.
+  delete process.env.GATEHOUSE_ADMIN_PASSWORD;
   const logger = createLogger({ level: config.logLevel });
   if (cluster.isPrimary) {
     for (const warning of warnings) printError(warning);

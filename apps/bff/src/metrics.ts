@@ -148,6 +148,11 @@ export class ServerMetrics {
       "Verifications refused with 429 because the gate's queue was full.",
       (a) => a.hashGate.rejected,
     );
+    counter(
+      "gatehouse_argon2_gate_rejected_owner_total",
+      "Hash tasks refused with 429 because their client address or acting user already had its share of the gate.",
+      (a) => a.hashGate.rejectedOwner,
+    );
     counter("gatehouse_argon2_gate_collapsed_total", "Verifications that joined an identical one in flight.", (a) => a.hashGate.collapsed);
 
     if (sources.eventLoop !== null) this.registerEventLoopDelay(sources.eventLoop, sources.worker);

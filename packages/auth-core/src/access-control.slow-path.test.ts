@@ -25,7 +25,13 @@ class HeldHasher implements SecretHasher {
   running = 0;
   maxRunning = 0;
 
-  hash(plain: string): Promise<string> {
+  hashes = 0;
+  /** Also hold new hashes (password set, secret issued), not only verifications. */
+  holdHashes = false;
+
+  async hash(plain: string): Promise<string> {
+    this.hashes++;
+    if (this.held && this.holdHashes) await new Promise<void>((resolve) => this.waiters.push(resolve));
     return this.fake.hash(plain);
   }
 
@@ -68,7 +74,9 @@ async function setUp(options: Partial<AccessControlOptions> = {}) {
   for (const name of ["a", "b", "c", "d"]) tokens.push(await ac.createToken(ALICE, "alice@pbs", name, {}));
   hasher.verifies = 0;
   hasher.maxRunning = 0;
-  return { ac, hasher, tokens };
+  // The hashes made for the user and the tokens went through the gate too.
+  const startedInSetUp = (await ac.readMetrics(SYSTEM_ACTOR)).hashGate.started;
+  return { ac, hasher, tokens, startedInSetUp };
 }
 
 /** Lets every already-scheduled promise callback run. */
@@ -98,7 +106,11 @@ describe("AccessControl slow path under a flood of wrong secrets", () => {
   it("never runs argon2 more often, or more at once, than the gate allows", async () => {
     // Throttles out of the way: the gate alone must hold, as against a botnet.
     const lenient = { maxFailures: 1_000_000, windowS: 60 };
-    const { ac, hasher, tokens } = await setUp({ sourceThrottle: lenient, identityThrottle: lenient });
+    const { ac, hasher, tokens, startedInSetUp } = await setUp({
+      sourceThrottle: lenient,
+      identityThrottle: lenient,
+      identityCeiling: lenient,
+    });
     hasher.hold();
     const flood = settle(
       Array.from({ length: FLOOD_SIZE }, (_, i) =>
@@ -113,7 +125,7 @@ describe("AccessControl slow path under a flood of wrong secrets", () => {
     expect(hasher.verifies).toBe(6);
     expect(hasher.maxRunning).toBe(2);
     const metrics = await ac.readMetrics(SYSTEM_ACTOR);
-    expect(metrics.hashGate).toMatchObject({ started: 6, rejected: FLOOD_SIZE - 6, running: 0, queued: 0 });
+    expect(metrics.hashGate).toMatchObject({ started: startedInSetUp + 6, rejected: FLOOD_SIZE - 6, running: 0, queued: 0 });
   });
 
   it("with the default throttles, a flood on one token id from one source runs argon2 only up to the failure limit", async () => {
@@ -130,11 +142,32 @@ describe("AccessControl slow path under a flood of wrong secrets", () => {
     expect(outcomes.filter((o) => o.tooMany === 1)).toHaveLength(47);
   });
 
-  it("rejects well-formed ids of tokens that do not exist without any hash", async () => {
+  it("answers well-formed ids of tokens that do not exist with a dummy hash, bounded by the same gate (finding 8)", async () => {
     const { ac, hasher } = await setUp();
-    const calls = Array.from({ length: FLOOD_SIZE }, (_, i) => ac.authenticateToken(`flood${i}@pbs!t${i}`, randomUUID()));
-    expect(await settle(calls)).toEqual({ accepted: 0, refused: FLOOD_SIZE, tooMany: 0 });
-    expect(hasher.verifies).toBe(0);
+    hasher.hold();
+    const calls = settle(Array.from({ length: FLOOD_SIZE }, (_, i) => ac.authenticateToken(`flood${i}@pbs!t${i}`, randomUUID())));
+    await flushMicrotasks();
+    expect(hasher.verifies).toBe(2);
+    hasher.release();
+    expect(await calls).toEqual({ accepted: 0, refused: 6, tooMany: FLOOD_SIZE - 6 });
+    expect(hasher.verifies).toBe(6);
+  });
+
+  it("lets one address hold only its share of the gate, so another address's login is admitted (finding 4)", async () => {
+    const { ac, hasher } = await setUp({ hashQueueLimit: 32 });
+    hasher.hold();
+    const flood = Array.from({ length: 40 }, (_, i) => ac.login({ username: "alice@pbs", password: `guess-${i}`, source: "10.0.0.9" }));
+    const floodOutcomes = Promise.allSettled(flood);
+    await flushMicrotasks();
+    const admin = ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.1" });
+    await flushMicrotasks();
+    const gate = (await ac.readMetrics(SYSTEM_ACTOR)).hashGate;
+    // The flooding address got its four tasks in; the other 36 were refused at once, and the login from elsewhere waits its turn.
+    expect(gate).toMatchObject({ rejectedOwner: 36, rejected: 0, running: 2, queued: 3 });
+    hasher.release();
+    expect((await admin)?.username).toBe("alice@pbs");
+    const settled = await floodOutcomes;
+    expect(settled.filter((o) => o.status === "rejected")).toHaveLength(36);
   });
 
   it("answers cached requests while the gate is full and its queue overflows", async () => {
@@ -160,7 +193,7 @@ describe("AccessControl slow path under a flood of wrong secrets", () => {
   });
 
   it("collapses concurrent verifications of the same id and secret into one argon2 run", async () => {
-    const { ac, hasher, tokens } = await setUp();
+    const { ac, hasher, tokens, startedInSetUp } = await setUp();
     const token = tokens[0];
     if (token === undefined) throw new Error("setUp made no tokens");
     hasher.hold();
@@ -169,6 +202,47 @@ describe("AccessControl slow path under a flood of wrong secrets", () => {
     hasher.release();
     expect(await calls).toEqual({ accepted: 8, refused: 0, tooMany: 0 });
     expect(hasher.verifies).toBe(1);
-    expect((await ac.readMetrics(SYSTEM_ACTOR)).hashGate).toMatchObject({ started: 1, collapsed: 7 });
+    expect((await ac.readMetrics(SYSTEM_ACTOR)).hashGate).toMatchObject({ started: startedInSetUp + 1, collapsed: 7 });
+  });
+});
+
+describe("AccessControl: every new hash goes through the gate, as a task of the acting user (finding 5)", () => {
+  const BOB: AuthContext = { authid: "bob@pbs", userid: "bob@pbs", tokenName: null, via: "ticket" };
+
+  it("one user's 40 concurrent password changes hold only its share, and an admin's login is admitted meanwhile", async () => {
+    const { ac, hasher } = await setUp({ hashQueueLimit: 32 });
+    await ac.createUser(SYSTEM_ACTOR, { userid: "admin@pbs", password: "admin-password" });
+    hasher.hold();
+    hasher.holdHashes = true;
+    const changes = Promise.allSettled(Array.from({ length: 40 }, (_, i) => ac.setPassword(ALICE, "alice@pbs", `new-password-${i}`)));
+    await flushMicrotasks();
+    let gate = (await ac.readMetrics(SYSTEM_ACTOR)).hashGate;
+    // Alice's two hashes fill both slots: they are in the gate, not beside it.
+    expect(gate).toMatchObject({ running: 2, queued: 0, rejectedOwner: 38 });
+    const admin = ac.login({ username: "admin@pbs", password: "admin-password", source: "10.0.0.1" });
+    await flushMicrotasks();
+    gate = (await ac.readMetrics(SYSTEM_ACTOR)).hashGate;
+    expect(gate).toMatchObject({ running: 2, queued: 1, rejected: 0 });
+    hasher.release();
+    expect((await admin)?.username).toBe("admin@pbs");
+    const settled = await changes;
+    expect(settled.filter((o) => o.status === "fulfilled")).toHaveLength(2);
+    for (const o of settled) if (o.status === "rejected") expect(o.reason).toBeInstanceOf(TooManyRequestsError);
+  });
+
+  it("user create, password set, token create and regenerate all take a gate slot", async () => {
+    const { ac, hasher, startedInSetUp } = await setUp();
+    const started = async () => (await ac.readMetrics(SYSTEM_ACTOR)).hashGate.started - startedInSetUp;
+    await ac.createUser(SYSTEM_ACTOR, { userid: "bob@pbs", password: "bob-password" });
+    expect(await started()).toBe(1);
+    await ac.setPassword(SYSTEM_ACTOR, "bob@pbs", "bob-password-2");
+    expect(await started()).toBe(2);
+    await ac.updateUser(SYSTEM_ACTOR, "bob@pbs", { password: "bob-password-3" });
+    expect(await started()).toBe(3);
+    await ac.createToken(BOB, "bob@pbs", "ci", {});
+    expect(await started()).toBe(4);
+    await ac.updateToken(BOB, "bob@pbs", "ci", { regenerate: true });
+    expect(await started()).toBe(5);
+    expect(hasher.hashes).toBe(5 + 5);
   });
 });

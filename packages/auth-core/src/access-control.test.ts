@@ -8,6 +8,7 @@ import {
   InvalidParameterError,
   NotFoundError,
   PermissionDeniedError,
+  QuotaExceededError,
   TooManyRequestsError,
 } from "./errors.js";
 import type { SecretHasher } from "./password-hash.js";
@@ -166,9 +167,12 @@ describe("AccessControl: token authentication", () => {
   it("never caches a wrong secret as a success", async () => {
     const { ac, hasher } = await setUp();
     const { tokenid } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, randomUUID())).toBeNull();
+    expect(hasher.verifies).toBe(3);
+    // A repeat of one wrong secret is refused without another hash: remembered as wrong, never as right.
     const wrong = randomUUID();
     for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, wrong)).toBeNull();
-    expect(hasher.verifies).toBe(3);
+    expect(hasher.verifies).toBe(4);
   });
 
   it("rejects malformed token ids and secrets before any hashing or hash read", async () => {
@@ -183,10 +187,20 @@ describe("AccessControl: token authentication", () => {
     expect(store.reads.readTokenHash).toBe(readsBefore);
   });
 
-  it("rejects an unknown token without hashing", async () => {
+  it("answers an unknown token id, a disabled token and a wrong secret alike, with one hash each (finding 8)", async () => {
     const { ac, hasher } = await setUp();
+    const { tokenid } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    const off = await ac.createToken(ALICE, "alice@pbs", "off", { enable: false });
+    expect(await ac.authenticateToken(tokenid, randomUUID())).toBeNull();
+    expect(hasher.verifies).toBe(1);
     expect(await ac.authenticateToken("alice@pbs!nope", randomUUID())).toBeNull();
-    expect(hasher.verifies).toBe(0);
+    expect(hasher.verifies).toBe(2);
+    expect(await ac.authenticateToken("nobody@pbs!nope", randomUUID())).toBeNull();
+    expect(hasher.verifies).toBe(3);
+    expect(await ac.authenticateToken(off.tokenid, off.value)).toBeNull();
+    expect(hasher.verifies).toBe(4);
+    // Each went through the gate as a slow verification, as a wrong secret does.
+    expect((await ac.readMetrics(SYSTEM_ACTOR)).slowVerifyLatency.count).toBe(4);
   });
 
   it("runs the hash on every request when the token cache is disabled", async () => {
@@ -232,31 +246,54 @@ describe("AccessControl: token authentication", () => {
     expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
   });
 
-  it("does not lock out the holder of the right secret when its cached entry expires during a flood on the token id", async () => {
-    const { ac, clock, hasher } = await setUp({ identityThrottle: { maxFailures: 3, windowS: 600 }, tokenCacheTtlS: 60 });
-    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
-    expect(await ac.authenticateToken(tokenid, value, "10.0.0.1")).not.toBeNull();
-    // The flood: wrong secrets for the same token id, from other addresses, until the id is throttled.
-    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, randomUUID(), `10.9.0.${i}`)).toBeNull();
-    expect(await catchError(ac.authenticateToken(tokenid, randomUUID(), "10.9.1.1"))).toBeInstanceOf(TooManyRequestsError);
+  it("never refuses the holder of the right secret because of a flood on its token id from other addresses (I7, finding 3)", async () => {
+    const throttles = { identityThrottle: { maxFailures: 3, windowS: 600 }, identityCeiling: { maxFailures: 5, windowS: 600 } };
+    const { ac, store, clock, hasher } = await setUp({ ...throttles, tokenCacheTtlS: 60 });
+    // The secret is rotated by another process, so this one has never verified the new secret.
+    const other = await AccessControl.open({ store: store.openSibling(), clock, hasher: new FakeHasher() });
+    await other.createToken(ALICE, "alice@pbs", "ci", {});
+    const rotated = await other.updateToken(ALICE, "alice@pbs", "ci", { regenerate: true });
+    const tokenid = "alice@pbs!ci";
+    // The flood: distinct wrong secrets from ten addresses, past every per-address limit and the id's ceiling.
+    for (let address = 0; address < 10; address += 1) {
+      for (let i = 0; i < 3; i += 1) await ac.authenticateToken(tokenid, randomUUID(), `10.9.0.${address}`).catch(() => null);
+      expect(await catchError(ac.authenticateToken(tokenid, randomUUID(), `10.9.0.${address}`))).toBeInstanceOf(TooManyRequestsError);
+    }
+    // An unrelated change anywhere, and the TTL passing, change nothing for the holder.
+    await other.createToken(BOB, "bob@pbs", "x", {});
+    await other.deleteToken(BOB, "bob@pbs", "x");
     clock.advanceSeconds(61);
-    // Past the TTL a secret never verified here is still refused by the token id's throttle...
-    expect(await catchError(ac.authenticateToken(tokenid, randomUUID(), "10.0.0.1"))).toBeInstanceOf(TooManyRequestsError);
-    // ...but the right secret is verified again (one hash), not refused with 429, and cached again.
     const verifies = hasher.verifies;
-    expect(await ac.authenticateToken(tokenid, value, "10.0.0.1")).toEqual(ALICE_TOKEN);
+    expect(await ac.authenticateToken(tokenid, rotated!.secret, "10.0.0.1")).toEqual(ALICE_TOKEN);
     expect(hasher.verifies).toBe(verifies + 1);
-    expect(ac.authenticateTokenNow(tokenid, value, "10.0.0.1")).toEqual(ALICE_TOKEN);
+    // An address that failed on the id meets the ceiling, unless it carries a secret verified here before.
+    expect(await ac.authenticateToken(tokenid, randomUUID(), "10.0.0.2")).toBeNull();
+    expect(await catchError(ac.authenticateToken(tokenid, randomUUID(), "10.0.0.2"))).toBeInstanceOf(TooManyRequestsError);
+    clock.advanceSeconds(61);
+    expect(await ac.authenticateToken(tokenid, rotated!.secret, "10.0.0.2")).toEqual(ALICE_TOKEN);
   });
 
-  it("gives an expired entry no exemption after a rotation: the old secret is refused", async () => {
-    const { ac, clock } = await setUp({ identityThrottle: { maxFailures: 3, windowS: 600 }, tokenCacheTtlS: 60 });
-    const { tokenid, value } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
-    expect(await ac.authenticateToken(tokenid, value)).not.toBeNull();
-    await ac.updateToken(ALICE, "alice@pbs", "ci", { regenerate: true });
-    clock.advanceSeconds(61);
-    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(tokenid, value)).toBeNull();
-    expect(await catchError(ac.authenticateToken(tokenid, value))).toBeInstanceOf(TooManyRequestsError);
+  it("divides every failure limit among the processes that share it, so a host allows at most limit + processes - 1", async () => {
+    const { ac } = await setUp({ identityThrottle: { maxFailures: 10, windowS: 60 }, processesSharingLimits: 3 });
+    const { tokenid } = await ac.createToken(ALICE, "alice@pbs", "ci", {});
+    for (let i = 0; i < 4; i += 1) expect(await ac.authenticateToken(tokenid, randomUUID(), "10.9.0.1")).toBeNull();
+    expect(await catchError(ac.authenticateToken(tokenid, randomUUID(), "10.9.0.1"))).toBeInstanceOf(TooManyRequestsError);
+  });
+
+  it("lets stale runners repeat the old secret after a rotation without locking out the new one or costing a hash each (finding 3)", async () => {
+    const { ac, store, clock, hasher } = await setUp({
+      identityThrottle: { maxFailures: 3, windowS: 600 },
+      sourceThrottle: { maxFailures: 5, windowS: 600 },
+    });
+    const other = await AccessControl.open({ store: store.openSibling(), clock, hasher: new FakeHasher() });
+    const created = await other.createToken(ALICE, "alice@pbs", "ci", {});
+    expect(await ac.authenticateToken(created.tokenid, created.value, "10.0.0.1")).toEqual(ALICE_TOKEN);
+    const rotated = await other.updateToken(ALICE, "alice@pbs", "ci", { regenerate: true });
+    const verifies = hasher.verifies;
+    // Runners behind the same address: the stale ones keep sending the old secret.
+    for (let i = 0; i < 20; i += 1) expect(await ac.authenticateToken(created.tokenid, created.value, "10.0.0.1")).toBeNull();
+    expect(hasher.verifies).toBe(verifies + 1);
+    expect(await ac.authenticateToken(created.tokenid, rotated!.secret, "10.0.0.1")).toEqual(ALICE_TOKEN);
   });
 
   it("verifies a token in steady use again in the background before its TTL, so no request waits for the hash", async () => {
@@ -390,39 +427,52 @@ describe("AccessControl: login and tickets", () => {
     expect(await ac.login({ username: "bob@pbs", password: bob!.ticket })).toBeNull();
   });
 
-  it("throttles logins per username and per source", async () => {
+  it("throttles wrong passwords per (username, address) and per address, never per username alone (I7, finding 4)", async () => {
     const { ac } = await setUp({
       identityThrottle: { maxFailures: 2, windowS: 60 },
       sourceThrottle: { maxFailures: 4, windowS: 60 },
     });
     for (let i = 0; i < 2; i += 1) {
-      expect(await ac.login({ username: "alice@pbs", password: "wrong", source: "10.0.0.1" })).toBeNull();
+      expect(await ac.login({ username: "alice@pbs", password: `wrong-${i}`, source: "10.0.0.1" })).toBeNull();
     }
-    await expect(ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.2" })).rejects.toBeInstanceOf(
+    await expect(ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.1" })).rejects.toBeInstanceOf(
       TooManyRequestsError,
     );
+    // The same user from another address is not affected.
+    expect(await ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.2" })).not.toBeNull();
     for (let i = 0; i < 2; i += 1) {
-      expect(await ac.login({ username: "bob@pbs", password: "wrong", source: "10.0.0.1" })).toBeNull();
+      expect(await ac.login({ username: "bob@pbs", password: `wrong-${i}`, source: "10.0.0.1" })).toBeNull();
     }
+    // Four failures from one address throttle that address for every user...
     await expect(ac.login({ username: "admin@pbs", password: ADMIN_PASSWORD, source: "10.0.0.1" })).rejects.toBeInstanceOf(
       TooManyRequestsError,
     );
+    // ...and no other.
     expect(await ac.login({ username: "admin@pbs", password: ADMIN_PASSWORD, source: "10.0.0.3" })).not.toBeNull();
   });
 
-  it("still renews a valid ticket while wrong passwords have throttled its username, but not another user's ticket", async () => {
-    const { ac } = await setUp({ identityThrottle: { maxFailures: 2, windowS: 60 } });
+  it("counts a repeated wrong password once and refuses it without another hash", async () => {
+    const { ac, hasher } = await setUp({ identityThrottle: { maxFailures: 2, windowS: 60 } });
+    for (let i = 0; i < 10; i += 1) expect(await ac.login({ username: "alice@pbs", password: "typo", source: "10.0.0.1" })).toBeNull();
+    expect(hasher.verifies).toBe(1);
+    expect(await ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.1" })).not.toBeNull();
+  });
+
+  it("always renews a valid ticket, even from an address throttled for its user, but never another user's ticket", async () => {
+    const { ac } = await setUp({ identityThrottle: { maxFailures: 2, windowS: 60 }, sourceThrottle: { maxFailures: 3, windowS: 60 } });
     const alice = await ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.5" });
     const bob = await ac.login({ username: "bob@pbs", password: "bob-password", source: "10.0.0.5" });
     for (let i = 0; i < 2; i += 1) {
-      expect(await ac.login({ username: "alice@pbs", password: "wrong", source: `10.9.0.${i}` })).toBeNull();
+      expect(await ac.login({ username: "alice@pbs", password: `wrong-${i}`, source: "10.0.0.5" })).toBeNull();
     }
+    expect(await ac.login({ username: "bob@pbs", password: "wrong", source: "10.0.0.5" })).toBeNull();
     await expect(ac.login({ username: "alice@pbs", password: "alice-password", source: "10.0.0.5" })).rejects.toBeInstanceOf(
       TooManyRequestsError,
     );
     await expect(ac.login({ username: "alice@pbs", password: bob!.ticket, source: "10.0.0.5" })).rejects.toBeInstanceOf(
       TooManyRequestsError,
     );
+    expect(await ac.login({ username: "alice@pbs", password: bob!.ticket, source: "10.0.0.6" })).toBeNull();
     expect((await ac.login({ username: "alice@pbs", password: alice!.ticket, source: "10.0.0.5" }))?.username).toBe("alice@pbs");
   });
 });
@@ -543,6 +593,34 @@ describe("AccessControl: users", () => {
 });
 
 describe("AccessControl: tokens", () => {
+  it("refuses a token past the per-user or the total quota with a message naming the limit, before any hash (finding 6)", async () => {
+    const { ac, hasher, store } = await setUp({ maxTokensPerUser: 2, maxTokens: 3 });
+    await ac.createToken(ALICE, "alice@pbs", "a", {});
+    await ac.createToken(ALICE, "alice@pbs", "b", {});
+    const hashes = hasher.hashes;
+    const perUser = await catchError(ac.createToken(ALICE, "alice@pbs", "c", {}));
+    expect(perUser).toBeInstanceOf(QuotaExceededError);
+    expect((perUser as Error).message).toMatch(/alice@pbs.*2 API tokens.*GATEHOUSE_MAX_TOKENS_PER_USER/);
+    expect(hasher.hashes).toBe(hashes);
+    await ac.createToken(BOB, "bob@pbs", "a", {});
+    const total = await catchError(ac.createToken(BOB, "bob@pbs", "b", {}));
+    expect(total).toBeInstanceOf(QuotaExceededError);
+    expect((total as Error).message).toMatch(/3 API tokens.*GATEHOUSE_MAX_TOKENS\b/);
+    expect(Object.keys(store.backend.state.config.tokens)).toHaveLength(3);
+    // Deleting one makes room again; regenerating never counts as a new token.
+    await ac.deleteToken(ALICE, "alice@pbs", "b");
+    await ac.updateToken(ALICE, "alice@pbs", "a", { regenerate: true });
+    await ac.createToken(ALICE, "alice@pbs", "c", {});
+  });
+
+  it("checks the quota again under the store lock, so concurrent creations cannot overshoot it", async () => {
+    const { ac, store } = await setUp({ maxTokensPerUser: 3, hashLimitPerActor: 10 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => ac.createToken(ALICE, "alice@pbs", `t${i}`, {})));
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(3);
+    for (const o of outcomes) if (o.status === "rejected") expect(o.reason).toBeInstanceOf(QuotaExceededError);
+    expect(Object.keys(store.backend.state.config.tokens)).toHaveLength(3);
+  });
+
   it("lets a user manage its own tokens without any ACL entry", async () => {
     const { ac } = await setUp();
     const created = await ac.createToken(ALICE, "alice@pbs", "ci", { comment: "pipeline", expire: 0 });
@@ -604,14 +682,14 @@ describe("AccessControl: tokens", () => {
     expect(await ac.authenticateToken(created.tokenid, rotated!.secret)).not.toBeNull();
   });
 
-  it("answers a rotated secret from the cache in the process that rotated it, even while a flood throttles the token id", async () => {
+  it("answers a rotated secret from the cache in the process that rotated it, even from an address throttled for the token id", async () => {
     const { ac, hasher } = await setUp({ identityThrottle: { maxFailures: 3, windowS: 600 } });
     const created = await ac.createToken(ALICE, "alice@pbs", "ci", {});
-    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(created.tokenid, randomUUID(), `10.9.0.${i}`)).toBeNull();
-    expect(await catchError(ac.authenticateToken(created.tokenid, randomUUID(), "10.9.1.1"))).toBeInstanceOf(TooManyRequestsError);
+    for (let i = 0; i < 3; i += 1) expect(await ac.authenticateToken(created.tokenid, randomUUID(), "10.9.0.1")).toBeNull();
+    expect(await catchError(ac.authenticateToken(created.tokenid, randomUUID(), "10.9.0.1"))).toBeInstanceOf(TooManyRequestsError);
     const rotated = await ac.updateToken(ALICE, "alice@pbs", "ci", { regenerate: true });
     const verifies = hasher.verifies;
-    expect(ac.authenticateTokenNow(created.tokenid, rotated!.secret, "10.0.0.1")).toEqual(ALICE_TOKEN);
+    expect(ac.authenticateTokenNow(created.tokenid, rotated!.secret, "10.9.0.1")).toEqual(ALICE_TOKEN);
     expect(hasher.verifies).toBe(verifies);
   });
 

@@ -38,8 +38,9 @@ import {
 import { readConfigListIndex } from "./config-index.js";
 import { mapInSlices } from "./cooperative.js";
 import { createCsrfToken, verifyCsrfToken } from "./csrf.js";
-import { ConflictError, PermissionDeniedError, TooManyRequestsError } from "./errors.js";
+import { ConflictError, PermissionDeniedError, QuotaExceededError, TooManyRequestsError } from "./errors.js";
 import { HashGate } from "./hash-gate.js";
+import type { GateOwner } from "./hash-gate.js";
 import { listSuperusers, requireSuperuserRemains } from "./last-superuser.js";
 import { isTokenAuthid, parseAuthid, parseUserid } from "./ids.js";
 import {
@@ -73,7 +74,8 @@ import { classifyCryptHash, verifySha256Crypt } from "./legacy-crypt-hash.js";
 import { TokenSecretCache } from "./secret-cache.js";
 import { SecretCacheSync } from "./secret-cache-sync.js";
 import type { AccessStore, StoreVersions } from "./store.js";
-import { FailureThrottle } from "./throttle.js";
+import { CredentialThrottle } from "./throttle.js";
+import type { ThrottleLimits } from "./throttle.js";
 import { createTicket, formatTicketInfo, VerifiedTicketCache } from "./ticket.js";
 import type { VerifiedTicket } from "./ticket.js";
 import { whenResolved, type MaybePromise } from "./maybe-promise.js";
@@ -99,11 +101,7 @@ export const SYSTEM_ACTOR: AuthContext = Object.freeze({
   via: "system",
 });
 
-/** How many failures within a window a throttle allows before it answers 429. */
-export interface ThrottleLimits {
-  maxFailures: number;
-  windowS: number;
-}
+export type { ThrottleLimits } from "./throttle.js";
 
 export interface AccessControlOptions {
   store: AccessStore;
@@ -119,8 +117,31 @@ export interface AccessControlOptions {
   hasher?: SecretHasher;
   /** Failed logins and token checks per client address. Default 50 per 60 s. */
   sourceThrottle?: ThrottleLimits;
-  /** Failed logins per username and failed checks per token id. Default 10 per 60 s. */
+  /**
+   * Distinct wrong passwords per (username, client address) and wrong secrets per
+   * (token id, client address). Default 10 per 60 s.
+   */
   identityThrottle?: ThrottleLimits;
+  /**
+   * Distinct wrong credentials per username or token id over every address; it
+   * refuses only addresses that failed on that id themselves (I7). Default 1000 per 60 s.
+   */
+  identityCeiling?: ThrottleLimits;
+  /** Slow-hash tasks one client address may have running or queued at once (logins, token checks). Default 4. */
+  hashLimitPerSource?: number;
+  /** Slow-hash tasks one acting user may have running or queued at once (setting passwords, issuing secrets). Default 2. */
+  hashLimitPerActor?: number;
+  /**
+   * How many processes on this host enforce the same failure limits (the cluster
+   * workers), each with its own counts. Every limit is divided by it, rounding up,
+   * so the host as a whole allows at most limit + processes - 1 failures per
+   * window (decision 010). Default 1.
+   */
+  processesSharingLimits?: number;
+  /** API tokens one user may own. Default 100. */
+  maxTokensPerUser?: number;
+  /** API tokens in the whole store. Default 200,000. */
+  maxTokens?: number;
 }
 
 export interface LoginInput {
@@ -228,7 +249,19 @@ const DEFAULT_HASH_QUEUE_LIMIT = 32;
 const HASH_GATE_RETRY_AFTER_S = 1;
 const DEFAULT_SOURCE_THROTTLE: ThrottleLimits = { maxFailures: 50, windowS: 60 };
 const DEFAULT_IDENTITY_THROTTLE: ThrottleLimits = { maxFailures: 10, windowS: 60 };
+const DEFAULT_IDENTITY_CEILING: ThrottleLimits = { maxFailures: 1000, windowS: 60 };
+const DEFAULT_HASH_LIMIT_PER_SOURCE = 4;
+const DEFAULT_HASH_LIMIT_PER_ACTOR = 2;
+export const DEFAULT_MAX_TOKENS_PER_USER = 100;
+export const DEFAULT_MAX_TOKENS = 200_000;
 const THROTTLE_MAX_KEYS = 10_000;
+/**
+ * What a wrong credential was compared with when there was no stored hash: an id
+ * that does not exist or is not active, or a renewal ticket that did not verify.
+ * No stored hash can equal it, so the record ends once a hash appears.
+ */
+const NO_STORED_HASH = "\0none";
+const NOT_A_VALID_TICKET = "\0ticket";
 const TICKET_CACHE_MAX_ENTRIES = 10_000;
 const CONTEXT_MEMO_MAX_ENTRIES = 10_000;
 /** 24 random bytes give 32 base64url characters: the generated first-start password. */
@@ -246,6 +279,8 @@ interface TokenVerification {
   valid: boolean;
   /** Versions read after the hash was checked: the fresh config the result is re-checked against. */
   versionsAfter: StoreVersions;
+  /** The stored hash the secret was checked against; undefined when the token had none. */
+  checkedHash: string | undefined;
 }
 
 export class AccessControl {
@@ -257,8 +292,11 @@ export class AccessControl {
   private readonly configCache: ConfigCache;
   private readonly ticketCache: VerifiedTicketCache;
   private readonly hashGate: HashGate;
-  private readonly sourceThrottle: FailureThrottle;
-  private readonly identityThrottle: FailureThrottle;
+  private readonly throttle: CredentialThrottle;
+  private readonly hashLimitPerSource: number;
+  private readonly hashLimitPerActor: number;
+  private readonly maxTokensPerUser: number;
+  private readonly maxTokens: number;
   private readonly tokenCacheEnabled: boolean;
   private readonly metrics = new AuthMetrics();
   /**
@@ -294,8 +332,19 @@ export class AccessControl {
       queueLimit: options.hashQueueLimit ?? DEFAULT_HASH_QUEUE_LIMIT,
       retryAfterS: HASH_GATE_RETRY_AFTER_S,
     });
-    this.sourceThrottle = this.createThrottle(options.sourceThrottle ?? DEFAULT_SOURCE_THROTTLE);
-    this.identityThrottle = this.createThrottle(options.identityThrottle ?? DEFAULT_IDENTITY_THROTTLE);
+    const sharers = requirePositiveInteger("processesSharingLimits", options.processesSharingLimits ?? 1);
+    const share = (limits: ThrottleLimits): ThrottleLimits => ({ ...limits, maxFailures: Math.ceil(limits.maxFailures / sharers) });
+    this.throttle = new CredentialThrottle({
+      clock: this.clock,
+      perSource: share(options.sourceThrottle ?? DEFAULT_SOURCE_THROTTLE),
+      perIdAndSource: share(options.identityThrottle ?? DEFAULT_IDENTITY_THROTTLE),
+      perIdCeiling: share(options.identityCeiling ?? DEFAULT_IDENTITY_CEILING),
+      maxKeys: THROTTLE_MAX_KEYS,
+    });
+    this.hashLimitPerSource = requirePositiveInteger("hashLimitPerSource", options.hashLimitPerSource ?? DEFAULT_HASH_LIMIT_PER_SOURCE);
+    this.hashLimitPerActor = requirePositiveInteger("hashLimitPerActor", options.hashLimitPerActor ?? DEFAULT_HASH_LIMIT_PER_ACTOR);
+    this.maxTokensPerUser = requirePositiveInteger("maxTokensPerUser", options.maxTokensPerUser ?? DEFAULT_MAX_TOKENS_PER_USER);
+    this.maxTokens = requirePositiveInteger("maxTokens", options.maxTokens ?? DEFAULT_MAX_TOKENS);
   }
 
   static async open(options: AccessControlOptions): Promise<AccessControl> {
@@ -319,7 +368,7 @@ export class AccessControl {
     if (Object.keys((await this.readCurrentConfig()).config.users).length > 0) return null;
     const generated = password === undefined;
     const chosen = password ?? randomBytes(GENERATED_PASSWORD_BYTES).toString("base64url");
-    const hash = await this.hasher.hash(chosen);
+    const hash = await this.hashGate.run(null, () => this.hasher.hash(chosen));
     // Decided under the store lock: of several processes starting at once, exactly one creates the admin.
     const { result: created } = await this.store.mutate((state) => {
       if (Object.keys(state.config.users).length > 0) return false;
@@ -378,7 +427,7 @@ export class AccessControl {
     // Malformed input is refused before any store read or hash: it cannot be a real token.
     if (context === null || !isWellFormedTokenSecret(secret)) {
       this.metrics.tokenFailures++;
-      this.recordSourceFailure(source);
+      this.throttle.recordSourceFailure(source);
       return null;
     }
     return whenResolved(this.readRequestVersions(), (versions) => this.checkTokenAgainst(context, secret, versions, source));
@@ -394,11 +443,7 @@ export class AccessControl {
     // Both caches are checked against this one read of the versions: a hit costs no store I/O beyond it.
     return whenResolved(this.configCache.get(versions.config), (snapshot) => {
       const nowMs = this.clock.nowMs();
-      if (!isTokenActive(snapshot.config, context, Math.floor(nowMs / 1000))) {
-        this.metrics.tokenFailures++;
-        this.recordSourceFailure(source);
-        return null;
-      }
+      if (!isTokenActive(snapshot.config, context, Math.floor(nowMs / 1000))) return this.refuseUnusableToken(context, secret, source);
       if (!this.tokenCacheEnabled) {
         this.metrics.tokenCacheMisses++;
         return this.authenticateTokenSlowly(context, secret, versions, source);
@@ -430,20 +475,26 @@ export class AccessControl {
     return this.authenticateTokenSlowly(context, secret, versions, source);
   }
 
-  /** Password login or ticket renewal. Null for bad credentials, whatever the cause. */
+  /**
+   * Password login or ticket renewal. Null for bad credentials, whatever the cause.
+   * Failures are throttled per (username, address) and per address, never per
+   * username alone (I7); a renewal with a valid ticket of the user is never
+   * throttled and costs no hash, so whoever logged in before keeps a way in.
+   */
   async login(input: LoginInput): Promise<LoginSuccess | null> {
-    const userKey = `user:${input.username}`;
-    // A renewal with the user's own valid ticket is not a guess: wrong passwords
-    // flooding the username must not end the sessions of those already logged in.
-    this.throwIfThrottled(input.source, userKey, () => this.isRenewalByValidTicket(input.username, input.password));
-    const userid = await this.verifyLoginCredential(input.username, input.password);
-    if (userid === null) {
-      this.recordSourceFailure(input.source);
-      this.identityThrottle.recordFailure(userKey);
+    const parsed = parseUserid(input.username);
+    if (!parsed.ok || parsed.value.realm !== BUILTIN_REALM) {
+      // No such user can exist: refused without a hash, and counted against the address only.
+      this.throwIfSourceThrottled(input.source);
+      this.throttle.recordSourceFailure(input.source);
       return null;
     }
-    this.identityThrottle.recordSuccess(userKey);
-    return this.issueTicket(userid);
+    const userid = parsed.value.userid;
+    if (input.password.startsWith("PBS:")) return this.renewTicket(userid, input.password, input.source);
+    this.throwIfThrottled(passwordThrottleId(userid), input.source);
+    if (!(await this.checkPassword(userid, input.password, input.source))) return null;
+    const snapshot = await this.readCurrentConfig();
+    return isUserActive(snapshot.config, userid, nowEpochSeconds(this.clock)) ? this.issueTicket(userid) : null;
   }
 
   createCsrfToken(userid: string): string {
@@ -507,7 +558,7 @@ export class AccessControl {
     };
     // Checked before the hash so that a caller without the right cannot make us pay for one.
     await this.requireActorPrivilege(actor, "/access/users", "Permissions.Modify");
-    const passwordHash = input.password === undefined ? undefined : await this.hashPassword(input.password);
+    const passwordHash = input.password === undefined ? undefined : await this.hashPassword(actor, input.password);
     await this.mutateAsActor(actor, "/access/users", "Permissions.Modify", undefined, (state) => {
       if (Object.hasOwn(state.config.users, id)) throw new ConflictError(`user '${id}' already exists`);
       state.config.users[id] = record;
@@ -530,7 +581,7 @@ export class AccessControl {
     }
     // Checked before the hash so that a caller without the right cannot make us pay for one.
     await this.requireAccountAuthority(actor, id, "update");
-    const passwordHash = input.password === undefined ? undefined : await this.hashPassword(input.password);
+    const passwordHash = input.password === undefined ? undefined : await this.hashPassword(actor, input.password);
     await this.mutateAccount(actor, id, "update", input.digest, (state) => {
       const user = requireUser(state.config, id);
       if (input.enable !== undefined) user.enable = input.enable;
@@ -563,7 +614,7 @@ export class AccessControl {
     requirePassword(password);
     // Refused before the hash, so a caller without the right cannot make us pay for one.
     await this.requireAccountAuthority(actor, id, "set-password");
-    const hash = await this.hashPassword(password);
+    const hash = await this.hashPassword(actor, password);
     await this.mutateAccount(actor, id, "set-password", undefined, (state) => {
       requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.clock);
       state.passwordHashes[id] = hash;
@@ -586,15 +637,16 @@ export class AccessControl {
     if (confirmation === undefined || confirmation === "") {
       throw invalidParameter("confirmation-password", `the current password of ${actor.userid} is required to change a password`);
     }
-    const userKey = `user:${actor.userid}`;
-    this.throwIfThrottled(source, userKey);
-    const verified = !confirmation.startsWith("PBS:") && (await this.verifyPassword(actor.userid, confirmation));
-    if (!verified) {
-      this.recordSourceFailure(source);
-      this.identityThrottle.recordFailure(userKey);
-      throw new PermissionDeniedError("confirmation-password: not the current password of the logged-in user");
+    const throttleId = passwordThrottleId(actor.userid);
+    this.throwIfThrottled(throttleId, source);
+    let verified: boolean;
+    if (confirmation.startsWith("PBS:")) {
+      this.throttle.recordFailure(throttleId, source, this.throttle.fingerprint(throttleId, confirmation), NOT_A_VALID_TICKET);
+      verified = false;
+    } else {
+      verified = await this.checkPassword(actor.userid, confirmation, source);
     }
-    this.identityThrottle.recordSuccess(userKey);
+    if (!verified) throw new PermissionDeniedError("confirmation-password: not the current password of the logged-in user");
   }
 
   /**
@@ -678,14 +730,17 @@ export class AccessControl {
       ...requireTextFields(input, TOKEN_TEXT_FIELDS),
     };
     await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
+    // Checked before the hash too, so a user at its quota cannot make us pay for one.
+    this.requireTokenQuota((await this.readCurrentConfig()).config, tokenid.userid);
     const secret = generateTokenSecret();
-    const hash = await this.hasher.hash(secret);
+    const hash = await this.hashSecret(actor, secret);
     await this.store.mutate((state) => {
       requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
       requireUser(state.config, tokenid.userid);
       if (Object.hasOwn(state.config.tokens, tokenid.authid)) {
         throw new ConflictError(`token '${tokenid.authid}' already exists`);
       }
+      this.requireTokenQuota(state.config, tokenid.userid);
       state.config.tokens[tokenid.authid] = record;
       state.tokenHashes[tokenid.authid] = hash;
     });
@@ -705,7 +760,7 @@ export class AccessControl {
     const cleared = requireDeletable(input.delete, TOKEN_TEXT_FIELDS);
     await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
     const secret = input.regenerate === true ? generateTokenSecret() : null;
-    const hash = secret === null ? null : await this.hasher.hash(secret);
+    const hash = secret === null ? null : await this.hashSecret(actor, secret);
     const versionsAfter = await this.mutateWithDigest(input.digest, (state) => {
       requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
       const token = requireToken(state.config, tokenid.authid);
@@ -893,14 +948,23 @@ export class AccessControl {
     versions: StoreVersions,
     source: string | undefined,
   ): Promise<AuthContext | null> {
-    const tokenKey = `token:${context.authid}`;
-    // The per-token-id throttle slows guessing; the holder of the secret this
-    // process verified before (now past the TTL) is not guessing, and a flood of
-    // wrong secrets for the same id must not lock it out. The per-source throttle
-    // and the gate still apply to it.
-    this.throwIfThrottled(source, tokenKey, () => this.tokenCacheEnabled && this.secretCache.wasVerifiedEarlierCurrent(context.authid, secret));
-    const verification = await this.runTimedOnGate(this.collapseKeyFor(context.authid, secret, versions), () =>
-      this.verifyTokenSecret(context.authid, secret),
+    const throttleId = tokenThrottleId(context.authid);
+    // Failures count per (token id, address) and per address, so other clients'
+    // wrong secrets never refuse this one (I7). The id's ceiling refuses only an
+    // address that failed on the id itself, and never a secret this process
+    // verified before (now past the TTL).
+    this.throwIfThrottled(throttleId, source, () => this.tokenCacheEnabled && this.secretCache.wasVerifiedEarlierCurrent(context.authid, secret));
+    const fingerprint = this.throttle.fingerprint(throttleId, secret);
+    // A secret that already failed against the hash stored now (a stale runner
+    // after a rotation) is refused without a hash and is not counted again.
+    if (this.throttle.isKnownWrong(throttleId, fingerprint, (await this.store.readTokenHash(context.authid)) ?? NO_STORED_HASH)) {
+      this.metrics.tokenFailures++;
+      return null;
+    }
+    const verification = await this.runTimedOnGate(
+      this.collapseKeyFor(context.authid, secret, versions),
+      () => this.verifyTokenSecret(context.authid, secret),
+      this.sourceOwner(source),
     );
     // Enable and expiry are checked again against a config read after the hash:
     // a disable that landed while argon2 ran must still win (I5).
@@ -913,13 +977,31 @@ export class AccessControl {
       );
     if (!valid) {
       this.metrics.tokenFailures++;
-      this.recordSourceFailure(source);
-      this.identityThrottle.recordFailure(tokenKey);
+      this.throttle.recordFailure(throttleId, source, fingerprint, verification.checkedHash ?? NO_STORED_HASH);
       return null;
     }
-    this.identityThrottle.recordSuccess(tokenKey);
+    this.throttle.recordSuccess(throttleId, source);
     remember(this.tokenContexts, context);
     return context;
+  }
+
+  /**
+   * A token id that does not exist, or a token or owner that is disabled or
+   * expired: refused after one dummy verification through the gate, so that its
+   * answer takes as long as a wrong secret for an active token and the timing does
+   * not tell which ids exist (finding 8). A repeat is refused at once, as a
+   * repeated wrong secret is.
+   */
+  private refuseUnusableToken(context: AuthContext, secret: string, source: string | undefined): Promise<null> | null {
+    this.metrics.tokenFailures++;
+    const throttleId = tokenThrottleId(context.authid);
+    this.throwIfThrottled(throttleId, source);
+    const fingerprint = this.throttle.fingerprint(throttleId, secret);
+    if (this.throttle.isKnownWrong(throttleId, fingerprint, NO_STORED_HASH)) return null;
+    return this.runTimedOnGate(null, () => verifyAgainstDummyHash(this.hasher, secret), this.sourceOwner(source)).then(() => {
+      this.throttle.recordFailure(throttleId, source, fingerprint, NO_STORED_HASH);
+      return null;
+    });
   }
 
   /**
@@ -974,44 +1056,37 @@ export class AccessControl {
       await this.secretSync.catchUp(versionsAfter.secrets);
       this.secretCache.insertUnlessChangedSince(authid, secret, sequenceBefore, this.clock.nowMs());
     }
-    return { valid, versionsAfter };
+    return { valid, versionsAfter, checkedHash: hash };
   }
 
   /**
    * A gated slow-hash task. Its time from arrival to answer, queueing included, goes
    * into the latency histogram; refusals by the full gate are counted by the gate.
    */
-  private async runTimedOnGate<T>(collapseKey: string | null, task: () => Promise<T>): Promise<T> {
+  private async runTimedOnGate<T>(collapseKey: string | null, task: () => Promise<T>, owner?: GateOwner): Promise<T> {
     const startedAt = performance.now();
-    const result = await this.hashGate.run(collapseKey, task);
+    const result = await this.hashGate.run(collapseKey, task, owner);
     this.metrics.slowVerifyLatency.observe((performance.now() - startedAt) / 1000);
     return result;
   }
 
   // --- login ----------------------------------------------------------------------
 
-  /** The userid when the password or renewal ticket is good for an active `pbs` user, else null. */
-  private async verifyLoginCredential(username: string, password: string): Promise<string | null> {
-    const parsed = parseUserid(username);
-    if (!parsed.ok || parsed.value.realm !== BUILTIN_REALM) return null;
-    const userid = parsed.value.userid;
-    if (password.startsWith("PBS:")) {
-      // A renewal is refused once the user's sessions were ended, as every use of the ticket is (finding 7).
-      const ticket = this.verifyRenewalTicketFor(userid, password);
-      if (ticket === null) return null;
-      const { config } = await this.readCurrentConfig();
-      return isTicketLive(config, userid, ticket.issuedAt, nowEpochSeconds(this.clock)) ? userid : null;
+  /**
+   * A renewal: a valid ticket of this very user, whose sessions were not ended
+   * since (finding 7), gets a new one. A valid ticket is never throttled; anything
+   * else posted as a ticket is a failed login like a wrong password.
+   */
+  private async renewTicket(userid: string, rawTicket: string, source: string | undefined): Promise<LoginSuccess | null> {
+    const ticket = this.verifyRenewalTicketFor(userid, rawTicket);
+    if (ticket === null) {
+      const throttleId = passwordThrottleId(userid);
+      this.throwIfThrottled(throttleId, source);
+      this.throttle.recordFailure(throttleId, source, this.throttle.fingerprint(throttleId, rawTicket), NOT_A_VALID_TICKET);
+      return null;
     }
-    if (!(await this.verifyPassword(userid, password))) return null;
-    const snapshot = await this.readCurrentConfig();
-    return isUserActive(snapshot.config, userid, nowEpochSeconds(this.clock)) ? userid : null;
-  }
-
-  /** Whether `password` is a valid ticket of the user `username` names (a cheap check: the ticket cache). */
-  private isRenewalByValidTicket(username: string, password: string): boolean {
-    if (!password.startsWith("PBS:")) return false;
-    const parsed = parseUserid(username);
-    return parsed.ok && this.verifyRenewalTicketFor(parsed.value.userid, password) !== null;
+    const { config } = await this.readCurrentConfig();
+    return isTicketLive(config, userid, ticket.issuedAt, nowEpochSeconds(this.clock)) ? this.issueTicket(userid) : null;
   }
 
   private verifyRenewalTicketFor(userid: string, rawTicket: string): VerifiedTicket | null {
@@ -1020,19 +1095,38 @@ export class AccessControl {
     return ticket !== null && ticket.authid === userid ? ticket : null;
   }
 
-  private verifyPassword(userid: string, password: string): Promise<boolean> {
-    if (password.length === 0 || password.length > PASSWORD_MAX_LENGTH) return Promise.resolve(false);
-    return this.runTimedOnGate(null, async () => {
-      const hash = await this.store.readPasswordHash(userid);
-      // An unknown user costs the same hash as a known one, so timing tells nothing.
-      if (hash === undefined) {
-        await verifyAgainstDummyHash(this.hasher, password);
-        return false;
-      }
-      const valid = await this.verifyStoredHash(hash, password);
-      if (valid && classifyCryptHash(hash) === "sha256-crypt") await this.upgradeLegacyHash("password", userid, hash, password);
-      return valid;
-    });
+  /**
+   * Whether `password` is the user's, through the gate as one task of `source`.
+   * A wrong one is recorded for the throttles; a password that already failed
+   * against the hash stored now is refused without a hash. An unknown user costs
+   * the same hash as a known one, so timing tells nothing (V6.3.8).
+   */
+  private async checkPassword(userid: string, password: string, source: string | undefined): Promise<boolean> {
+    const throttleId = passwordThrottleId(userid);
+    const fingerprint = this.throttle.fingerprint(throttleId, password);
+    if (password.length === 0 || password.length > PASSWORD_MAX_LENGTH) {
+      this.throttle.recordFailure(throttleId, source, fingerprint, NO_STORED_HASH);
+      return false;
+    }
+    if (this.throttle.isKnownWrong(throttleId, fingerprint, (await this.store.readPasswordHash(userid)) ?? NO_STORED_HASH)) return false;
+    const outcome = await this.runTimedOnGate(
+      null,
+      async () => {
+        // Read again inside the slot: a password changed while this waited must decide.
+        const hash = await this.store.readPasswordHash(userid);
+        if (hash === undefined) {
+          await verifyAgainstDummyHash(this.hasher, password);
+          return { valid: false, checkedHash: NO_STORED_HASH };
+        }
+        const valid = await this.verifyStoredHash(hash, password);
+        if (valid && classifyCryptHash(hash) === "sha256-crypt") await this.upgradeLegacyHash("password", userid, hash, password);
+        return { valid, checkedHash: hash };
+      },
+      this.sourceOwner(source),
+    );
+    if (outcome.valid) this.throttle.recordSuccess(throttleId, source);
+    else this.throttle.recordFailure(throttleId, source, fingerprint, outcome.checkedHash);
+    return outcome.valid;
   }
 
   /**
@@ -1052,6 +1146,7 @@ export class AccessControl {
    */
   private async upgradeLegacyHash(kind: "password" | "token", id: string, legacyHash: string, secret: string): Promise<void> {
     try {
+      // Already inside the gate slot of the verification that succeeded.
       const upgraded = await this.hasher.hash(secret);
       await this.store.mutate((state) => {
         const hashes = kind === "password" ? state.passwordHashes : state.tokenHashes;
@@ -1075,32 +1170,33 @@ export class AccessControl {
 
   // --- throttling -------------------------------------------------------------------
 
-  private createThrottle(limits: ThrottleLimits): FailureThrottle {
-    return new FailureThrottle({
-      clock: this.clock,
-      maxFailures: limits.maxFailures,
-      windowS: limits.windowS,
-      maxKeys: THROTTLE_MAX_KEYS,
-    });
-  }
-
   /**
-   * Throws TooManyRequestsError when the source or the identity is throttled.
-   * `isExemptFromIdentity` is asked only when the identity is throttled, so the
-   * usual request pays nothing for it.
+   * Throws TooManyRequestsError when the address, the (id, address) pair or, for
+   * an address that failed on the id, the id's ceiling says wait.
+   * `isVerifiedBefore` is asked only when the ceiling would refuse.
    */
-  private throwIfThrottled(source: string | undefined, identityKey: string, isExemptFromIdentity?: () => boolean): void {
-    let identityRetryAfterS = this.identityThrottle.retryAfterS(identityKey) ?? 0;
-    if (identityRetryAfterS > 0 && isExemptFromIdentity?.() === true) identityRetryAfterS = 0;
-    const retryAfterS = Math.max((source === undefined ? null : this.sourceThrottle.retryAfterS(source)) ?? 0, identityRetryAfterS);
-    if (retryAfterS > 0) {
-      this.metrics.throttled++;
-      throw new TooManyRequestsError("too many failed authentication attempts", retryAfterS);
-    }
+  private throwIfThrottled(throttleId: string, source: string | undefined, isVerifiedBefore?: () => boolean): void {
+    this.throwIfWaiting(this.throttle.retryAfterS(throttleId, source, isVerifiedBefore));
   }
 
-  private recordSourceFailure(source: string | undefined): void {
-    if (source !== undefined) this.sourceThrottle.recordFailure(source);
+  private throwIfSourceThrottled(source: string | undefined): void {
+    this.throwIfWaiting(this.throttle.sourceRetryAfterS(source));
+  }
+
+  private throwIfWaiting(retryAfterS: number | null): void {
+    if (retryAfterS === null) return;
+    this.metrics.throttled++;
+    throw new TooManyRequestsError("too many failed authentication attempts", retryAfterS);
+  }
+
+  /** A login or token check counts against its client address's share of the gate. */
+  private sourceOwner(source: string | undefined): GateOwner | undefined {
+    return source === undefined ? undefined : { key: `source:${source}`, limit: this.hashLimitPerSource };
+  }
+
+  /** A hash made for a change counts against the acting user's share; the local CLI has none. */
+  private actorOwner(actor: AuthContext): GateOwner | undefined {
+    return actor.via === "system" ? undefined : { key: `actor:${actor.userid}`, limit: this.hashLimitPerActor };
   }
 
   // --- store access -------------------------------------------------------------------
@@ -1121,9 +1217,37 @@ export class AccessControl {
     return whenResolved(this.readRequestVersions(), (versions) => this.configCache.get(versions.config));
   }
 
-  private hashPassword(password: string): Promise<string> {
+  /** Hashes a new password through the gate, as one task of the acting user (finding 5). */
+  private hashPassword(actor: AuthContext, password: string): Promise<string> {
     requirePassword(password);
-    return this.hasher.hash(password);
+    return this.hashGate.run(null, () => this.hasher.hash(password), this.actorOwner(actor));
+  }
+
+  /** Hashes a new token secret through the gate, as one task of the acting user (finding 5). */
+  private hashSecret(actor: AuthContext, secret: string): Promise<string> {
+    return this.hashGate.run(null, () => this.hasher.hash(secret), this.actorOwner(actor));
+  }
+
+  /**
+   * Refuses a new token past the per-user or the total quota (finding 6). The
+   * count is O(tokens) over the config keys, cheap next to the hash it precedes.
+   */
+  private requireTokenQuota(config: AccessConfig, userid: string): void {
+    let total = 0;
+    let owned = 0;
+    const prefix = `${userid}!`;
+    for (const tokenid in config.tokens) {
+      total++;
+      if (tokenid.startsWith(prefix)) owned++;
+    }
+    if (owned >= this.maxTokensPerUser) {
+      throw new QuotaExceededError(
+        `user '${userid}' already has ${owned} API tokens, the most one user may have (GATEHOUSE_MAX_TOKENS_PER_USER); delete one first`,
+      );
+    }
+    if (total >= this.maxTokens) {
+      throw new QuotaExceededError(`the server already holds ${total} API tokens, the most it allows (GATEHOUSE_MAX_TOKENS); delete some first`);
+    }
   }
 
   /**
@@ -1288,6 +1412,20 @@ function parseTicketContext(authid: string): AuthContext | null {
   const parsed = parseUserid(authid);
   if (!parsed.ok) return null;
   return Object.freeze({ authid: parsed.value.userid, userid: parsed.value.userid, tokenName: null, via: "ticket" });
+}
+
+/** The throttles' id for password logins of a user, kept apart from its tokens' ids. */
+function passwordThrottleId(userid: string): string {
+  return `user:${userid}`;
+}
+
+function tokenThrottleId(authid: string): string {
+  return `token:${authid}`;
+}
+
+function requirePositiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`AccessControl: ${name} must be an integer >= 1, got ${value}`);
+  return value;
 }
 
 /** The caller a well-formed token id names, frozen so it can be shared; null for anything else. */

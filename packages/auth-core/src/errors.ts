@@ -32,6 +32,14 @@ export class ConflictError extends Error {
   override readonly name = "ConflictError";
 }
 
+/**
+ * A quota would be exceeded (API tokens per user or in total): HTTP 400, PBS's
+ * status for a refused request, with a message that names the limit.
+ */
+export class QuotaExceededError extends Error {
+  override readonly name = "QuotaExceededError";
+}
+
 /** The argon2 gate is full, or the source is throttled: HTTP 429 with Retry-After. */
 export class TooManyRequestsError extends Error {
   override readonly name = "TooManyRequestsError";

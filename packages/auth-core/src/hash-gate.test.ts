@@ -49,7 +49,7 @@ describe("HashGate", () => {
   it("runs a task and passes its value through", async () => {
     const gate = new HashGate({ concurrency: 1, queueLimit: 0 });
     await expect(gate.run(null, () => Promise.resolve(42))).resolves.toBe(42);
-    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, collapsed: 0, started: 1 });
+    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, rejectedOwner: 0, collapsed: 0, started: 1 });
   });
 
   it("never runs more than concurrency tasks at once and queues the rest in order", async () => {
@@ -64,7 +64,7 @@ describe("HashGate", () => {
     }
     expect(await Promise.all(results)).toEqual(["r0", "r1", "r2", "r3", "r4", "r5"]);
     expect(tasks.maxRunning).toBe(2);
-    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, collapsed: 0, started: 6 });
+    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, rejectedOwner: 0, collapsed: 0, started: 6 });
   });
 
   it("rejects at once with TooManyRequestsError past the queue bound", async () => {
@@ -75,7 +75,7 @@ describe("HashGate", () => {
     await expect(refused).rejects.toBeInstanceOf(TooManyRequestsError);
     await expect(refused).rejects.toMatchObject({ retryAfterS: 3 });
     expect(tasks.started).toHaveLength(1);
-    expect(gate.stats()).toEqual({ running: 1, queued: 2, rejected: 1, collapsed: 0, started: 1 });
+    expect(gate.stats()).toEqual({ running: 1, queued: 2, rejected: 1, rejectedOwner: 0, collapsed: 0, started: 1 });
     for (let i = 0; i < 3; i++) {
       tasks.started[i]?.resolve("ok");
       await flushMicrotasks();
@@ -98,7 +98,7 @@ describe("HashGate", () => {
     const tasks = createControlledTasks();
     const calls = Array.from({ length: 5 }, () => gate.run("alice@pbs!ci\0v1\0fp", tasks.task));
     expect(tasks.started).toHaveLength(1);
-    expect(gate.stats()).toMatchObject({ running: 1, queued: 0, rejected: 0, collapsed: 4 });
+    expect(gate.stats()).toMatchObject({ running: 1, queued: 0, rejected: 0, rejectedOwner: 0, collapsed: 4 });
     tasks.started[0]?.resolve("verified");
     expect(await Promise.all(calls)).toEqual(Array(5).fill("verified"));
   });
@@ -157,6 +157,39 @@ describe("HashGate", () => {
     };
     await expect(gate.run(null, throwing)).rejects.toThrow("sync failure");
     await expect(gate.run(null, () => Promise.resolve("ok"))).resolves.toBe("ok");
+  });
+
+  it("refuses an owner past its share at once, so it cannot take the queue from other owners (findings 4 and 5)", async () => {
+    const gate = new HashGate({ concurrency: 2, queueLimit: 32 });
+    const tasks = createControlledTasks();
+    const flooder = { key: "source:10.0.0.9", limit: 4 };
+    const flood = Array.from({ length: 40 }, () => gate.run(null, tasks.task, flooder));
+    const outcomes = Promise.allSettled(flood);
+    expect(gate.stats()).toMatchObject({ running: 2, queued: 2, rejectedOwner: 36, rejected: 0 });
+    // Another owner is admitted: it queues behind the flooder's four instead of being refused.
+    const other = gate.run(null, tasks.task, { key: "source:10.0.0.1", limit: 4 });
+    expect(gate.stats()).toMatchObject({ queued: 3, rejectedOwner: 36, rejected: 0 });
+    for (let i = 0; i < 5; i++) {
+      tasks.started[i]?.resolve(`done ${i}`);
+      await flushMicrotasks();
+    }
+    await expect(other).resolves.toBe("done 4");
+    const settled = await outcomes;
+    expect(settled.filter((o) => o.status === "fulfilled")).toHaveLength(4);
+    for (const o of settled) if (o.status === "rejected") expect(o.reason).toBeInstanceOf(TooManyRequestsError);
+    // Every slot was given back: the flooder may run four again.
+    const again = Array.from({ length: 4 }, () => gate.run(null, () => Promise.resolve("ok"), flooder));
+    await expect(Promise.all(again)).resolves.toEqual(["ok", "ok", "ok", "ok"]);
+  });
+
+  it("does not count a call that joins an identical pending task against its owner", async () => {
+    const gate = new HashGate({ concurrency: 1, queueLimit: 4 });
+    const tasks = createControlledTasks();
+    const owner = { key: "source:10.0.0.9", limit: 1 };
+    const calls = Array.from({ length: 5 }, () => gate.run("same", tasks.task, owner));
+    expect(gate.stats()).toMatchObject({ started: 1, collapsed: 4, rejectedOwner: 0 });
+    tasks.started[0]?.resolve("shared");
+    await expect(Promise.all(calls)).resolves.toEqual(Array(5).fill("shared"));
   });
 
   it("validates its options eagerly", () => {

@@ -15,11 +15,23 @@ export interface HashGateOptions {
   retryAfterS?: number;
 }
 
+/**
+ * Who a task is for (a client address, an acting user) and how many of its tasks
+ * may be running or queued at once. One owner past its share is refused at once,
+ * so it cannot fill the queue that everyone else needs.
+ */
+export interface GateOwner {
+  key: string;
+  limit: number;
+}
+
 export interface HashGateStats {
   running: number;
   queued: number;
   /** Calls refused because the queue was full, since creation. */
   rejected: number;
+  /** Calls refused because their owner already had its share in the gate, since creation. */
+  rejectedOwner: number;
   /** Calls that joined an identical pending task instead of running their own, since creation. */
   collapsed: number;
   /** Tasks that got a slot and ran, since creation. */
@@ -38,8 +50,11 @@ export class HashGate {
   private readonly retryAfterS: number;
   private readonly waiting: QueuedTask[] = [];
   private readonly pending = new Map<string, Promise<unknown>>();
+  /** Running and queued tasks per owner key; a key is removed at zero. */
+  private readonly owned = new Map<string, number>();
   private running = 0;
   private rejected = 0;
+  private rejectedOwner = 0;
   private collapsed = 0;
   private started = 0;
 
@@ -62,9 +77,11 @@ export class HashGate {
   /**
    * Runs `task` when a slot is free. Calls with the same non-null `collapseKey`
    * while one is pending share its promise, so the hash runs once for all of
-   * them; the key must therefore identify the whole input of the task.
+   * them; the key must therefore identify the whole input of the task. A joined
+   * call adds no work, so it does not count against its owner. With an `owner`,
+   * a call beyond that owner's limit is refused at once.
    */
-  run<T>(collapseKey: string | null, task: () => Promise<T>): Promise<T> {
+  run<T>(collapseKey: string | null, task: () => Promise<T>, owner?: GateOwner): Promise<T> {
     if (collapseKey !== null) {
       const shared = this.pending.get(collapseKey);
       if (shared !== undefined) {
@@ -72,12 +89,22 @@ export class HashGate {
         return shared as Promise<T>;
       }
     }
+    if (owner !== undefined && (this.owned.get(owner.key) ?? 0) >= owner.limit) {
+      this.rejectedOwner++;
+      return Promise.reject(new TooManyRequestsError("too many of your secret verifications in progress, retry later", this.retryAfterS));
+    }
     if (this.running >= this.concurrency && this.waiting.length >= this.queueLimit) {
       this.rejected++;
       return Promise.reject(new TooManyRequestsError("too many secret verifications in progress, retry later", this.retryAfterS));
     }
+    if (owner !== undefined) this.owned.set(owner.key, (this.owned.get(owner.key) ?? 0) + 1);
     const release = (): void => {
       this.running--;
+      if (owner !== undefined) {
+        const left = (this.owned.get(owner.key) ?? 1) - 1;
+        if (left > 0) this.owned.set(owner.key, left);
+        else this.owned.delete(owner.key);
+      }
       // Removed before the callers see the outcome, so a call that starts after it runs afresh.
       if (collapseKey !== null && this.pending.get(collapseKey) === result) this.pending.delete(collapseKey);
       this.waiting.shift()?.start();
@@ -104,6 +131,7 @@ export class HashGate {
       running: this.running,
       queued: this.waiting.length,
       rejected: this.rejected,
+      rejectedOwner: this.rejectedOwner,
       collapsed: this.collapsed,
       started: this.started,
     };

@@ -1,4 +1,4 @@
-export { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
+export { AccessControl, DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_PER_USER, SYSTEM_ACTOR } from "./access-control.js";
 export type {
   AccessControlOptions,
   AclView,
@@ -23,6 +23,7 @@ export {
   InvalidParameterError,
   NotFoundError,
   PermissionDeniedError,
+  QuotaExceededError,
   StoreCorruptError,
   StoreLockTimeoutError,
   TooManyRequestsError,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tokenHeaders } from "../test-support/https-client.js";
 import { createToken, logIn, type Session } from "../test-support/sessions.js";
@@ -67,12 +68,11 @@ describe("API token authentication", () => {
     }
   });
 
-  test("repeated wrong secrets for one token end in a 429 with Retry-After", async () => {
+  test("repeated distinct wrong secrets for one token end in a 429 with Retry-After", async () => {
     const target = await createToken(session, TEST_ADMIN, "throttled");
-    const wrong = "11111111-1111-4111-8111-111111111111";
     let throttled: Awaited<ReturnType<typeof version>> | null = null;
     for (let attempt = 0; attempt < 30 && throttled === null; attempt += 1) {
-      const response = await version(tokenHeaders(target.tokenid, wrong));
+      const response = await version(tokenHeaders(target.tokenid, randomUUID()));
       if (response.status === 429) throttled = response;
       else expect(response.status).toBe(401);
     }

@@ -9,6 +9,7 @@ import {
   InvalidParameterError,
   NotFoundError,
   PermissionDeniedError,
+  QuotaExceededError,
   StoreLockCompromisedError,
   StoreLockTimeoutError,
   TooManyRequestsError,
@@ -73,6 +74,7 @@ export function describeError(error: unknown): ErrorReply {
   if (error instanceof PermissionDeniedError) return { status: 403, message: oneLine(error.message) };
   if (error instanceof NotFoundError) return { status: 404, message: oneLine(error.message) };
   if (error instanceof ConflictError) return { status: 409, message: oneLine(error.message) };
+  if (error instanceof QuotaExceededError) return { status: 400, message: oneLine(error.message) };
   if (error instanceof TooManyRequestsError) {
     return { status: 429, message: oneLine(error.message), retryAfterS: error.retryAfterS };
   }

@@ -359,6 +359,7 @@ async function checkStoreMatchesModel(): Promise<void> {
   const accessControl = await AccessControl.open({
     store,
     identityThrottle: { maxFailures: 1_000_000, windowS: 1 },
+    identityCeiling: { maxFailures: 1_000_000, windowS: 1 },
     sourceThrottle: { maxFailures: 1_000_000, windowS: 1 },
   });
   try {

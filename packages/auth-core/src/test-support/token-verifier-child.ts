@@ -131,6 +131,7 @@ async function main(dataDir: string, authid: string): Promise<void> {
     // Thousands of deliberate failures must reach the hash, not the throttle.
     sourceThrottle: UNLIMITED,
     identityThrottle: UNLIMITED,
+    identityCeiling: UNLIMITED,
     hashQueueLimit: 1_000,
   });
   const verifier = new Verifier(ac, authid);
