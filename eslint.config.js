@@ -3,6 +3,55 @@ import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
 import pluginQuery from "@tanstack/eslint-plugin-query";
 import globals from "globals";
+import path from "node:path";
+
+const WEB_SRC = path.join(import.meta.dirname, "apps/web/src");
+const WEB_FEATURES = path.join(WEB_SRC, "features");
+const WEB_APP = path.join(WEB_SRC, "app");
+
+/** The feature folder `file` lies in (`users` for features/users/api/x.ts), or null. */
+function webFeatureOf(file) {
+  const relative = path.relative(WEB_FEATURES, file);
+  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) return null;
+  return relative.split(path.sep)[0] ?? null;
+}
+
+/**
+ * The console's layering: a feature imports only its own files, lib/ and
+ * components/; only app/ puts features together. Checked on the resolved path of
+ * every relative import, so `../../tokens/api/x.js` is caught at any depth.
+ */
+const webBoundaries = {
+  rules: {
+    "feature-imports": {
+      meta: {
+        type: "problem",
+        schema: [],
+        messages: {
+          crossFeature: "features/{{from}} may not import features/{{to}}: move the shared part to lib/ or components/, or compose them in app/.",
+          outsideApp: "Only app/ imports features; features/{{to}} is imported from outside app/.",
+        },
+      },
+      create(context) {
+        const file = context.filename;
+        const ownFeature = webFeatureOf(file);
+        const inApp = !path.relative(WEB_APP, file).startsWith("..");
+        function check(node) {
+          const specifier = node.source?.value;
+          if (typeof specifier !== "string" || !specifier.startsWith(".")) return;
+          const targetFeature = webFeatureOf(path.resolve(path.dirname(file), specifier));
+          if (targetFeature === null || targetFeature === ownFeature) return;
+          if (ownFeature !== null) {
+            context.report({ node: node.source, messageId: "crossFeature", data: { from: ownFeature, to: targetFeature } });
+          } else if (!inApp) {
+            context.report({ node: node.source, messageId: "outsideApp", data: { to: targetFeature } });
+          }
+        }
+        return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+      },
+    },
+  },
+};
 
 export default tseslint.config(
   {
@@ -43,10 +92,11 @@ export default tseslint.config(
   {
     files: ["apps/web/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
-    plugins: { "react-hooks": reactHooks, "@tanstack/query": pluginQuery },
+    plugins: { "react-hooks": reactHooks, "@tanstack/query": pluginQuery, "web-boundaries": webBoundaries },
     rules: {
       ...reactHooks.configs.recommended.rules,
       ...pluginQuery.configs.recommended.rules,
+      "web-boundaries/feature-imports": "error",
     },
   },
 );

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The full test run behind `pnpm test`: build, typecheck, the release tarball and its
-# smoke test, lint, unit and integration tests (vitest, including multi-process and
-# PostgreSQL suites), the Playwright e2e suites against the real built server in
-# Debian's Chromium, and the release and most of vitest again on Node 22 and 24.
+# The full test run behind `pnpm test`: build, typecheck, no tests in dist/, the
+# release tarball and its smoke test, lint, the formatter's check, unit and
+# integration tests (vitest, including multi-process and PostgreSQL suites), the
+# Playwright e2e suites against the real built server in Debian's Chromium, and the
+# release and most of vitest again on Node 22 and 24.
 # Every stage runs even when an earlier one failed, so one run shows every failure;
 # the exit code is non-zero if any stage failed.
 set -uo pipefail
@@ -23,6 +24,7 @@ stage "build (tsc --build + vite build)" pnpm run build
 stage "build output (no tests or harnesses in dist/)" pnpm run check:build-output
 stage "release (pnpm release, then the unpacked tarball's smoke test)" bash -c 'RELEASE_SKIP_BUILD=1 bash scripts/release.sh && node scripts/release-smoke.mjs'
 stage "lint" pnpm run lint
+stage "format (prettier --check)" pnpm run format:check
 stage "unit and integration (vitest)" pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest-results.json
 stage "e2e (playwright)" pnpm run test:e2e
 stage "Node 22 and 24 (release smoke test, vitest without the reliability suites)" bash scripts/node-matrix.sh 22 24
