@@ -6,7 +6,7 @@ import { defineProject } from "vitest/config";
 // with `// @vitest-environment jsdom` and import src/test-support/dom.ts for what
 // jsdom lacks.
 export default defineProject({
-  // Workspace packages (auth-core's field limits) resolve to their TypeScript sources.
+  // Workspace packages (auth-core's field limits, the client) resolve to their TypeScript sources.
   resolve: { conditions: ["source", ...defaultClientConditions] },
   test: {
     name: "web",

@@ -4,8 +4,6 @@
  * read from its data dir. The session's ticket is exported for the load
  * generators, which send it as a cookie.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { GatehouseClient } from "@gatehouse/client";
 import { createNodeTransport } from "@gatehouse/client/node";
 import type { RunningServer } from "./server-process.js";
@@ -18,7 +16,7 @@ export interface AdminSession {
 }
 
 export async function openAdminSession(server: RunningServer, username: string, password: string): Promise<AdminSession> {
-  const transport = createNodeTransport({ ca: readFileSync(join(server.dataDir, "tls", "cert.pem"), "utf8") });
+  const transport = createNodeTransport({ ca: server.caCertPem });
   const api = new GatehouseClient({ baseUrl: server.baseUrl, auth: { username, password }, fetch: transport.fetch });
   try {
     await api.login();

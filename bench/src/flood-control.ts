@@ -15,10 +15,10 @@ export interface Flood {
 
 const STOP_TIMEOUT_MS = 30_000;
 
-export function spawnFlood(baseUrl: string, tokenid: string, concurrency: number): Flood {
+export function spawnFlood(server: { baseUrl: string; caCertPath: string }, tokenid: string, concurrency: number): Flood {
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", join(import.meta.dirname, "flood.ts"), baseUrl, tokenid, String(concurrency)],
+    ["--import", "tsx", join(import.meta.dirname, "flood.ts"), server.baseUrl, tokenid, String(concurrency), server.caCertPath],
     { stdio: ["pipe", "pipe", "inherit"] },
   );
   const reports: ((report: FloodReport) => void)[] = [];

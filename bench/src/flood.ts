@@ -17,14 +17,17 @@
  * `stop` (prints one JSON line with what was sent since `start`), `exit`.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { createInterface } from "node:readline";
 
-const [baseUrl, tokenid, concurrencyArg] = process.argv.slice(2);
-if (!baseUrl || !tokenid || !concurrencyArg) {
-  console.error("usage: flood.ts <baseUrl> <tokenid> <concurrency>");
+const [baseUrl, tokenid, concurrencyArg, caCertPath] = process.argv.slice(2);
+if (!baseUrl || !tokenid || !concurrencyArg || !caCertPath) {
+  console.error("usage: flood.ts <baseUrl> <tokenid> <concurrency> <server-cert.pem>");
   process.exit(2);
 }
+// The server's own self-signed certificate is the one CA the flood trusts.
+const serverCa = readFileSync(caCertPath, "utf8");
 const concurrency = Number(concurrencyArg);
 /** Below the server's 50 failures per source and minute: no source is ever throttled. */
 const REQUESTS_PER_SOURCE = 40;
@@ -54,7 +57,7 @@ interface Source {
 }
 
 function openSource(): Source {
-  return { agent: new Agent({ keepAlive: true, maxSockets: 1, localAddress: nextSourceAddress(), rejectUnauthorized: false }), used: 0 };
+  return { agent: new Agent({ keepAlive: true, maxSockets: 1, localAddress: nextSourceAddress(), ca: serverCa }), used: 0 };
 }
 
 let sent = 0;

@@ -18,9 +18,10 @@ export interface ServerScrape {
 const WORKER_INFO = /^gatehouse_worker_info\{worker="([^"]+)"\} 1$/gm;
 const SCRAPE_TIMEOUT_MS = 10_000;
 
-export function scrapeServer(baseUrl: string, headers: Record<string, string>): Promise<ServerScrape> {
+/** `server.caCertPem` is the server's own certificate: the one CA the scrape trusts. */
+export function scrapeServer(server: { baseUrl: string; caCertPem: string }, headers: Record<string, string>): Promise<ServerScrape> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL("/metrics", baseUrl), { method: "GET", headers, rejectUnauthorized: false, agent: false }, (res) => {
+    const req = request(new URL("/metrics", server.baseUrl), { method: "GET", headers, ca: server.caCertPem, agent: false }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (text += chunk));

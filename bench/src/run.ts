@@ -124,9 +124,9 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
     };
     const measure = async (name: ScenarioName, options: LoadOptions, round: number): Promise<Run> => {
       // A scrape starts each worker's next event-loop window: the next scrape covers just this run.
-      await scrapeServer(server.baseUrl, metricsHeaders);
+      await scrapeServer(server, metricsHeaders);
       const measurement = await measureLoad({ ...options, ...(serverPid === undefined ? {} : { serverPid }) });
-      const eventLoop = summarizeEventLoop(await scrapeServer(server.baseUrl, metricsHeaders));
+      const eventLoop = summarizeEventLoop(await scrapeServer(server, metricsHeaders));
       const run = { ...measurement, round, eventLoop };
       (runs[name] ??= []).push(run);
       return run;
@@ -137,16 +137,16 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
       for (const name of ["baseline", "token", "cookie"] as const) await measure(name, scenarios[name], round);
     }
 
-    flood = spawnFlood(server.baseUrl, token.tokenid, FLOOD_CONNECTIONS);
+    flood = spawnFlood(server, token.tokenid, FLOOD_CONNECTIONS);
     for (let round = 1; round <= FLOOD_ROUNDS; round++) {
       await measure("token-quiet", scenarios.token, round);
       const floodCpuBefore = readProcessTreeCpuS(flood.pid);
       flood.start();
       await new Promise((r) => setTimeout(r, FLOOD_RAMP_MS));
-      const before = await scrapeServer(server.baseUrl, metricsHeaders);
+      const before = await scrapeServer(server, metricsHeaders);
       const startedAt = performance.now();
       await measure("token-flood", scenarios.token, round);
-      const after = await scrapeServer(server.baseUrl, metricsHeaders);
+      const after = await scrapeServer(server, metricsHeaders);
       const wallS = (performance.now() - startedAt) / 1000;
       const report = await flood.stop();
       const floodCpuAfter = readProcessTreeCpuS(flood.pid);

@@ -75,10 +75,11 @@ interface Cell {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-function get(baseUrl: string, path: string, headers: Record<string, string>): Promise<{ status: number; ms: number; bytes: number }> {
+/** Trusts only `server`'s own certificate. */
+function get(server: RunningServer, path: string, headers: Record<string, string>): Promise<{ status: number; ms: number; bytes: number }> {
   const startedAt = performance.now();
   return new Promise((resolveGet, reject) => {
-    const req = request(new URL(`/api2/json${path}`, baseUrl), { method: "GET", agent, headers, rejectUnauthorized: false }, (res) => {
+    const req = request(new URL(`/api2/json${path}`, server.baseUrl), { method: "GET", agent, headers, ca: server.caCertPem }, (res) => {
       let bytes = 0;
       res.on("data", (chunk: Buffer) => (bytes += chunk.length));
       res.on("end", () => resolveGet({ status: res.statusCode ?? 0, ms: performance.now() - startedAt, bytes }));
@@ -196,7 +197,7 @@ function runLoad(url: string, requests: { headers: Record<string, string> }[] | 
 /** Token-cache misses (each one an argon2 verification) summed over every worker of every server. */
 async function scrapeMisses(servers: RunningServer[], session: AdminSession): Promise<number> {
   let misses = 0;
-  for (const server of servers) misses += readSample(await scrapeServer(server.baseUrl, cookieHeaders(session)), "gatehouse_token_cache_misses_total");
+  for (const server of servers) misses += readSample(await scrapeServer(server, cookieHeaders(session)), "gatehouse_token_cache_misses_total");
   return misses;
 }
 
@@ -205,7 +206,7 @@ async function useEveryToken(servers: RunningServer[], tokens: { tokenid: string
     await Promise.all(
       tokens.map(async (token) => {
         for (let i = 0; i < timesEach; i++) {
-          const { status } = await get(server.baseUrl, "/version", tokenHeaders(token));
+          const { status } = await get(server, "/version", tokenHeaders(token));
           if (status !== 200) throw new Error(`an active token got HTTP ${status}`);
         }
       }),
@@ -274,22 +275,22 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
 
     // The full listing, the stall it caused, and cached-token requests answered meanwhile.
     // A scrape starts each worker's next event-loop window: the one after the listing covers it.
-    await scrapeServer(load.baseUrl, cookieHeaders(session));
+    await scrapeServer(load, cookieHeaders(session));
     let listing = true;
     let slowestTokenRequestMs = 0;
     const probe = (async () => {
       while (listing) {
-        const { ms } = await get(load.baseUrl, "/version", tokenHeaders(tokens[0] ?? { tokenid: "", secret: "" }));
+        const { ms } = await get(load, "/version", tokenHeaders(tokens[0] ?? { tokenid: "", secret: "" }));
         slowestTokenRequestMs = Math.max(slowestTokenRequestMs, ms);
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    const full = await get(load.baseUrl, "/access/users?include_tokens=1", cookieHeaders(session));
+    const full = await get(load, "/access/users?include_tokens=1", cookieHeaders(session));
     listing = false;
     await probe;
     if (full.status !== 200) throw new Error(`full listing: HTTP ${full.status}`);
-    const listingStallMs = summarizeEventLoop(await scrapeServer(load.baseUrl, cookieHeaders(session))).maxMs;
-    const firstPage = await get(load.baseUrl, "/access/tokens?limit=50", cookieHeaders(session));
+    const listingStallMs = summarizeEventLoop(await scrapeServer(load, cookieHeaders(session))).maxMs;
+    const firstPage = await get(load, "/access/tokens?limit=50", cookieHeaders(session));
 
     const createMs: number[] = [];
     for (let i = 0; i < TOKEN_CREATES; i++) {

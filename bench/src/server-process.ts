@@ -3,7 +3,7 @@
  * fresh data dir, and waits for its readiness line. Only loopback addresses are used.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -15,6 +15,12 @@ const START_TIMEOUT_MS = 60_000;
 export interface RunningServer {
   baseUrl: string;
   dataDir: string;
+  /**
+   * The server's self-signed certificate (PEM), the one trust anchor every bench
+   * client passes as `ca`: nothing in the bench turns certificate checks off.
+   */
+  caCertPem: string;
+  caCertPath: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -88,9 +94,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   child.stdout?.resume();
   child.stderr?.resume();
 
+  const caCertPath = join(dataDir, "tls", "cert.pem");
   return {
     baseUrl,
     dataDir,
+    caCertPem: readFileSync(caCertPath, "utf8"),
+    caCertPath,
     process: child,
     stop: async () => {
       if (child.exitCode === null) {

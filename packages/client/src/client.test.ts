@@ -19,7 +19,7 @@ function fakeServer(respond: (request: SeenRequest, index: number) => Answer) {
   const fetch = (input: string, init: FetchInit) => {
     const request: SeenRequest = {
       method: init.method,
-      url: new URL(input),
+      url: new URL(input, "https://page.example"),
       headers: { ...init.headers },
       body: typeof init.body === "string" ? (JSON.parse(init.body) as Record<string, unknown>) : undefined,
     };
@@ -278,5 +278,166 @@ describe("browser mode", () => {
 
   test("refuses to keep a password for later logins", () => {
     expect(() => new GatehouseClient({ baseUrl: "", cookies: "browser", auth: { username: "a@pbs", password: "p" } })).toThrow(/not as `auth`/);
+  });
+});
+
+describe("the ExtJS format (PBS's own UI path, formatter.rs)", () => {
+  const extjsFailure = (status: number, message: string, errors: Record<string, string> = {}): Answer => ({
+    body: { success: false, status, message, errors },
+  });
+
+  test("talks to /api2/extjs and reads a failure's status, message and errors from the HTTP-200 body", async () => {
+    const clock = { nowS: T0_S };
+    const server = fakeServer((request) =>
+      request.url.pathname === "/api2/extjs/access/ticket"
+        ? { body: { success: true, status: 200, ...legacyLogin(T0_S).body as object } }
+        : extjsFailure(400, "parameter verification errors", { expire: "must be in the future" }),
+    );
+    const { client } = makeClient(server, clock, { format: "extjs" });
+    const error = await client.createToken("admin@pbs", "ci", { expire: 1 }).catch((caught: unknown) => caught);
+    expect(server.seen.map((request) => request.url.pathname)).toEqual(["/api2/extjs/access/ticket", "/api2/extjs/access/users/admin%40pbs/token/ci"]);
+    expect(error).toBeInstanceOf(GatehouseApiError);
+    expect(error).toMatchObject({ status: 400, serverMessage: "parameter verification errors", errors: { expire: "must be in the future" } });
+  });
+
+  test("unwraps a success with its data, digest and total", async () => {
+    const server = fakeServer((request) =>
+      isLogin(request) || request.url.pathname.endsWith("/ticket")
+        ? legacyLogin(T0_S)
+        : { body: { success: true, status: 200, data: [{ userid: "a@pbs" }], total: 31, digest: "d1" } },
+    );
+    const { client } = makeClient(server, { nowS: T0_S }, { format: "extjs" });
+    await expect(client.listUsers({ limit: 1 })).resolves.toEqual({ data: [{ userid: "a@pbs" }], total: 31, digest: "d1" });
+  });
+
+  test("retries a 429 that arrives in the body, as Retry-After asks", async () => {
+    let busy = 1;
+    const server = fakeServer((request) => {
+      if (request.url.pathname.endsWith("/ticket")) return legacyLogin(T0_S);
+      if (busy-- > 0) return { ...extjsFailure(429, "too many requests"), headers: { "Retry-After": "2" } };
+      return { body: { success: true, status: 200, data: "ok" } };
+    });
+    const { client, sleeps } = makeClient(server, { nowS: T0_S }, { format: "extjs" });
+    await expect(client.request("GET", "/version")).resolves.toMatchObject({ data: "ok" });
+    expect(sleeps).toEqual([2000]);
+  });
+
+  test("a non-200 answer (a proxy, a refused request) still speaks through the HTTP status", async () => {
+    const server = fakeServer((request) => (request.url.pathname.endsWith("/ticket") ? legacyLogin(T0_S) : { status: 502, body: { message: "bad gateway" } }));
+    const { client } = makeClient(server, { nowS: T0_S }, { format: "extjs", retry: { maxRetries: 0 } });
+    await expect(client.request("GET", "/version")).rejects.toMatchObject({ status: 502, serverMessage: "bad gateway" });
+  });
+});
+
+describe("abort signals", () => {
+  test("an aborted call rejects with the signal's reason, not a connection error", async () => {
+    const controller = new AbortController();
+    const fetch = (_input: string, init: FetchInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        init.signal?.addEventListener("abort", () => reject(init.signal?.reason as Error));
+      });
+    const client = new GatehouseClient({ baseUrl: "", cookies: "browser", fetch });
+    const pending = client.listDomains({ signal: controller.signal });
+    controller.abort();
+    const error = await pending.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DOMException);
+    expect((error as DOMException).name).toBe("AbortError");
+  });
+
+  test("a signal aborted during a Retry-After wait ends the call instead of retrying", async () => {
+    const controller = new AbortController();
+    const server = fakeServer(() => ({ status: 503, body: { message: "busy" }, headers: { "Retry-After": "1" } }));
+    const client = new GatehouseClient({
+      baseUrl: "",
+      cookies: "browser",
+      fetch: server.fetch,
+      sleep: () => {
+        controller.abort();
+        return Promise.resolve();
+      },
+    });
+    await expect(client.listDomains({ signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+    expect(server.seen).toHaveLength(1);
+  });
+});
+
+describe("the onUnauthorized hook", () => {
+  const info = (s: number) => `PBS:admin@pbs:${s.toString(16).toUpperCase()}::ticketinfo`;
+
+  function browserClient(respond: (request: SeenRequest) => Answer, clock = { nowS: T0_S }) {
+    const server = fakeServer(respond);
+    const unauthorized: GatehouseApiError[] = [];
+    const client = new GatehouseClient({
+      baseUrl: "",
+      cookies: "browser",
+      format: "extjs",
+      fetch: server.fetch,
+      now: () => clock.nowS * 1000,
+      hooks: { onUnauthorized: (error) => unauthorized.push(error) },
+    });
+    return { client, server, unauthorized };
+  }
+
+  test("fires when an authenticated call ends in 401, and the call still rejects", async () => {
+    const { client, unauthorized } = browserClient(() => ({ body: { success: false, status: 401, message: "authentication failed" } }));
+    client.resumeSession({ username: "admin@pbs", CSRFPreventionToken: "c", ticketInfo: info(T0_S) });
+    await expect(client.listUsers()).rejects.toMatchObject({ status: 401 });
+    expect(unauthorized).toHaveLength(1);
+    expect(unauthorized[0]?.request).toBe("GET /access/users");
+  });
+
+  test("does not fire for a refused login (wrong password) nor for a 403", async () => {
+    const { client, unauthorized } = browserClient((request) =>
+      request.url.pathname.endsWith("/ticket")
+        ? { body: { success: false, status: 401, message: "authentication failed" } }
+        : { body: { success: false, status: 403, message: "permission check failed" } },
+    );
+    await expect(client.login({ username: "admin@pbs", password: "wrong" })).rejects.toMatchObject({ status: 401 });
+    client.resumeSession({ username: "admin@pbs", CSRFPreventionToken: "c", ticketInfo: info(T0_S) });
+    await expect(client.listUsers()).rejects.toMatchObject({ status: 403 });
+    expect(unauthorized).toEqual([]);
+  });
+
+  test("a browser session past the ticket lifetime fails with 401 and the hook, without asking the server", async () => {
+    const clock = { nowS: T0_S };
+    const { client, server, unauthorized } = browserClient(() => ({ body: { success: true, status: 200, data: null } }), clock);
+    client.resumeSession({ username: "admin@pbs", CSRFPreventionToken: "c", ticketInfo: info(T0_S) });
+    clock.nowS += TICKET_LIFETIME_S;
+    await expect(client.listUsers()).rejects.toMatchObject({ status: 401 });
+    expect(unauthorized).toHaveLength(1);
+    expect(server.seen).toEqual([]);
+  });
+
+  test("a session resumed without ticket-info renews from the cookie before its first call", async () => {
+    const { client, server } = browserClient((request) =>
+      request.url.pathname.endsWith("/ticket")
+        ? { body: { success: true, status: 200, data: { username: "admin@pbs", "ticket-info": info(T0_S), CSRFPreventionToken: "fresh" } } }
+        : { body: { success: true, status: 200, data: [] } },
+    );
+    client.resumeSession({ username: "admin@pbs", CSRFPreventionToken: "stale" });
+    await client.updateAcl({ path: "/", role: "Audit", "auth-id": "a@pbs" });
+    expect(server.seen.map((request) => `${request.method} ${request.url.pathname}`)).toEqual([
+      "POST /api2/extjs/access/ticket",
+      "PUT /api2/extjs/access/acl",
+    ]);
+    expect(server.seen[0]?.body).toEqual({ username: "admin@pbs", "http-only": true });
+    expect(server.seen[1]?.headers.CSRFPreventionToken).toBe("fresh");
+  });
+});
+
+describe("browser mode and clock skew", () => {
+  test("measures the ticket's age on the local clock, so a browser clock hours off the server's still works", async () => {
+    const clock = { nowS: T0_S };
+    const serverTimeS = T0_S - 5 * 3600; // the desktop clock runs five hours ahead
+    const info = `PBS:admin@pbs:${serverTimeS.toString(16).toUpperCase()}::ticketinfo`;
+    const server = fakeServer((request) =>
+      request.url.pathname.endsWith("/ticket")
+        ? { body: { data: { username: "admin@pbs", "ticket-info": info, CSRFPreventionToken: "c" } } }
+        : { body: { data: [] } },
+    );
+    const client = new GatehouseClient({ baseUrl: "", cookies: "browser", fetch: server.fetch, now: () => clock.nowS * 1000 });
+    await client.login({ username: "admin@pbs", password: "pw" });
+    await client.listUsers();
+    expect(server.seen.map((request) => request.url.pathname)).toEqual(["/api2/json/access/ticket", "/api2/json/access/users"]);
   });
 });

@@ -42,6 +42,7 @@ export interface FetchInit {
   headers: Record<string, string>;
   body?: string;
   credentials?: "omit" | "same-origin" | "include";
+  signal?: AbortSignal;
 }
 
 /** What `fetch` the client needs; Node's global fetch, undici's and the browser's all fit. */
@@ -65,6 +66,30 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+/**
+ * Which of PBS's two output formats to speak (proxmox-rest-server formatter.rs,
+ * docs/decisions/015-api-formats.md): "json" (default) is what pbs-client and
+ * proxmoxer use; "extjs" answers every outcome with HTTP 200 and the real status,
+ * message and per-parameter `errors` in the body, which a form needs.
+ */
+export type ApiFormat = "json" | "extjs";
+
+/** Calls back into the caller when something happens that a UI must react to. */
+export interface ClientHooks {
+  /**
+   * An authenticated call ended in 401 after any fresh login the client could try:
+   * the session is over (expired, revoked, ended by an admin). Not called for the
+   * login itself, whose 401 means wrong credentials, nor for logout.
+   */
+  onUnauthorized?: (error: GatehouseApiError) => void;
+}
+
+/** Per call. */
+export interface CallOptions {
+  /** Aborts the call (and any wait between retries); the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 export interface GatehouseClientOptions {
   /** `https://host:8007`; in the browser the page's origin (or `""` for same-origin). */
   baseUrl: string;
@@ -84,6 +109,9 @@ export interface GatehouseClientOptions {
   /** Default: the global fetch. In Node, `createNodeFetch()` from `@gatehouse/client/node` adds CA and pinning. */
   fetch?: FetchLike;
   retry?: RetryOptions;
+  /** Default "json". */
+  format?: ApiFormat;
+  hooks?: ClientHooks;
   /** Injected for tests; default a timer. */
   sleep?: (ms: number) => Promise<void>;
   /** Injected for tests: epoch milliseconds. */
@@ -157,6 +185,8 @@ export class GatehouseClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly auth: PasswordAuth | TokenAuth | undefined;
+  private readonly format: ApiFormat;
+  private readonly hooks: ClientHooks;
   private session: Session | null = null;
   // One renewal or login at a time: concurrent calls wait for the same one.
   private pendingLogin: Promise<Session> | null = null;
@@ -171,6 +201,8 @@ export class GatehouseClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.now = options.now ?? Date.now;
     this.auth = options.auth;
+    this.format = options.format ?? "json";
+    this.hooks = options.hooks ?? {};
     if (this.cookies === "browser" && options.auth !== undefined && "password" in options.auth) {
       // A browser page must not keep a password in memory for later logins.
       throw new TypeError("GatehouseClient: in browser mode pass the password to login(), not as `auth`");
@@ -190,11 +222,11 @@ export class GatehouseClient {
    * Logs in with the given password, or with the one from `auth`. Only a password
    * from `auth` is kept, for the one fresh login after a 401.
    */
-  async login(credentials?: PasswordAuth): Promise<SessionInfo> {
+  async login(credentials?: PasswordAuth, options: CallOptions = {}): Promise<SessionInfo> {
     const login = credentials ?? this.passwordAuth();
     if (login === null) throw new TypeError("GatehouseClient.login: no password given and none configured in `auth`");
     this.session = null;
-    await this.singleLogin(() => this.postTicket(login.username, login.password));
+    await this.singleLogin(() => this.postTicket(login.username, login.password, options.signal));
     return this.sessionInfo!;
   }
 
@@ -213,9 +245,11 @@ export class GatehouseClient {
    * Adopts a session the browser already holds in its HttpOnly cookie (after a page
    * load), from the values the server handed the page.
    */
-  resumeSession(session: { username: string; CSRFPreventionToken: string; ticketInfo: string }): void {
+  resumeSession(session: { username: string; CSRFPreventionToken: string; ticketInfo?: string }): void {
     if (this.cookies !== "browser") throw new TypeError("GatehouseClient.resumeSession: only in browser mode");
-    const ticketTime = readTicketTime(session.ticketInfo);
+    // Without the ticket-info the ticket's age is unknown: treat it as due for renewal,
+    // so the first call renews it before anything else.
+    const ticketTime = session.ticketInfo === undefined ? Math.floor(this.now() / 1000) - RENEW_AFTER_S : readTicketTime(session.ticketInfo);
     if (ticketTime === null) throw new TypeError("GatehouseClient.resumeSession: ticketInfo is not a PBS ticket-info");
     this.session = { username: session.username, csrf: session.CSRFPreventionToken, ticketTime, carriedBy: "cookie", cookieHeader: null, ticket: null };
   }
@@ -228,10 +262,15 @@ export class GatehouseClient {
     return this.sessionInfo!;
   }
 
+  /** Forgets the session without telling the server (it already ended it, or the page is leaving). */
+  forgetSession(): void {
+    this.session = null;
+  }
+
   /** Logs out: the server clears its cookie, and the client forgets the session. */
   async logout(): Promise<void> {
     try {
-      if (this.session !== null) await this.send("DELETE", "/access/ticket", {}, { authenticate: true, retryLogin: false });
+      if (this.session !== null) await this.send("DELETE", "/access/ticket", {}, { authenticate: true, retryLogin: false, quiet: true });
     } finally {
       this.session = null;
     }
@@ -243,8 +282,8 @@ export class GatehouseClient {
    * One authenticated call to a path under /api2/json. GET and DELETE send `params`
    * in the query string, POST and PUT as a JSON body.
    */
-  async request<T>(method: Method, path: string, params: Params = {}): Promise<Reply<T>> {
-    return (await this.send(method, path, params, { authenticate: true, retryLogin: true })) as Reply<T>;
+  async request<T>(method: Method, path: string, params: Params = {}, options: CallOptions = {}): Promise<Reply<T>> {
+    return (await this.send(method, path, params, { authenticate: true, retryLogin: true, signal: options.signal })) as Reply<T>;
   }
 
   // --- typed routes -------------------------------------------------------------
@@ -254,8 +293,8 @@ export class GatehouseClient {
   }
 
   /** The realms; needs no login. */
-  async listDomains(): Promise<Domains> {
-    return (await this.send("GET", "/access/domains", {}, { authenticate: false, retryLogin: false })).data as Domains;
+  async listDomains(options: CallOptions = {}): Promise<Domains> {
+    return (await this.send("GET", "/access/domains", {}, { authenticate: false, retryLogin: false, signal: options.signal })).data as Domains;
   }
 
   listUsers(params: ListUsersParams = {}): Promise<UserListing> {
@@ -361,47 +400,56 @@ export class GatehouseClient {
     method: Method,
     path: string,
     params: Params,
-    options: { authenticate: boolean; retryLogin: boolean },
+    options: { authenticate: boolean; retryLogin: boolean; signal?: AbortSignal | undefined; quiet?: boolean },
   ): Promise<Reply<unknown>> {
     const describe = `${method} ${path}`;
-    const headers: Record<string, string> = {};
-    if (options.authenticate) {
-      const session = await this.authenticateHeaders(headers, method);
-      const response = await this.fetchWithRetries(method, path, params, headers);
-      if (response.status === 401 && options.retryLogin && session !== null && this.passwordAuth() !== null) {
+    const { signal } = options;
+    if (!options.authenticate) return readReply(await this.fetchWithRetries(method, path, params, {}, signal), describe);
+    try {
+      const headers: Record<string, string> = {};
+      const session = await this.authenticateHeaders(headers, method, describe);
+      const answer = await this.fetchWithRetries(method, path, params, headers, signal);
+      if (answer.status === 401 && options.retryLogin && session !== null && this.passwordAuth() !== null) {
         // The ticket may have been revoked or the server's keys rotated: one fresh
         // login, then the call once more; a second 401 is the caller's answer.
-        await response.body?.cancel();
         await this.login();
         const retryHeaders: Record<string, string> = {};
-        await this.authenticateHeaders(retryHeaders, method);
-        return readReply(await this.fetchWithRetries(method, path, params, retryHeaders), describe);
+        await this.authenticateHeaders(retryHeaders, method, describe);
+        return readReply(await this.fetchWithRetries(method, path, params, retryHeaders, signal), describe);
       }
-      return readReply(response, describe);
+      return readReply(answer, describe);
+    } catch (error) {
+      if (error instanceof GatehouseApiError && error.status === 401 && options.quiet !== true) this.hooks.onUnauthorized?.(error);
+      throw error;
     }
-    return readReply(await this.fetchWithRetries(method, path, params, headers), describe);
   }
 
   /** Adds the credential to `headers`: the token header, or the session's cookie and CSRF token. */
-  private async authenticateHeaders(headers: Record<string, string>, method: Method): Promise<Session | null> {
+  private async authenticateHeaders(headers: Record<string, string>, method: Method, describe = `${method}`): Promise<Session | null> {
     if (this.auth !== undefined && "tokenId" in this.auth) {
       // Token requests need no CSRF token: no browser sends this header on its own.
       headers.Authorization = `PBSAPIToken=${this.auth.tokenId}:${this.auth.secret}`;
       return null;
     }
-    const session = await this.currentSession();
+    const session = await this.currentSession(describe);
     if (session.cookieHeader !== null) headers.Cookie = session.cookieHeader;
     if (method !== "GET") headers.CSRFPreventionToken = session.csrf;
     return session;
   }
 
   /** A session young enough to use: logs in, or renews one that is an hour old. */
-  private async currentSession(): Promise<Session> {
+  private async currentSession(describe: string): Promise<Session> {
     if (this.pendingLogin !== null) return this.pendingLogin;
     const session = this.session;
     const nowS = Math.floor(this.now() / 1000);
     if (session === null || nowS - session.ticketTime >= TICKET_LIFETIME_S) {
       const login = this.passwordAuth();
+      if (login === null && session !== null && this.cookies === "browser") {
+        // The browser's cookie is past its lifetime: the server would answer 401, so
+        // say so without asking it, and let the page offer a new login.
+        this.session = null;
+        throw new GatehouseApiError(401, "the session has expired; log in again", {}, describe);
+      }
       if (login === null) {
         throw new TypeError(
           session === null ? "GatehouseClient: not logged in (call login() or pass `auth`)" : "GatehouseClient: the session has expired; log in again",
@@ -436,10 +484,10 @@ export class GatehouseClient {
     return this.pendingLogin;
   }
 
-  private async postTicket(username: string, password: string): Promise<Session> {
+  private async postTicket(username: string, password: string, signal?: AbortSignal): Promise<Session> {
     const params: Params = { username, password };
     if (this.httpOnly) params["http-only"] = true;
-    return this.readLogin(await this.fetchWithRetries("POST", "/access/ticket", params, {}));
+    return this.readLogin(await this.fetchWithRetries("POST", "/access/ticket", params, {}, signal));
   }
 
   private async postRenewal(session: Session): Promise<Session> {
@@ -449,28 +497,31 @@ export class GatehouseClient {
   }
 
   /** Reads either login answer: the ticket in the body, or only in the `__Host-` cookie. */
-  private async readLogin(response: Response): Promise<Session> {
-    const reply = await readReply(response, "POST /access/ticket");
-    const answer = (reply.data ?? {}) as LoginAnswer;
-    if (typeof answer.username !== "string" || typeof answer.CSRFPreventionToken !== "string") {
+  private readLogin(answer: RawAnswer): Session {
+    const reply = readReply(answer, "POST /access/ticket");
+    const login = (reply.data ?? {}) as LoginAnswer;
+    if (typeof login.username !== "string" || typeof login.CSRFPreventionToken !== "string") {
       throw new LoginFlowError("the login answer lacks the username or the CSRFPreventionToken");
     }
-    const base = { username: answer.username, csrf: answer.CSRFPreventionToken };
-    if (typeof answer.ticket === "string") {
-      const ticketTime = readTicketTime(answer.ticket) ?? Math.floor(this.now() / 1000);
+    const base = { username: login.username, csrf: login.CSRFPreventionToken };
+    if (typeof login.ticket === "string") {
+      const ticketTime = readTicketTime(login.ticket) ?? Math.floor(this.now() / 1000);
       if (this.cookies === "browser") {
         // A legacy answer in a browser: the browser cannot send it as a cookie without
         // script writing document.cookie, which the HttpOnly design forbids.
         throw new LoginFlowError("the server answered with the legacy flow; the browser client needs the HttpOnly flow");
       }
-      return { ...base, ticketTime, carriedBy: "body", ticket: answer.ticket, cookieHeader: `${LEGACY_TICKET_COOKIE}=${encodeURIComponent(answer.ticket)}` };
+      return { ...base, ticketTime, carriedBy: "body", ticket: login.ticket, cookieHeader: `${LEGACY_TICKET_COOKIE}=${encodeURIComponent(login.ticket)}` };
     }
-    const infoTime = typeof answer["ticket-info"] === "string" ? readTicketTime(answer["ticket-info"]) : null;
+    const infoTime = typeof login["ticket-info"] === "string" ? readTicketTime(login["ticket-info"]) : null;
     if (this.cookies === "browser") {
       if (infoTime === null) throw new LoginFlowError("the HttpOnly login answer lacks a readable ticket-info");
-      return { ...base, ticketTime: infoTime, carriedBy: "cookie", ticket: null, cookieHeader: null };
+      // The ticket was issued just now. The local clock measures its age from here: a
+      // desktop clock hours off the server's would otherwise make every fresh ticket
+      // look expired (or never due for renewal).
+      return { ...base, ticketTime: Math.floor(this.now() / 1000), carriedBy: "cookie", ticket: null, cookieHeader: null };
     }
-    const cookieValue = findSetCookie(response.headers, TICKET_COOKIE);
+    const cookieValue = findSetCookie(answer.headers, TICKET_COOKIE);
     if (cookieValue === null || cookieValue === "") {
       throw new LoginFlowError(`the server answered the login with neither a ticket in the body nor a ${TICKET_COOKIE} cookie`);
     }
@@ -480,32 +531,79 @@ export class GatehouseClient {
   }
 
   /** One call, repeated after 429 or 503 as `Retry-After` asks, within the configured bounds. */
-  private async fetchWithRetries(method: Method, path: string, params: Params, headers: Record<string, string>): Promise<Response> {
-    const url = new URL(`${this.baseUrl}/api2/json${path}`, this.baseUrl === "" ? locationOrigin() : undefined);
+  private async fetchWithRetries(
+    method: Method,
+    path: string,
+    params: Params,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<RawAnswer> {
+    const query = new URLSearchParams();
     const init: FetchInit = { method, headers: { Accept: "application/json", ...headers } };
     if (method === "GET" || method === "DELETE") {
-      for (const [key, value] of encodeParams(params)) url.searchParams.append(key, value);
+      for (const [key, value] of encodeParams(params)) query.append(key, value);
     } else {
       init.body = JSON.stringify(params);
       init.headers["Content-Type"] = "application/json";
     }
     if (this.cookies === "browser") init.credentials = "same-origin";
-    const target = url.toString();
+    if (signal !== undefined) init.signal = signal;
+    const search = query.toString();
+    // An empty baseUrl stays a relative URL: the page's own origin, as a browser resolves it.
+    const target = `${this.baseUrl}/api2/${this.format}${path}${search === "" ? "" : `?${search}`}`;
     for (let attempt = 0; ; attempt += 1) {
-      let response: Response;
+      signal?.throwIfAborted();
+      let answer: RawAnswer;
       try {
-        response = await this.fetchImpl(target, init);
+        const response = await this.fetchImpl(target, init);
+        const text = await response.text();
+        answer = { format: this.format, status: response.status, statusText: response.statusText, headers: response.headers, text, body: parseJson(text) };
       } catch (error) {
+        if (signal?.aborted === true) throw signal.reason;
         throw toConnectionError(target, error);
       }
-      if ((response.status !== 429 && response.status !== 503) || attempt >= this.maxRetries) return response;
-      const asked = parseRetryAfter(response.headers.get("retry-after"), this.now());
+      if (this.format === "extjs") answer.status = readExtjsStatus(answer);
+      if ((answer.status !== 429 && answer.status !== 503) || attempt >= this.maxRetries) return answer;
+      const asked = parseRetryAfter(answer.headers.get("retry-after"), this.now());
       const delayMs = asked ?? FALLBACK_RETRY_BASE_MS * 2 ** attempt;
-      if (delayMs > this.maxRetryDelayMs) return response;
-      await response.body?.cancel();
+      if (delayMs > this.maxRetryDelayMs) return answer;
       await this.sleep(delayMs);
     }
   }
+}
+
+/** One HTTP answer, read to the end; `status` is the outcome's (for ExtJS, the body's). */
+interface RawAnswer {
+  format: ApiFormat;
+  status: number;
+  statusText: string;
+  headers: Headers;
+  text: string;
+  /** The parsed body; undefined when it is not JSON. */
+  body: unknown;
+}
+
+function parseJson(text: string): unknown {
+  if (text === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The real status of an ExtJS answer: HTTP 200 carries `success` and `status` in the
+ * body. Anything that is not such a body (a proxy's page, Node refusing a malformed
+ * request before the router) speaks through the HTTP status.
+ */
+function readExtjsStatus(answer: RawAnswer): number {
+  if (answer.status !== 200 || typeof answer.body !== "object" || answer.body === null) return answer.status;
+  const record = answer.body as Record<string, unknown>;
+  if (record["success"] !== false) return answer.status;
+  const status = record["status"];
+  // A failure without a usable status is still a failure; 400 is the formatter's own default.
+  return typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 400;
 }
 
 function tokensPath(userid: string): string {
@@ -528,23 +626,20 @@ export function encodeParams(params: Params): [string, string][] {
   return pairs;
 }
 
-async function readReply(response: Response, describe: string): Promise<Reply<unknown>> {
-  const text = await response.text();
-  let body: { data?: unknown; digest?: unknown; total?: unknown; message?: unknown; errors?: unknown } | undefined;
-  try {
-    body = text === "" ? {} : (JSON.parse(text) as typeof body);
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) {
-    if (typeof body?.message === "string") throw new GatehouseApiError(response.status, body.message, readErrors(body.errors), describe);
-    // PBS's JSON formatter (and Gatehouse's /api2/json) sends an error as its bare message text.
-    const parsed = parseErrorText(text);
-    const message = parsed.message !== "" ? parsed.message : response.statusText || `HTTP ${response.status}`;
-    throw new GatehouseApiError(response.status, message, parsed.errors, describe);
+function readReply(answer: RawAnswer, describe: string): Reply<unknown> {
+  const body = answer.body as { data?: unknown; digest?: unknown; total?: unknown; message?: unknown; errors?: unknown } | null | undefined;
+  if (answer.status >= 400) {
+    if (typeof body === "object" && body !== null && typeof body.message === "string") {
+      throw new GatehouseApiError(answer.status, body.message, readErrors(body.errors), describe);
+    }
+    // PBS's JSON formatter (and Gatehouse's /api2/json) sends an error as its bare message
+    // text. On /api2/extjs every API error is JSON: other text is a proxy's page, not a message.
+    const parsed = answer.format === "json" ? parseErrorText(answer.text) : { message: "", errors: {} };
+    const message = parsed.message !== "" ? parsed.message : answer.statusText || `HTTP ${answer.status}`;
+    throw new GatehouseApiError(answer.status, message, parsed.errors, describe);
   }
   if (body === undefined || typeof body !== "object" || body === null) {
-    throw new GatehouseApiError(response.status, "the answer is not JSON", {}, describe);
+    throw new GatehouseApiError(answer.status, "the answer is not JSON", {}, describe);
   }
   const reply: Reply<unknown> = { data: body.data ?? null };
   if (typeof body.digest === "string") reply.digest = body.digest;
@@ -587,12 +682,6 @@ function safeDecode(value: string): string {
   } catch {
     return value;
   }
-}
-
-function locationOrigin(): string {
-  const location = (globalThis as { location?: { origin?: string } }).location;
-  if (location?.origin === undefined) throw new TypeError("GatehouseClient: an empty baseUrl needs a page origin (browser only)");
-  return location.origin;
 }
 
 /** A refused pin surfaces as itself; anything else as a connection error with its cause. */

@@ -1,6 +1,6 @@
 /**
  * A small HTTPS client for the integration tests. It trusts exactly the server's
- * self-signed certificate (no blanket `rejectUnauthorized: false`) and only ever
+ * self-signed certificate (certificate checks are never switched off) and only ever
  * talks to loopback.
  */
 import { Agent, request, type Dispatcher } from "undici";

@@ -46,7 +46,7 @@ export function AppShell({ session }: AppShellProps) {
   const route = findRoute(pathname);
   const logout = useLogout();
   const firstRender = useRef(true);
-  useTicketRenewal(session.username, session.restored === true);
+  useTicketRenewal(session.username);
 
   useEffect(() => {
     document.title = `${route === null ? "Not found" : routeTitles[route]} · Gatehouse`;

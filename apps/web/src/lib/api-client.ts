@@ -1,38 +1,32 @@
 /**
- * The one way the SPA talks to the server: `/api2/extjs` on the same origin (PBS's
- * own UI path: every outcome is a JSON body with `success` and the real `status`,
- * and a parameter error names each bad field; docs/decisions/015-api-formats.md),
- * JSON bodies, the CSRF token on every non-GET request, `{data}` unwrapped on
- * success and an `ApiError` with the server's message otherwise. A 401 interrupts the
- * session: any screen that hits an expired or tampered cookie gets a re-login dialog
- * over it.
+ * The one way the SPA talks to the server: `@gatehouse/client` in browser mode, on
+ * `/api2/extjs` of the same origin (PBS's own UI path: every outcome is a JSON body
+ * with `success` and the real `status`, and a parameter error names each bad field;
+ * docs/decisions/015-api-formats.md). The client holds the CSRF token and renews the
+ * ticket; the ticket itself stays in the HttpOnly `__Host-` cookie, out of reach of
+ * script. This module adapts it to the console: errors become an `ApiError` the pages
+ * know, and a 401 on any authenticated call interrupts the session, so any screen
+ * that hits an expired or revoked cookie gets a re-login dialog over it.
  */
+import { GatehouseApiError, GatehouseClient, GatehouseConnectionError, type FetchLike } from "@gatehouse/client";
 import { ApiError } from "./api-error.js";
-import { sessionStore, type SessionStore } from "./session.js";
-
-export const API_BASE = "/api2/extjs";
+import { sessionStore, type Session, type SessionStore } from "./session.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 export type QueryParams = Record<string, string | number | boolean | undefined>;
 
 export interface RequestOptions {
+  /** GET and DELETE parameters, sent in the query string. */
   query?: QueryParams;
+  /** POST and PUT parameters, sent as a JSON body. */
   body?: Record<string, unknown>;
-  /** Login sets this false: its 401 means "wrong credentials", not "session over". */
-  endsSessionOn401?: boolean;
   signal?: AbortSignal;
 }
 
 export interface ApiClientOptions {
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
   sessionStore: SessionStore;
-}
-
-export interface ApiClient {
-  request<T>(method: HttpMethod, path: string, options?: RequestOptions): Promise<T>;
-  /** A paged GET (the listing extension): one page of rows and the count of every match. */
-  requestPage<T>(path: string, options?: RequestOptions): Promise<Page<T>>;
 }
 
 export interface Page<T> {
@@ -40,121 +34,95 @@ export interface Page<T> {
   total: number;
 }
 
+export interface ApiClient {
+  request<T>(method: HttpMethod, path: string, options?: RequestOptions): Promise<T>;
+  /** A paged GET (the listing extension): one page of rows and the count of every match. */
+  requestPage<T>(path: string, options?: RequestOptions): Promise<Page<T>>;
+  /** Password login in the HttpOnly flow; a 401 here means wrong credentials, not "session over". */
+  login(userid: string, password: string): Promise<Session>;
+  /** Takes over the session the server handed the index page after a reload. */
+  resume(session: { username: string; csrfToken: string }): void;
+  /** Renews the ticket from its cookie; the client keeps the fresh CSRF token. */
+  renew(): Promise<void>;
+  logout(): Promise<void>;
+  /** The realms; needs no session. */
+  listDomains<T>(signal?: AbortSignal): Promise<T>;
+}
+
 /** Percent-encodes one path segment: userids carry `@`, token ids `!`. */
 export function encodePathSegment(segment: string): string {
   return encodeURIComponent(segment);
 }
 
-export function buildApiUrl(path: string, query?: QueryParams): string {
-  const url = `${API_BASE}${path.startsWith("/") ? path : `/${path}`}`;
-  if (query === undefined) return url;
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined) continue;
-    search.set(key, typeof value === "boolean" ? (value ? "1" : "0") : String(value));
-  }
-  const text = search.toString();
-  return text === "" ? url : `${url}?${text}`;
+/** The client's failures as the pages show them; an abort stays an abort. */
+export function toApiError(error: unknown): unknown {
+  if (error instanceof GatehouseApiError) return new ApiError(error.status, error.serverMessage, error.errors);
+  if (error instanceof DOMException && error.name === "AbortError") return error;
+  if (error instanceof GatehouseConnectionError) return new ApiError(0, "network error");
+  return error;
 }
 
-async function readJson(response: Response): Promise<unknown> {
+async function adapt<T>(call: () => Promise<T>): Promise<T> {
   try {
-    return (await response.json()) as unknown;
-  } catch {
-    return null;
+    return await call();
+  } catch (error) {
+    throw toApiError(error);
   }
-}
-
-function toApiError(status: number, statusText: string, body: unknown): ApiError {
-  let message = statusText === "" ? `request failed with status ${status}` : statusText;
-  let errors: Record<string, string> = {};
-  if (typeof body === "object" && body !== null) {
-    const record = body as Record<string, unknown>;
-    if (typeof record["message"] === "string" && record["message"].trim() !== "") {
-      message = record["message"].trim();
-    }
-    const rawErrors = record["errors"];
-    if (typeof rawErrors === "object" && rawErrors !== null) {
-      errors = Object.fromEntries(
-        Object.entries(rawErrors as Record<string, unknown>).filter(
-          (entry): entry is [string, string] => typeof entry[1] === "string",
-        ),
-      );
-    }
-  }
-  return new ApiError(status, message, errors);
-}
-
-/** The status an ExtJS body reports for a failure (`success: false`), else null. */
-function readExtjsFailureStatus(body: unknown): number | null {
-  if (typeof body !== "object" || body === null) return null;
-  const record = body as Record<string, unknown>;
-  if (record["success"] !== false) return null;
-  const status = record["status"];
-  // A failure without a usable status is still a failure; 400 is the formatter's own default.
-  return typeof status === "number" && Number.isInteger(status) && status >= 400 ? status : 400;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
-  const { fetch, sessionStore: store } = options;
+  const store = options.sessionStore;
+  const gatehouse = new GatehouseClient({
+    baseUrl: "",
+    cookies: "browser",
+    format: "extjs",
+    fetch: options.fetch,
+    // A page waits for nobody: one short retry of a busy server, then the error and its Retry button.
+    retry: { maxRetries: 1, maxDelayMs: 5_000 },
+    hooks: {
+      onUnauthorized: () => {
+        if (store.getState().session !== null) store.interrupt();
+      },
+    },
+  });
 
-  async function send(method: HttpMethod, path: string, requestOptions: RequestOptions): Promise<Record<string, unknown>> {
-    const headers: Record<string, string> = { Accept: "application/json" };
-    const session = store.getState().session;
-    if (method !== "GET" && session !== null) headers["CSRFPreventionToken"] = session.csrfToken;
-    let body: string | undefined;
-    if (requestOptions.body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      body = JSON.stringify(requestOptions.body);
-    }
+  function request<T>(method: HttpMethod, path: string, requestOptions: RequestOptions = {}): Promise<T> {
+    const params = { ...requestOptions.query, ...requestOptions.body };
+    return adapt(async () => (await gatehouse.request<T>(method, path, params, { signal: requestOptions.signal })).data);
+  }
 
-    let response: Response;
-    try {
-      response = await fetch(buildApiUrl(path, requestOptions.query), {
-        method,
-        headers,
-        body,
-        credentials: "same-origin",
-        cache: "no-store",
-        signal: requestOptions.signal,
-      });
-    } catch (cause) {
-      if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
-      throw new ApiError(0, "network error");
-    }
-
-    const json = await readJson(response);
-    // ExtJS answers 200 and puts the outcome in the body; anything else (a proxy, Node's
-    // HTTP parser refusing the request) speaks through the HTTP status.
-    const failedStatus = !response.ok ? response.status : readExtjsFailureStatus(json);
-    if (failedStatus !== null) {
-      if (failedStatus === 401 && requestOptions.endsSessionOn401 !== false && store.getState().session !== null) {
-        store.interrupt();
+  function requestPage<T>(path: string, requestOptions: RequestOptions = {}): Promise<Page<T>> {
+    return adapt(async () => {
+      const reply = await gatehouse.request<T[]>("GET", path, { ...requestOptions.query }, { signal: requestOptions.signal });
+      if (!Array.isArray(reply.data) || reply.total === undefined) {
+        throw new ApiError(200, "the server sent a list without its total; is it older than the console?");
       }
-      throw toApiError(failedStatus, response.ok ? "" : response.statusText, json);
-    }
-    if (typeof json !== "object" || json === null || !("data" in json)) {
-      throw new ApiError(response.status, "the server sent a response the console does not understand");
-    }
-    return json;
+      return { rows: reply.data, total: reply.total };
+    });
   }
 
-  async function request<T>(method: HttpMethod, path: string, requestOptions: RequestOptions = {}): Promise<T> {
-    // The same-origin bff is the other half of the wire contract; shapes are its promise.
-    return (await send(method, path, requestOptions))["data"] as T;
-  }
-
-  async function requestPage<T>(path: string, requestOptions: RequestOptions = {}): Promise<Page<T>> {
-    const body = await send("GET", path, requestOptions);
-    const rows = body["data"];
-    const total = body["total"];
-    if (!Array.isArray(rows) || typeof total !== "number") {
-      throw new ApiError(200, "the server sent a list without its total; is it older than the console?");
-    }
-    return { rows: rows as T[], total };
-  }
-
-  return { request, requestPage };
+  return {
+    request,
+    requestPage,
+    login: (userid, password) =>
+      adapt(async () => {
+        const info = await gatehouse.login({ username: userid, password });
+        return { username: info.username };
+      }),
+    resume: (session) => gatehouse.resumeSession({ username: session.username, CSRFPreventionToken: session.csrfToken }),
+    renew: () =>
+      adapt(async () => {
+        try {
+          await gatehouse.renew();
+        } catch (error) {
+          // A refused renewal is the session ending (revoked, expired, keys rotated).
+          if (error instanceof GatehouseApiError && error.status === 401 && store.getState().session !== null) store.interrupt();
+          throw error;
+        }
+      }),
+    logout: () => adapt(() => gatehouse.logout()),
+    listDomains: <T>(signal?: AbortSignal) => adapt(async () => (await gatehouse.listDomains({ signal })) as T),
+  };
 }
 
 export const api: ApiClient = createApiClient({

@@ -13,7 +13,7 @@ function encodeMeta(value: unknown): string {
 describe("decodeSessionMeta", () => {
   it("reads the username and CSRF token from base64url JSON", () => {
     const content = encodeMeta({ username: "admin@pbs", CSRFPreventionToken: "6543210A:abc-_def" });
-    expect(decodeSessionMeta(content)).toEqual({ username: "admin@pbs", csrfToken: "6543210A:abc-_def", restored: true });
+    expect(decodeSessionMeta(content)).toEqual({ username: "admin@pbs", csrfToken: "6543210A:abc-_def" });
   });
 
   it("accepts non-ASCII usernames encoded as UTF-8", () => {
@@ -43,7 +43,7 @@ describe("takeBootstrapSession", () => {
     const remove = vi.fn();
     const meta = { content: encodeMeta({ username: "admin@pbs", CSRFPreventionToken: "t" }), remove };
     const doc = { querySelector: vi.fn(() => meta) } as unknown as Document;
-    expect(takeBootstrapSession(doc)).toEqual({ username: "admin@pbs", csrfToken: "t", restored: true });
+    expect(takeBootstrapSession(doc)).toEqual({ username: "admin@pbs", csrfToken: "t" });
     expect(remove).toHaveBeenCalledOnce();
   });
 
@@ -54,39 +54,24 @@ describe("takeBootstrapSession", () => {
 });
 
 describe("SessionStore", () => {
-  it("notifies subscribers on start, renewal and end", () => {
+  it("notifies subscribers on start, interruption and end", () => {
     const store = new SessionStore();
     const listener = vi.fn();
     const unsubscribe = store.subscribe(listener);
-    store.start({ username: "admin@pbs", csrfToken: "one" });
-    store.updateCsrfToken("two");
+    store.start({ username: "admin@pbs" });
+    store.interrupt();
     store.end(SESSION_ENDED_MESSAGE);
     expect(listener).toHaveBeenCalledTimes(3);
     expect(store.getState()).toEqual({ session: null, endedMessage: SESSION_ENDED_MESSAGE, interrupted: false });
     unsubscribe();
-    store.start({ username: "admin@pbs", csrfToken: "three" });
+    store.start({ username: "admin@pbs" });
     expect(listener).toHaveBeenCalledTimes(3);
-  });
-
-  it("keeps the username when the CSRF token is renewed", () => {
-    const store = new SessionStore();
-    store.start({ username: "admin@pbs", csrfToken: "one" });
-    store.updateCsrfToken("two");
-    expect(store.getState().session).toEqual({ username: "admin@pbs", csrfToken: "two" });
-  });
-
-  it("ignores a renewed CSRF token that arrives after the session ended", () => {
-    const store = new SessionStore();
-    store.start({ username: "admin@pbs", csrfToken: "one" });
-    store.end(null);
-    store.updateCsrfToken("late");
-    expect(store.getState().session).toBeNull();
   });
 
   it("clears the ended message when a new session starts", () => {
     const store = new SessionStore();
     store.end(SESSION_ENDED_MESSAGE);
-    store.start({ username: "admin@pbs", csrfToken: "t" });
+    store.start({ username: "admin@pbs" });
     expect(store.getState().endedMessage).toBeNull();
   });
 
@@ -105,10 +90,10 @@ describe("SessionStore.interrupt", () => {
     const store = new SessionStore();
     store.interrupt();
     expect(store.getState().interrupted).toBe(false);
-    store.start({ username: "admin@pbs", csrfToken: "one" });
+    store.start({ username: "admin@pbs" });
     store.interrupt();
     expect(store.getState()).toMatchObject({ session: { username: "admin@pbs" }, interrupted: true });
-    store.start({ username: "admin@pbs", csrfToken: "two" });
-    expect(store.getState()).toMatchObject({ session: { csrfToken: "two" }, interrupted: false });
+    store.start({ username: "admin@pbs" });
+    expect(store.getState()).toMatchObject({ session: { username: "admin@pbs" }, interrupted: false });
   });
 });

@@ -1,15 +1,18 @@
 /**
- * The browser session as the SPA knows it: the username and the CSRF token, kept in
- * this module's memory only. The ticket itself never reaches script: it lives in the
- * HttpOnly `__Host-PBSAuthCookie`, which the browser sends by itself.
+ * The browser session as the pages know it: who is logged in. The CSRF token lives in
+ * the API client's memory only (lib/api-client.ts), and the ticket never reaches
+ * script: it is in the HttpOnly `__Host-PBSAuthCookie`, which the browser sends by itself.
  */
 import { useSyncExternalStore } from "react";
 
 export interface Session {
   username: string;
+}
+
+/** What the index page hands over for a valid cookie (bff contract, decision 006). */
+export interface BootstrapSession {
+  username: string;
   csrfToken: string;
-  /** Taken over from the index page after a reload rather than from a login. */
-  restored?: boolean;
 }
 
 export interface SessionState {
@@ -52,13 +55,6 @@ export class SessionStore {
     this.#set({ ...this.#state, interrupted: true });
   }
 
-  /** Renewal hands out a fresh CSRF token; a stale one would fail the next write. */
-  updateCsrfToken(csrfToken: string): void {
-    const current = this.#state.session;
-    if (current === null || current.csrfToken === csrfToken) return;
-    this.#set({ ...this.#state, session: { ...current, csrfToken } });
-  }
-
   /** `message` is null for a deliberate logout, a sentence when the server ended it. */
   end(message: string | null): void {
     if (this.#state.session === null && this.#state.endedMessage === message) return;
@@ -91,7 +87,7 @@ function decodeBase64Url(text: string): string | null {
 }
 
 /** Parses the meta tag's content; null for anything that is not exactly the contract. */
-export function decodeSessionMeta(content: string): Session | null {
+export function decodeSessionMeta(content: string): BootstrapSession | null {
   const json = decodeBase64Url(content.trim());
   if (json === null) return null;
   let value: unknown;
@@ -106,14 +102,14 @@ export function decodeSessionMeta(content: string): Session | null {
   const csrfToken = record["CSRFPreventionToken"];
   if (typeof username !== "string" || username.length === 0) return null;
   if (typeof csrfToken !== "string" || csrfToken.length === 0) return null;
-  return { username, csrfToken, restored: true };
+  return { username, csrfToken };
 }
 
 /**
  * Reads the session the server embedded in the index page, then removes the tag so
- * the CSRF token lives in this module's memory only, not in the DOM.
+ * the CSRF token lives in the API client's memory only, not in the DOM.
  */
-export function takeBootstrapSession(doc: Document): Session | null {
+export function takeBootstrapSession(doc: Document): BootstrapSession | null {
   const meta = doc.querySelector<HTMLMetaElement>(`meta[name="${SESSION_META_NAME}"]`);
   if (meta === null) return null;
   const session = decodeSessionMeta(meta.content);

@@ -1,8 +1,7 @@
 /**
  * Password login in the HttpOnly flow: the server sets the ticket cookie, and the
- * body carries only the username and the CSRF token. Only those two fields are kept
- * from the response, so nothing ticket-shaped lingers in the mutation state even if a
- * server answered in the legacy format.
+ * API client keeps only the username and the CSRF token from the answer, so nothing
+ * ticket-shaped lingers in the mutation state.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../../lib/api-client.js";
@@ -14,21 +13,8 @@ export interface LoginInput {
   password: string;
 }
 
-interface TicketResponse {
-  username?: unknown;
-  CSRFPreventionToken?: unknown;
-}
-
-export async function createTicket(input: LoginInput): Promise<Session> {
-  const response = await api.request<TicketResponse>("POST", "/access/ticket", {
-    body: { username: input.userid, password: input.password, "http-only": true },
-    endsSessionOn401: false,
-  });
-  const { username, CSRFPreventionToken } = response;
-  if (typeof username !== "string" || typeof CSRFPreventionToken !== "string") {
-    throw new Error("login response without username or CSRF token");
-  }
-  return { username, csrfToken: CSRFPreventionToken };
+export function createTicket(input: LoginInput): Promise<Session> {
+  return api.login(input.userid, input.password);
 }
 
 export function useLogin() {

@@ -6,8 +6,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../../lib/api-client.js";
 import { sessionStore } from "../../../lib/session.js";
 
-export function deleteTicket(): Promise<unknown> {
-  return api.request<unknown>("DELETE", "/access/ticket", { endsSessionOn401: false });
+export function deleteTicket(): Promise<void> {
+  return api.logout();
 }
 
 export function useLogout() {

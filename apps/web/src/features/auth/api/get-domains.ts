@@ -11,7 +11,7 @@ export interface Domain {
 
 /** Needs no authentication: the login page lists the realms with it. */
 export function fetchDomains(signal?: AbortSignal): Promise<Domain[]> {
-  return api.request<Domain[]>("GET", "/access/domains", { signal, endsSessionOn401: false });
+  return api.listDomains<Domain[]>(signal);
 }
 
 export function domainsQueryOptions() {
