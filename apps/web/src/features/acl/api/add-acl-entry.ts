@@ -6,6 +6,7 @@ import { aclQueryOptions } from "./get-acl.js";
 
 export interface AddAclEntryInput {
   path: string;
+  /** A role id from GET /access/roles. */
   role: RoleId;
   authId: string;
   propagate: boolean;

@@ -1,28 +1,35 @@
 /**
- * Suggestions for the "user or token" field of a new ACL entry: every user and token
- * the caller may see. Always refetched when the add dialog opens, because users and
- * tokens change on other screens.
+ * Suggestions for the "user or token" field of a new ACL entry: the first users and
+ * tokens whose id matches what was typed, asked of the server page by page, so a
+ * directory of thousands is never loaded. Always refetched when the add dialog
+ * opens, because users and tokens change on other screens.
  */
-import { queryOptions, useQuery } from "@tanstack/react-query";
-import { api } from "../../../lib/api-client.js";
+import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
+import { fetchPage } from "../../../lib/paging.js";
 import { accessKeys } from "../../../lib/query-keys.js";
-import type { WireUser } from "../../../lib/wire.js";
 
-export async function fetchAclSubjects(signal?: AbortSignal): Promise<string[]> {
-  const users = await api.request<WireUser[]>("GET", "/access/users", { query: { include_tokens: 1 }, signal });
-  return users
-    .flatMap((user) => [user.userid, ...(user.tokens ?? []).map((token) => token.tokenid)])
-    .sort((a, b) => a.localeCompare(b));
+/** Per kind: enough to pick from, few enough for a datalist. */
+export const SUBJECT_SUGGESTIONS_LIMIT = 20;
+
+export async function fetchAclSubjects(filter: string, signal?: AbortSignal): Promise<string[]> {
+  const query = { start: 0, limit: SUBJECT_SUGGESTIONS_LIMIT, filter } as const;
+  const [users, tokens] = await Promise.all([
+    fetchPage("/access/users", { ...query, sort: "userid", order: "asc" }, (user: { userid: string }) => user.userid, { signal }),
+    fetchPage("/access/tokens", { ...query, sort: "tokenid", order: "asc" }, (token: { tokenid: string }) => token.tokenid, { signal }),
+  ]);
+  return [...users.rows, ...tokens.rows].sort((a, b) => a.localeCompare(b));
 }
 
-export function aclSubjectsQueryOptions() {
+export function aclSubjectsQueryOptions(filter: string) {
   return queryOptions({
-    queryKey: [...accessKeys.users, "acl-subjects"] as const,
-    queryFn: ({ signal }) => fetchAclSubjects(signal),
+    // Under the users root: creating or deleting a user or token refreshes it.
+    queryKey: [...accessKeys.users, "acl-subjects", filter] as const,
+    queryFn: ({ signal }) => fetchAclSubjects(filter, signal),
     staleTime: 0,
+    placeholderData: keepPreviousData,
   });
 }
 
-export function useAclSubjects() {
-  return useQuery(aclSubjectsQueryOptions());
+export function useAclSubjects(filter: string) {
+  return useQuery(aclSubjectsQueryOptions(filter));
 }

@@ -5,10 +5,11 @@ import { Dialog } from "../../../components/Dialog.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { SelectField } from "../../../components/SelectField.js";
 import { TextField } from "../../../components/TextField.js";
+import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
 import { validateAclPath } from "../../../lib/validation.js";
 import { useAddAclEntry } from "../api/add-acl-entry.js";
 import { useAclSubjects } from "../api/get-acl-subjects.js";
-import { useRoles } from "../api/get-roles.js";
+import { describeRoleGrants, useRoles } from "../api/get-roles.js";
 import type { RoleId, WireRole } from "../../../lib/wire.js";
 
 const KNOWN_PATHS = ["/", "/access", "/access/users", "/access/acl", "/system"];
@@ -28,13 +29,14 @@ function isRoleIn(roles: readonly WireRole[], value: string): value is RoleId {
 
 export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
   const addEntry = useAddAclEntry();
-  const subjects = useAclSubjects();
   const roles = useRoles();
   const pathListId = useId();
   const subjectListId = useId();
   const [path, setPath] = useState("/");
   const [authId, setAuthId] = useState("");
+  const subjects = useAclSubjects(useDebouncedValue(authId.trim(), 250));
   const [role, setRole] = useState<RoleId>("Audit");
+  const selectedRole = roles.data?.find((entry) => entry.roleid === role);
   const [propagate, setPropagate] = useState(true);
   const [errors, setErrors] = useState<FieldErrors>({ path: null, authId: null });
 
@@ -88,12 +90,21 @@ export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
           onChange={(value) => {
             if (isRoleIn(roles.data ?? [], value)) setRole(value);
           }}
+          disabled={roles.data === undefined}
           // Until the catalogue is in, the preselected role is the only choice.
           options={(roles.data ?? [{ roleid: role, comment: "" }]).map((entry) => ({
             value: entry.roleid,
             label: entry.comment === "" ? entry.roleid : `${entry.roleid}: ${entry.comment}`,
           }))}
+          hint={
+            selectedRole !== undefined
+              ? describeRoleGrants(selectedRole)
+              : roles.isError
+                ? "The roles could not be loaded."
+                : "Loading the roles…"
+          }
         />
+        <ErrorMessage error={roles.error} onRetry={() => void roles.refetch()} />
         <CheckboxField
           label="Propagate"
           checked={propagate}

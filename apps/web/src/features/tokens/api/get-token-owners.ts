@@ -4,17 +4,19 @@
  * thousands of users is never loaded; the search narrows it on the server.
  */
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import { api } from "../../../lib/api-client.js";
+import { fetchPage } from "../../../lib/paging.js";
 import { accessKeys } from "../../../lib/query-keys.js";
 
 export const OWNER_CHOICES_LIMIT = 200;
 
 export async function fetchTokenOwners(filter: string, signal?: AbortSignal): Promise<{ userids: string[]; total: number }> {
-  const page = await api.requestPage<{ userid: string }>("/access/users", {
-    query: { limit: OWNER_CHOICES_LIMIT, start: 0, sort: "userid", order: "asc", filter: filter === "" ? undefined : filter },
-    signal,
-  });
-  return { userids: page.rows.map((user) => user.userid), total: page.total };
+  const page = await fetchPage(
+    "/access/users",
+    { start: 0, limit: OWNER_CHOICES_LIMIT, filter, sort: "userid", order: "asc" },
+    (user: { userid: string }) => user.userid,
+    { signal },
+  );
+  return { userids: page.rows, total: page.total };
 }
 
 export function tokenOwnersQueryOptions(filter: string) {

@@ -4,7 +4,7 @@
  * server, each row with the server's effective `status`.
  */
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { api } from "../../../lib/api-client.js";
+import { fetchPage, type PageQuery } from "../../../lib/paging.js";
 import { accessKeys } from "../../../lib/query-keys.js";
 import { isTokenStatus, type TokenStatusFilter } from "../../../lib/token-status.js";
 import type { WireToken } from "../../../lib/wire.js";
@@ -12,12 +12,7 @@ import type { TokenRow } from "./get-tokens.js";
 
 export type TokenSortKey = "tokenid" | "expire" | "enable" | "comment";
 
-export interface TokenPageQuery {
-  start: number;
-  limit: number;
-  filter: string;
-  sort: TokenSortKey;
-  order: "asc" | "desc";
+export interface TokenPageQuery extends PageQuery<TokenSortKey> {
   status: TokenStatusFilter | null;
 }
 
@@ -35,19 +30,8 @@ export function toPagedTokenRow(token: WireToken): TokenRow {
   };
 }
 
-export async function fetchTokenPage(query: TokenPageQuery, signal?: AbortSignal): Promise<{ rows: TokenRow[]; total: number }> {
-  const page = await api.requestPage<WireToken>("/access/tokens", {
-    query: {
-      start: query.start,
-      limit: query.limit,
-      filter: query.filter === "" ? undefined : query.filter,
-      sort: query.sort,
-      order: query.order,
-      status: query.status ?? undefined,
-    },
-    signal,
-  });
-  return { rows: page.rows.map(toPagedTokenRow), total: page.total };
+export function fetchTokenPage(query: TokenPageQuery, signal?: AbortSignal): Promise<{ rows: TokenRow[]; total: number }> {
+  return fetchPage("/access/tokens", query, toPagedTokenRow, { extra: { status: query.status ?? undefined }, signal });
 }
 
 export function tokenPageQueryOptions(query: TokenPageQuery) {

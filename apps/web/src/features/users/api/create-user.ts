@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { accessKeys } from "../../../lib/query-keys.js";
 import { api } from "../../../lib/api-client.js";
-import { usersQueryOptions } from "./get-users.js";
 
 export interface CreateUserInput {
   userid: string;
@@ -30,6 +30,6 @@ export function useCreateUser() {
     mutationFn: createUser,
     // The variables carry the initial password.
     gcTime: 0,
-    onSettled: () => queryClient.invalidateQueries({ queryKey: usersQueryOptions().queryKey }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: accessKeys.users }),
   });
 }

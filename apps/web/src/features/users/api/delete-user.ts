@@ -1,7 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, encodePathSegment } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
-import { usersQueryOptions } from "./get-users.js";
 
 export function deleteUser(userid: string): Promise<unknown> {
   return api.request<unknown>("DELETE", `/access/users/${encodePathSegment(userid)}`);
@@ -14,7 +13,7 @@ export function useDeleteUser() {
     onSettled: () =>
       Promise.all([
         // Also refreshes the token list: the user's tokens are gone with it.
-        queryClient.invalidateQueries({ queryKey: usersQueryOptions().queryKey }),
+        queryClient.invalidateQueries({ queryKey: accessKeys.users }),
         // The server removes every ACL entry naming the user or its tokens.
         queryClient.invalidateQueries({ queryKey: accessKeys.acl }),
         queryClient.invalidateQueries({ queryKey: accessKeys.permissions }),

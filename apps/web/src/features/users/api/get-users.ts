@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { api } from "../../../lib/api-client.js";
+import { fetchPage, type PageQuery } from "../../../lib/paging.js";
 import { accessKeys } from "../../../lib/query-keys.js";
 import type { WireUser } from "../../../lib/wire.js";
 
@@ -26,51 +26,19 @@ export function toUserRow(user: WireUser): UserRow {
   };
 }
 
-export async function fetchUsers(signal?: AbortSignal): Promise<UserRow[]> {
-  const users = await api.request<WireUser[]>("GET", "/access/users", { signal });
-  return users.map(toUserRow).sort((a, b) => a.userid.localeCompare(b.userid));
-}
-
-export function usersQueryOptions() {
-  return queryOptions({
-    // The root of every query on /access/users: invalidating it also refreshes the
-    // token list, which embeds users and loses a deleted user's tokens.
-    queryKey: accessKeys.users,
-    queryFn: ({ signal }) => fetchUsers(signal),
-  });
-}
-
-export function useUsers() {
-  return useQuery(usersQueryOptions());
-}
-
 export type UserSortKey = "userid" | "expire" | "enable";
 
-export interface UserPageQuery {
-  start: number;
-  limit: number;
-  filter: string;
-  sort: UserSortKey;
-  order: "asc" | "desc";
-}
+export type UserPageQuery = PageQuery<UserSortKey>;
 
 /** One server page of users (the listing extension of docs/design.md). */
-export async function fetchUserPage(query: UserPageQuery, signal?: AbortSignal): Promise<{ rows: UserRow[]; total: number }> {
-  const page = await api.requestPage<WireUser>("/access/users", {
-    query: {
-      start: query.start,
-      limit: query.limit,
-      filter: query.filter === "" ? undefined : query.filter,
-      sort: query.sort,
-      order: query.order,
-    },
-    signal,
-  });
-  return { rows: page.rows.map(toUserRow), total: page.total };
+export function fetchUserPage(query: UserPageQuery, signal?: AbortSignal): Promise<{ rows: UserRow[]; total: number }> {
+  return fetchPage("/access/users", query, toUserRow, { signal });
 }
 
 export function userPageQueryOptions(query: UserPageQuery) {
   return queryOptions({
+    // Under the users root: invalidating it also refreshes the token list, which
+    // loses a deleted user's tokens.
     queryKey: [...accessKeys.users, "page", query] as const,
     queryFn: ({ signal }) => fetchUserPage(query, signal),
     placeholderData: keepPreviousData,

@@ -1,7 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, encodePathSegment } from "../../../lib/api-client.js";
 import { accessKeys } from "../../../lib/query-keys.js";
-import { usersQueryOptions } from "./get-users.js";
 
 export interface UpdateUserInput {
   userid: string;
@@ -33,7 +32,7 @@ export function useUpdateUser() {
     mutationFn: updateUser,
     onSettled: () =>
       Promise.all([
-        queryClient.invalidateQueries({ queryKey: usersQueryOptions().queryKey }),
+        queryClient.invalidateQueries({ queryKey: accessKeys.users }),
         // Disabling a user takes the privileges of the user and its tokens away.
         queryClient.invalidateQueries({ queryKey: accessKeys.permissions }),
       ]),
