@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { CLEAR_TICKET_COOKIE, formatTicketCookie, readCookieTickets, selectCookieTicket } from "./cookies.js";
+import { CLEAR_TICKET_COOKIE, clearingCookieFor, formatTicketCookie, readCookieTickets, selectCookieTicket, selectHostCookieTicket } from "./cookies.js";
 
 const TICKET = "PBS:admin@pbs:6800A1B2::c2lnbmF0dXJlK2FuZC9tb3Jl";
 
@@ -25,12 +25,24 @@ describe("readCookieTickets", () => {
   test("reads both cookies among others and the __Host- cookie wins", () => {
     const tickets = readCookieTickets(`theme=dark; PBSAuthCookie=legacy; __Host-PBSAuthCookie=${TICKET}`);
     expect(tickets).toEqual({ ticket: TICKET, legacyTicket: "legacy" });
-    expect(selectCookieTicket(tickets)).toBe(TICKET);
-    expect(selectCookieTicket(readCookieTickets("PBSAuthCookie=legacy"))).toBe("legacy");
+    expect(selectCookieTicket(tickets)).toEqual({ value: TICKET, cookie: "__Host-PBSAuthCookie" });
+    expect(selectCookieTicket(readCookieTickets("PBSAuthCookie=legacy"))).toEqual({ value: "legacy", cookie: "PBSAuthCookie" });
     expect(selectCookieTicket(readCookieTickets("other=1"))).toBeNull();
     expect(selectCookieTicket(readCookieTickets(undefined))).toBeNull();
-    expect(selectCookieTicket(readCookieTickets("__Host-PBSAuthCookie=; PBSAuthCookie=legacy"))).toBe("legacy");
+    expect(selectCookieTicket(readCookieTickets("__Host-PBSAuthCookie=; PBSAuthCookie=legacy"))?.value).toBe("legacy");
     expect(selectCookieTicket(readCookieTickets("__Host-PBSAuthCookie="))).toBeNull();
+  });
+
+  test("the console's session and cookie renewal trust only the __Host- cookie, never the legacy one (issue 15, finding 9)", () => {
+    expect(selectHostCookieTicket(`PBSAuthCookie=${TICKET}`)).toBeNull();
+    expect(selectHostCookieTicket(`PBSAuthCookie=legacy; __Host-PBSAuthCookie=${TICKET}`)).toBe(TICKET);
+    expect(selectHostCookieTicket("__Host-PBSAuthCookie=; PBSAuthCookie=legacy")).toBeNull();
+    expect(selectHostCookieTicket(undefined)).toBeNull();
+  });
+
+  test("each cookie has its own clearing header with the same attributes", () => {
+    expect(clearingCookieFor("__Host-PBSAuthCookie")).toBe(CLEAR_TICKET_COOKIE);
+    expect(clearingCookieFor("PBSAuthCookie")).toBe("PBSAuthCookie=; Secure; HttpOnly; SameSite=Lax; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
   });
 
   test("percent-encoded and quoted values are decoded, and a bad encoding is kept as sent", () => {

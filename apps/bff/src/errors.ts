@@ -19,6 +19,10 @@ export const ERRORS = {
     status: 401,
     message: "malformed Authorization header: expected 'PBSAPIToken=<user@realm!token>:<secret>'",
   },
+  LOGIN_CROSS_SITE: {
+    status: 403,
+    message: "login refused: a login that sets the session cookie must come from this server's own pages (Origin / Sec-Fetch-Site)",
+  },
   CSRF_MISSING: { status: 401, message: "missing CSRFPreventionToken header (required with cookie authentication)" },
   CSRF_INVALID: { status: 401, message: "invalid or expired CSRFPreventionToken header" },
   PARAMETER_INVALID: { status: 400, message: "parameter verification failed" },

@@ -75,6 +75,13 @@ describe("serving the SPA", () => {
     expect(change.status, change.text).toBe(200);
   });
 
+  test("a valid ticket in the legacy PBSAuthCookie never seeds the console's session (issue 15, finding 9)", async () => {
+    // A sibling subdomain can plant PBSAuthCookie (it has no __Host- prefix): the console must ignore it.
+    const response = await server.client.call("GET", "/", { headers: { cookie: `PBSAuthCookie=${session.ticket}` } });
+    expect(response.status).toBe(200);
+    expect(readSessionMeta(response.text)).toBeNull();
+  });
+
   test("an invalid cookie gets the page without a hint", async () => {
     const response = await server.client.call("GET", "/", { headers: cookieHeaders({ ticket: "PBS:admin@pbs:00000000::bad" }) });
     expect(response.status).toBe(200);

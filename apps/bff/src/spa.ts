@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import express, { type RequestHandler, type Router } from "express";
 import type { AccessControl } from "@gatehouse/auth-core";
-import { readCookieTickets, selectCookieTicket } from "./cookies.js";
+import { selectHostCookieTicket } from "./cookies.js";
 
 export interface SpaOptions {
   /** The Vite build output; its absence yields a page that says how to build. */
@@ -93,7 +93,9 @@ async function readSessionHint(
   accessControl: AccessControl,
   cookieHeader: string | undefined,
 ): Promise<{ username: string; CSRFPreventionToken: string } | null> {
-  const ticket = selectCookieTicket(readCookieTickets(cookieHeader));
+  // Only the __Host- cookie: a legacy PBSAuthCookie planted by a sibling subdomain
+  // must not log the console in as someone else (issue 15, finding 9).
+  const ticket = selectHostCookieTicket(cookieHeader);
   if (ticket === null) return null;
   const auth = await accessControl.authenticateTicket(ticket);
   if (auth === null || auth.via !== "ticket") return null;

@@ -6,7 +6,7 @@
  */
 import type { Request, RequestHandler } from "express";
 import { parseApiTokenHeader, whenResolved, type AccessControl, type AuthContext, type MaybePromise } from "@gatehouse/auth-core";
-import { readCookieTickets, selectCookieTicket } from "../cookies.js";
+import { markCookieRefused, readCookieTickets, selectCookieTicket } from "../cookies.js";
 import { ApiError } from "../errors.js";
 
 export interface AuthenticateOptions {
@@ -63,7 +63,13 @@ export function authenticateRequest(accessControl: AccessControl, req: Request):
   // No Cookie header (the usual token request) costs no cookie parsing.
   const cookieHeader = req.headers.cookie;
   const cookieTicket = cookieHeader === undefined ? null : selectCookieTicket(readCookieTickets(cookieHeader));
-  if (cookieTicket !== null) return whenResolved(accessControl.authenticateTicketNow(cookieTicket), requireAuthenticated);
+  if (cookieTicket !== null) {
+    return whenResolved(accessControl.authenticateTicketNow(cookieTicket.value), (auth) => {
+      // The cookie was the credential and failed: only now may the 401 clear it.
+      if (auth === null) markCookieRefused(req, cookieTicket.cookie);
+      return requireAuthenticated(auth);
+    });
+  }
   const header = req.headers.authorization;
   if (header === undefined || header === "") throw new ApiError("AUTH_REQUIRED");
   const parsed = parseApiTokenHeader(header);

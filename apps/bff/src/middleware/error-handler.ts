@@ -14,7 +14,7 @@ import {
   StoreLockTimeoutError,
   TooManyRequestsError,
 } from "@gatehouse/auth-core";
-import { CLEAR_TICKET_COOKIE } from "../cookies.js";
+import { clearingCookieFor, readRefusedCookie } from "../cookies.js";
 import { readApiFormatter } from "../formatters.js";
 import { ApiError, ERRORS, type ErrorCode } from "../errors.js";
 import { stripQuery, type Logger } from "../logger.js";
@@ -48,8 +48,10 @@ export function createErrorHandler(options: ErrorHandlerOptions): ErrorRequestHa
     if (reply.status >= 500) {
       logger.error({ reqId: readRequestId(res), err: error, method: req.method, path: stripQuery(req.originalUrl) }, "request failed");
     }
-    // A rejected session must not linger in the browser.
-    if (reply.status === 401) res.setHeader("Set-Cookie", CLEAR_TICKET_COOKIE);
+    // A rejected session must not linger in the browser; but only the cookie that
+    // was refused is cleared, so no other 401 can log a browser out (finding 9).
+    const refusedCookie = readRefusedCookie(req);
+    if (reply.status === 401 && refusedCookie !== undefined) res.setHeader("Set-Cookie", clearingCookieFor(refusedCookie));
     if (reply.retryAfterS !== undefined) res.setHeader("Retry-After", String(Math.max(1, Math.ceil(reply.retryAfterS))));
     const formatter = readApiFormatter(res);
     if (formatter !== null) {

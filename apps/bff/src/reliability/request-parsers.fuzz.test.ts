@@ -51,7 +51,7 @@ describe("the Cookie header", () => {
         const tickets = readCookieTickets(pairs.join("; "));
         expect(tickets).toEqual({ ticket: withHost ? hostTicket : null, legacyTicket: withLegacy ? legacyTicket : null });
         // The __Host- cookie wins wherever it stands, then the legacy one.
-        expect(selectCookieTicket(tickets)).toBe(withHost ? hostTicket : withLegacy ? legacyTicket : null);
+        expect(selectCookieTicket(tickets)?.value ?? null).toBe(withHost ? hostTicket : withLegacy ? legacyTicket : null);
       }),
       1500,
     );
@@ -102,7 +102,7 @@ describe("PBS parameter helpers", () => {
     );
   });
 
-  test("text bounds length and refuses control characters unless multi-line", () => {
+  test("text bounds length and refuses control and bidi override characters unless multi-line", () => {
     const single = z.strictObject({ v: text({ min: 1, max: 20 }) });
     const multi = z.strictObject({ v: text({ max: 20, multiLine: true }) });
     check(
@@ -110,7 +110,7 @@ describe("PBS parameter helpers", () => {
         const isString = typeof value === "string";
         const fits = isString && value.length >= 1 && value.length <= 20;
         // eslint-disable-next-line no-control-regex -- the rule under test
-        expect(single.safeParse({ v: value }).success).toBe(fits && !/[\u0000-\u001f\u007f]/.test(value));
+        expect(single.safeParse({ v: value }).success).toBe(fits && !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(value));
         expect(multi.safeParse({ v: value }).success).toBe(isString && value.length <= 20);
       }),
       2000,

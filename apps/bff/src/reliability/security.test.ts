@@ -201,16 +201,27 @@ describe("cookies", () => {
     expect(response.text).not.toContain(session.ticket.slice(session.ticket.indexOf("::")));
   });
 
-  test("logout and every 401 clear the cookie with the same attributes", async () => {
-    const cleared = [
-      await api("DELETE", "/access/ticket"),
-      await api("GET", "/version", { headers: { cookie: "__Host-PBSAuthCookie=PBS:admin@pbs:00000000::forged" } }),
+  test("logout clears both ticket cookies; a 401 clears only the cookie that was refused (issue 15, finding 9)", async () => {
+    const logout = await api("DELETE", "/access/ticket");
+    expect(logout.setCookies.map((header) => expectTicketCookie(header, "logout"))).toEqual(["cleared", "cleared"]);
+    expect(logout.setCookies.map((header) => header.split("=")[0])).toEqual(["__Host-PBSAuthCookie", "PBSAuthCookie"]);
+    const forgedHost = await api("GET", "/version", { headers: { cookie: "__Host-PBSAuthCookie=PBS:admin@pbs:00000000::forged" } });
+    expect(forgedHost.status).toBe(401);
+    expect(forgedHost.setCookies.map((header) => header.split("=")[0])).toEqual(["__Host-PBSAuthCookie"]);
+    const forgedLegacy = await api("GET", "/version", { headers: { cookie: "PBSAuthCookie=PBS:admin@pbs:00000000::forged" } });
+    expect(forgedLegacy.status).toBe(401);
+    expect(forgedLegacy.setCookies.map((header) => header.split("=")[0])).toEqual(["PBSAuthCookie"]);
+    for (const header of [...forgedHost.setCookies, ...forgedLegacy.setCookies]) expect(expectTicketCookie(header, "refused")).toBe("cleared");
+    // No forced logout: a 401 for a missing CSRF token, a wrong API token or no credential clears nothing.
+    const untouched = [
+      await api("GET", "/version"),
       await api("GET", "/version", { headers: { authorization: `PBSAPIToken=${victimToken.tokenid}:00000000-0000-0000-0000-000000000000` } }),
       await api("PUT", `/access/users/${VICTIM}`, { body: { comment: "x" }, headers: cookie({ ticket: session.ticket }) }),
+      await api("POST", "/access/ticket", { body: { username: TEST_ADMIN, password: "wrong-password" } }),
     ];
-    for (const response of cleared) {
-      expect(response.setCookies).toHaveLength(1);
-      expect(expectTicketCookie(response.setCookies[0] ?? "", "clearing")).toBe("cleared");
+    for (const response of untouched) {
+      expect(response.status).toBe(401);
+      expect(response.setCookies).toEqual([]);
     }
   });
 });

@@ -41,12 +41,12 @@ describe("POST /access/ticket, legacy flow", () => {
     expect((response.json?.data as Record<string, string>).ticket).toMatch(TICKET_PATTERN);
   });
 
-  test("wrong password and unknown user get the same 401 and a clearing cookie", async () => {
+  test("wrong password and unknown user get the same 401, and no cookie is cleared when none was sent", async () => {
     const wrong = await server.client.api("POST", "/access/ticket", { body: { username: TEST_ADMIN, password: "nope-nope" } });
     const unknown = await server.client.api("POST", "/access/ticket", { body: { username: "ghost@pbs", password: "nope-nope" } });
     for (const response of [wrong, unknown]) {
       expect(response.status).toBe(401);
-      expect(response.setCookies).toEqual([CLEAR_COOKIE]);
+      expect(response.setCookies).toEqual([]);
     }
     expect(wrong.text).toBe(unknown.text);
     expect(wrong.text).toBe("authentication failure");
@@ -116,11 +116,51 @@ describe("POST /access/ticket, HttpOnly flow", () => {
   });
 });
 
+describe("POST /access/ticket from another site (login CSRF, issue 15, finding 9)", () => {
+  const httpOnlyLogin = (headers: Record<string, string>) =>
+    server.client.api("POST", "/access/ticket", { body: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD, "http-only": true }, headers });
+
+  test("a cookie-setting login from another site or a sibling subdomain is a 403 that sets no cookie", async () => {
+    const refused: Record<string, string>[] = [
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site" },
+      { "sec-fetch-site": "cross-site", origin: server.baseUrl },
+      { origin: "https://evil.example" },
+      { origin: "null" },
+    ];
+    for (const headers of refused) {
+      const response = await httpOnlyLogin(headers);
+      expect(response.status, JSON.stringify(headers)).toBe(403);
+      expect(response.text).toContain("login refused");
+      expect(response.setCookies).toEqual([]);
+    }
+  });
+
+  test("the server's own pages, a typed URL and non-browser clients log in", async () => {
+    const own = new URL(server.baseUrl).host;
+    const admitted: Record<string, string>[] = [{ "sec-fetch-site": "same-origin" }, { "sec-fetch-site": "none" }, { origin: `https://${own}` }, {}];
+    for (const headers of admitted) {
+      const response = await httpOnlyLogin(headers);
+      expect(response.status, JSON.stringify(headers)).toBe(200);
+      expect(cookieTicketFrom(response.setCookies[0] ?? "")).toMatch(TICKET_PATTERN);
+    }
+  });
+
+  test("the legacy flow sets no cookie, so PBS clients are never refused for their headers", async () => {
+    const response = await server.client.api("POST", "/access/ticket", {
+      body: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD },
+      headers: { "sec-fetch-site": "cross-site", origin: "https://evil.example" },
+    });
+    expect(response.status).toBe(200);
+    expect(response.setCookies).toEqual([]);
+  });
+});
+
 describe("DELETE /access/ticket", () => {
-  test("clears the cookie with the same attributes and an expiry in 1970", async () => {
+  test("clears both ticket cookies with the same attributes and an expiry in 1970 (issue 15, finding 9)", async () => {
     const response = await server.client.api("DELETE", "/access/ticket");
     expect(response.status).toBe(200);
     expect(response.json).toEqual({ data: null });
-    expect(response.setCookies).toEqual([CLEAR_COOKIE]);
+    expect(response.setCookies).toEqual([CLEAR_COOKIE, CLEAR_COOKIE.replace("__Host-PBSAuthCookie", "PBSAuthCookie")]);
   });
 });

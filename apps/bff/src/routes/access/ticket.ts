@@ -7,9 +7,17 @@
  * With GATEHOUSE_LEGACY_TICKETS=off every login answers the HttpOnly way, the
  * future the PBS HttpOnly series prepares its client for (decision 025).
  */
+import type { Request } from "express";
 import { z } from "zod";
 import type { LoginSuccess } from "@gatehouse/auth-core";
-import { CLEAR_TICKET_COOKIE, formatTicketCookie, readCookieTickets } from "../../cookies.js";
+import {
+  CLEAR_LEGACY_TICKET_COOKIE,
+  CLEAR_TICKET_COOKIE,
+  formatTicketCookie,
+  markCookieRefused,
+  selectHostCookieTicket,
+  TICKET_COOKIE,
+} from "../../cookies.js";
 import { ApiError } from "../../errors.js";
 import { readSource } from "../../middleware/authenticate.js";
 import { formInteger, pbsBoolean, text } from "../../params.js";
@@ -56,16 +64,23 @@ async function logIn({ input, accessControl, settings, req, res }: PublicRouteCo
   if (!httpOnly && input.password === undefined) {
     throw new ApiError("PARAMETER_INVALID", { errors: { password: "parameter is missing" } });
   }
+  const setsCookie = httpOnly || !settings.legacyTickets;
+  // A login that sets the session cookie from another site is login CSRF: the victim's
+  // browser would be logged in as the attacker (issue 15, finding 9). Checked before any hash.
+  if (setsCookie && isCrossSiteRequest(req)) throw new ApiError("LOGIN_CROSS_SITE");
   let login: LoginSuccess | null = null;
-  // The SPA renews by posting without a password: its cookie is the credential.
-  const cookieTicket = httpOnly ? readCookieTickets(req.headers.cookie).ticket : null;
-  if (cookieTicket !== null && cookieTicket !== "") {
+  // The SPA renews by posting without a password: its __Host- cookie is the credential.
+  const cookieTicket = httpOnly ? selectHostCookieTicket(req.headers.cookie) : null;
+  if (cookieTicket !== null) {
     login = await accessControl.login({ username, password: cookieTicket, source });
   }
   if (login === null && input.password !== undefined) {
     login = await accessControl.login({ username, password: input.password, source });
   }
-  if (login === null) throw new ApiError("LOGIN_FAILED");
+  if (login === null) {
+    if (cookieTicket !== null) markCookieRefused(req, TICKET_COOKIE);
+    throw new ApiError("LOGIN_FAILED");
+  }
 
   if (!httpOnly && settings.legacyTickets) {
     return { data: { username: login.username, ticket: login.ticket, CSRFPreventionToken: login.CSRFPreventionToken } };
@@ -74,6 +89,21 @@ async function logIn({ input, accessControl, settings, req, res }: PublicRouteCo
   const data = { username: login.username, "ticket-info": login.ticketInfo, CSRFPreventionToken: login.CSRFPreventionToken };
   // A client that did not ask for this answer looks for a ticket that is not there; say why.
   return httpOnly ? { data } : { data, message: LEGACY_FLOW_OFF_NOTICE };
+}
+
+/**
+ * Whether a browser sent `req` from another site. `Sec-Fetch-Site` decides when
+ * present (only `same-origin` and `none`, a typed URL or bookmark, pass; `same-site`
+ * is a sibling subdomain, which is exactly who must not log the console in). Older
+ * browsers send `Origin` on a cross-origin POST, which must then be this server's.
+ * A request with neither is not from a browser page: PBS API clients send neither.
+ */
+export function isCrossSiteRequest(req: Pick<Request, "headers">): boolean {
+  const site = req.headers["sec-fetch-site"];
+  if (typeof site === "string") return site !== "same-origin" && site !== "none";
+  const origin = req.headers.origin;
+  if (typeof origin !== "string") return false;
+  return origin !== `https://${req.headers.host ?? ""}`;
 }
 
 export const ticketRoutes: readonly ApiRoute[] = [
@@ -88,11 +118,12 @@ export const ticketRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: "DELETE",
     path: "/access/ticket",
-    summary: "log out: clear the ticket cookie",
+    summary: "log out: clear the ticket cookies",
     auth: "none",
     params: logoutSchema,
     handle({ res }) {
-      res.setHeader("Set-Cookie", CLEAR_TICKET_COOKIE);
+      // Both: a legacy cookie left behind would still authenticate API calls.
+      res.setHeader("Set-Cookie", [CLEAR_TICKET_COOKIE, CLEAR_LEGACY_TICKET_COOKIE]);
       return { data: null };
     },
   }),
