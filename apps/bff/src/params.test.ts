@@ -64,9 +64,11 @@ describe("text", () => {
     expect(parameterErrors(() => parseParams(schema, { comment: "hello!" }))).toEqual({
       comment: "value too long (at most 5 characters)",
     });
-    expect(parameterErrors(() => parseParams(schema, { comment: "a\nb" }))).toEqual({
-      comment: "control characters are not allowed",
-    });
+    for (const bad of ["a\nb", "a\u0085", "\u202eab", "a\u2066b"]) {
+      expect(parameterErrors(() => parseParams(schema, { comment: bad }))).toEqual({
+        comment: "control and bidi override characters are not allowed",
+      });
+    }
   });
 
   test("a repeated form key (an array) is not a single value", () => {

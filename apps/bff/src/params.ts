@@ -9,7 +9,7 @@
  * (openapi.ts) is built from these.
  */
 import { z } from "zod";
-import type { Result } from "@gatehouse/auth-core";
+import { hasForbiddenTextCharacter, type Result } from "@gatehouse/auth-core";
 import { createParameterError } from "./errors.js";
 
 /** A bound for any free-text parameter that has no tighter one. */
@@ -18,10 +18,6 @@ export const MAX_TEXT_LENGTH = 4096;
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
 const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
 
-// Control characters (including line breaks) are refused in single-line values so
-// that a comment cannot forge extra lines in a CLI listing or a log.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const FORM_INTEGER = /^-?\d{1,16}$/;
 
 /**
@@ -84,8 +80,10 @@ export function text(bounds: { max: number; min?: number; multiLine?: boolean })
       ctx.issues.push({ code: "custom", message: `value too short (at least ${min} characters)`, input: value });
       return z.NEVER;
     }
-    if (bounds.multiLine !== true && CONTROL_CHARACTER.test(value)) {
-      ctx.issues.push({ code: "custom", message: "control characters are not allowed", input: value });
+    // Single-line values hold no control or bidi override characters (auth-core's one
+    // rule), so a comment cannot forge lines in a CLI listing or a log, or reorder text.
+    if (bounds.multiLine !== true && hasForbiddenTextCharacter(value)) {
+      ctx.issues.push({ code: "custom", message: "control and bidi override characters are not allowed", input: value });
       return z.NEVER;
     }
     return value;

@@ -72,6 +72,7 @@ export {
   isValidAclPath,
 } from "./acl.js";
 export { EXPIRE_MAX, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH } from "./limits.js";
+export { hasForbiddenTextCharacter, replaceForbiddenTextCharacters } from "./input-rules.js";
 export { isPrivilege, isRoleId, listRoles, NO_ACCESS_ROLE, PRIVILEGES, ROLE_DEFINITIONS, ROLE_IDS, ROLES } from "./roles.js";
 export type { Privilege, RoleView } from "./roles.js";
 export {

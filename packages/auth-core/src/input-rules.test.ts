@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidParameterError } from "./errors.js";
 import {
+  hasForbiddenTextCharacter,
   invalidParameter,
   requireAclPath,
   requireAuthid,
@@ -10,6 +11,7 @@ import {
   requireTextFields,
   requireTokenId,
   requireUserid,
+  replaceForbiddenTextCharacters,
   TOKEN_TEXT_FIELDS,
   USER_TEXT_FIELDS,
 } from "./input-rules.js";
@@ -133,6 +135,29 @@ describe("requireTextFields", () => {
       const refusal = refusalOf(() => requireTextFields({ firstname: "ok", lastname: bad }, USER_TEXT_FIELDS));
       expect(Object.keys(refusal.errors)).toEqual(["lastname"]);
     }
+  });
+});
+
+describe("the control and bidi character rule (issue 15, finding 10)", () => {
+  const refused = ["\u0080", "\u0085", "\u009b[31m", "\u009f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"];
+
+  it("refuses every C1 control and every bidi embedding, override and isolate in comments and names", () => {
+    for (const bad of refused) {
+      expect(hasForbiddenTextCharacter(`a${bad}b`), JSON.stringify(bad)).toBe(true);
+      const refusal = refusalOf(() => requireTextFields({ comment: `invoice ${bad}fdp.exe` }, TOKEN_TEXT_FIELDS));
+      expect(Object.keys(refusal.errors)).toEqual(["comment"]);
+      expect(() => requireTextFields({ firstname: `A${bad}` }, USER_TEXT_FIELDS)).toThrow(InvalidParameterError);
+      // User and token names: the id parser refuses every format and control character.
+      expect(() => requireUserid(`ev${bad}il@pbs`)).toThrow(InvalidParameterError);
+      expect(() => requireTokenId("alice@pbs", `t${bad}k`)).toThrow(InvalidParameterError);
+    }
+  });
+
+  it("keeps the characters just outside those ranges, and replaces the refused ones for display", () => {
+    for (const fine of ["\u00a0", "\u00e9", "\u2010", "\u2070", "\u206a"]) {
+      expect(hasForbiddenTextCharacter(`a${fine}b`), JSON.stringify(fine)).toBe(false);
+    }
+    expect(replaceForbiddenTextCharacters("a\u202eb\nc\u0085", "?")).toBe("a?b?c?");
   });
 });
 

@@ -13,6 +13,29 @@ export { PASSWORD_MAX_LENGTH } from "./limits.js";
 export const USER_TEXT_FIELDS = ["comment", "firstname", "lastname", "email"] as const;
 export const TOKEN_TEXT_FIELDS = ["comment"] as const;
 
+/**
+ * The one rule for characters a single-line text value may not hold (comments,
+ * names, email, every single-line API parameter, imported PBS text, CLI output):
+ * C0 controls and DEL (line breaks and terminal escapes), C1 controls
+ * (U+0080-009F), and the Unicode bidi embeddings, overrides and isolates
+ * (U+202A-202E, U+2066-2069), which make text display in another order than it
+ * is stored ("Trojan Source", CVE-2021-42574). Every user imports it from here.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
+const FORBIDDEN_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex -- the same class, to replace every occurrence
+const FORBIDDEN_IN_TEXT_ALL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Whether `value` holds a character no single-line text may hold (see FORBIDDEN_IN_TEXT). */
+export function hasForbiddenTextCharacter(value: string): boolean {
+  return FORBIDDEN_IN_TEXT.test(value);
+}
+
+/** `value` with every such character replaced, for showing stored text that may have been hand-edited. */
+export function replaceForbiddenTextCharacters(value: string, replacement: string): string {
+  return value.replace(FORBIDDEN_IN_TEXT_ALL, replacement);
+}
+
 export function invalidParameter(param: string, why: string): InvalidParameterError {
   return new InvalidParameterError(`invalid ${param}: ${why}`, { [param]: why });
 }
@@ -66,9 +89,11 @@ export function requireTextFields<F extends string>(
   for (const field of fields) {
     const value = input[field];
     if (value === undefined) continue;
-    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-    if (value.length > TEXT_FIELD_MAX_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
-      throw invalidParameter(field, `must be a single line of at most ${TEXT_FIELD_MAX_LENGTH} characters`);
+    if (value.length > TEXT_FIELD_MAX_LENGTH || hasForbiddenTextCharacter(value)) {
+      throw invalidParameter(
+        field,
+        `must be a single line of at most ${TEXT_FIELD_MAX_LENGTH} characters, without control or bidi override characters`,
+      );
     }
     out[field] = value;
   }

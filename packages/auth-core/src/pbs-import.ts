@@ -17,6 +17,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isKnownAclPath, isValidAclPath } from "./acl.js";
 import { parseAuthid, parseUserid } from "./ids.js";
+import { hasForbiddenTextCharacter } from "./input-rules.js";
 import { EXPIRE_MAX, TEXT_FIELD_MAX_LENGTH } from "./limits.js";
 import { classifyCryptHash, isVerifiableSha256Crypt } from "./legacy-crypt-hash.js";
 import type { AccessState, AclEntry, TokenRecord, UserRecord } from "./model.js";
@@ -303,8 +304,7 @@ function readCommonProperties(section: Section): Omit<UserRecord, "userid"> | st
       record.expire = Number(value);
     } else if ((TEXT_PROPERTIES as readonly string[]).includes(key)) {
       if (value.length > TEXT_FIELD_MAX_LENGTH) return `${key} is longer than ${TEXT_FIELD_MAX_LENGTH} characters`;
-      // eslint-disable-next-line no-control-regex -- control characters are what is refused
-      if (/[\u0000-\u001f\u007f]/.test(value)) return `${key} contains control characters`;
+      if (hasForbiddenTextCharacter(value)) return `${key} contains control or bidi override characters`;
       if (value !== "") record[key as (typeof TEXT_PROPERTIES)[number]] = value;
     } else {
       return `unknown property '${key}'`;

@@ -1,11 +1,9 @@
 /** Plain aligned columns for the CLI's list commands. */
-
-// Stored text could have been hand-edited; never let it move the cursor or forge lines.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+import { replaceForbiddenTextCharacters } from "@gatehouse/auth-core";
 
 export function formatTable(headers: string[], rows: string[][]): string {
-  const clean = rows.map((row) => row.map((cell) => cell.replace(CONTROL_CHARACTERS, "?")));
+  // Stored text could have been hand-edited; never let it move the cursor, forge lines or reorder text.
+  const clean = rows.map((row) => row.map((cell) => replaceForbiddenTextCharacters(cell, "?")));
   const widths = headers.map((header, column) => Math.max(header.length, ...clean.map((row) => (row[column] ?? "").length)));
   const render = (cells: string[]) =>
     cells
