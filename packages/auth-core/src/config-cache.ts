@@ -55,12 +55,20 @@ export class ConfigCache {
   }
 
   private async readSnapshot(): Promise<ConfigSnapshot> {
-    const { config, digest, versions } = await this.store.readConfig();
+    const read = await this.store.readConfig();
     // Keyed by the version the store reports for this read, which may be newer
     // than the one asked for; a later request with that version then hits. The
-    // config is the caller's own copy (AccessStore.readConfig), so it is frozen in
-    // place: a second deep copy cost as much as the parse at 100,000 tokens.
-    const snapshot: ConfigSnapshot = { config: freezeDeep(config), digest, version: versions.config };
+    // config is either the caller's own copy or a frozen shared replica
+    // (AccessStore.readConfig), so it is frozen in place: a second deep copy cost
+    // as much as the parse at 100,000 tokens, and a frozen one is left as it is.
+    // The digest is read only when asked for: a store may compute it lazily.
+    const snapshot: ConfigSnapshot = {
+      config: freezeDeep(read.config),
+      get digest() {
+        return read.digest;
+      },
+      version: read.versions.config,
+    };
     this.current = snapshot;
     return snapshot;
   }

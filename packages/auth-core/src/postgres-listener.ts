@@ -95,11 +95,20 @@ export function parseGenerationNotification(payload: string | undefined, schema:
   return parseChangeNotification(payload, schema)?.generations ?? null;
 }
 
+/** The config rows one mutation changed (decision 014); a password change names none. */
+export interface ConfigChangeNames {
+  users: readonly string[];
+  tokens: readonly string[];
+  acl: boolean;
+}
+
 /** What one notification says changed; `tokens` null when the sender could not name them. */
 export interface ChangeNotification {
   generations: Generations;
   /** Present when the payload says whether the secrets generation moved (every Gatehouse sender does). */
   secrets?: { bumped: boolean; tokens: string[] | null };
+  /** Present when the payload says whether the config generation moved; `names` null when it could not name the rows. */
+  config?: { bumped: boolean; names: ConfigChangeNames | null };
 }
 
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more: anything longer is not a notification. */
@@ -127,13 +136,28 @@ export function parseChangeNotification(payload: string | undefined, schema: str
   }
   const changed = fields.changed;
   if (typeof changed !== "object" || changed === null) return { generations };
-  const { secrets, tokens } = changed as Record<string, unknown>;
-  if (typeof secrets !== "boolean") return { generations };
-  const named =
-    Array.isArray(tokens) && tokens.every((id) => typeof id === "string" && id.length <= NOTIFIED_ID_MAX_LENGTH)
-      ? (tokens as string[])
-      : null;
-  return { generations, secrets: { bumped: secrets, tokens: named } };
+  const { secrets, tokens, config } = changed as Record<string, unknown>;
+  const notification: ChangeNotification = { generations };
+  if (typeof secrets === "boolean") notification.secrets = { bumped: secrets, tokens: parseNotifiedIds(tokens) };
+  if (config === false) notification.config = { bumped: false, names: null };
+  else if (config === null) notification.config = { bumped: true, names: null };
+  else if (typeof config === "object" && config !== undefined) {
+    const names = config as Record<string, unknown>;
+    const users = parseNotifiedIds(names.users);
+    const configTokens = parseNotifiedIds(names.tokens);
+    notification.config = {
+      bumped: true,
+      names: users === null || configTokens === null || typeof names.acl !== "boolean" ? null : { users, tokens: configTokens, acl: names.acl },
+    };
+  }
+  return notification;
+}
+
+/** A list of ids as Gatehouse sends them, or null for anything else. */
+function parseNotifiedIds(value: unknown): string[] | null {
+  return Array.isArray(value) && value.every((id) => typeof id === "string" && id.length <= NOTIFIED_ID_MAX_LENGTH)
+    ? (value as string[])
+    : null;
 }
 
 /** The version strings of one epoch and generation pair, frozen because the same object is shared. */
@@ -167,6 +191,8 @@ export class PostgresGenerationListener {
   private heartbeatInFlight = false;
   /** Secrets generation -> the token ids its mutation changed (null: not named). The last few thousand only. */
   private readonly secretJournal = new Map<bigint, ReadonlySet<string> | null>();
+  /** Config generation -> the rows its mutation changed (null: not named). The last few thousand only. */
+  private readonly configJournal = new Map<bigint, ConfigChangeNames | null>();
   private readonly journalWaiters: (() => void)[] = [];
   private stopped = false;
 
@@ -277,6 +303,7 @@ export class PostgresGenerationListener {
     if (notification === null) return;
     // Recorded before the versions move, so whoever sees the new version finds its record.
     if (notification.secrets?.bumped === true) this.recordSecretChange(notification.generations.secrets, notification.secrets.tokens);
+    if (notification.config?.bumped === true) this.recordConfigChange(notification.generations.config, notification.config.names);
     this.mergeGenerations(notification.generations);
   }
 
@@ -295,6 +322,60 @@ export class PostgresGenerationListener {
     }
     const waiters = this.journalWaiters.splice(0);
     for (const wake of waiters) wake();
+  }
+
+  /** recordSecretChange for the config generation: which rows the mutation that moved it to `generation` changed. */
+  recordConfigChange(generation: bigint, names: ConfigChangeNames | null): void {
+    if (!this.configJournal.has(generation)) this.configJournal.set(generation, names);
+    while (this.configJournal.size > SECRET_JOURNAL_MAX_GENERATIONS) {
+      const oldest = this.configJournal.keys().next();
+      if (oldest.done === true) break;
+      this.configJournal.delete(oldest.value);
+    }
+    const waiters = this.journalWaiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+
+  /** The config generation this listener knows of (merged from notifications, queries and own mutations). */
+  currentConfigGeneration(): bigint {
+    return this.generations.config;
+  }
+
+  /**
+   * The config rows changed in the generations after `from` up to `to`, merged,
+   * or null when that cannot be told: a generation without a record after
+   * LATE_NOTIFICATION_WAIT_MS (a lost notification, or one still on its way), or
+   * one whose rows were not named. The caller then reads the whole config.
+   */
+  async readConfigChangesBetween(from: bigint, to: bigint): Promise<ConfigChangeNames | null> {
+    const deadline = Date.now() + LATE_NOTIFICATION_WAIT_MS;
+    for (;;) {
+      const users = new Set<string>();
+      const tokens = new Set<string>();
+      let acl = false;
+      let missing = false;
+      for (let generation = from + 1n; generation <= to; generation += 1n) {
+        const names = this.configJournal.get(generation);
+        if (names === null) return null;
+        if (names === undefined) {
+          missing = true;
+          break;
+        }
+        for (const id of names.users) users.add(id);
+        for (const id of names.tokens) tokens.add(id);
+        acl ||= names.acl;
+      }
+      if (!missing) return { users: [...users], tokens: [...tokens], acl };
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remainingMs);
+        this.journalWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   /**

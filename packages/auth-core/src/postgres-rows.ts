@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { StoreCorruptError } from "./errors.js";
 import type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
 import { ROLE_IDS } from "./roles.js";
+import type { DraftChanges } from "./state-draft.js";
 
 /** The two generation counters of the one `generations` row. */
 export interface Generations {
@@ -166,6 +167,57 @@ export function diffStates(before: AccessState, after: AccessState): StateChange
     deletePasswordHashes: passwordHashes.deletes,
     acl: JSON.stringify(aclBefore) === JSON.stringify(aclAfter) ? null : aclAfter,
   };
+}
+
+/**
+ * The rows to write for a draft's changes (state-draft.ts): the same checks as
+ * diffStates, applied only to the keys the change touched.
+ */
+export function toStateChanges(changes: DraftChanges): StateChanges {
+  const split = <V, R>(map: ReadonlyMap<string, V | null>, toRow: (key: string, value: V) => R) => {
+    const upserts: R[] = [];
+    const deletes: string[] = [];
+    for (const [key, value] of map) {
+      if (value === null) deletes.push(key);
+      else upserts.push(toRow(key, value));
+    }
+    return { upserts, deletes };
+  };
+  const users = split(changes.users, toUserRow);
+  const tokens = split(changes.tokens, toTokenRow);
+  const tokenHashes = split(changes.tokenHashes, toHashRow);
+  const passwordHashes = split(changes.passwordHashes, toHashRow);
+  return {
+    upsertUsers: users.upserts,
+    deleteUsers: users.deletes,
+    upsertTokens: tokens.upserts,
+    deleteTokens: tokens.deletes,
+    upsertTokenHashes: tokenHashes.upserts,
+    deleteTokenHashes: tokenHashes.deletes,
+    upsertPasswordHashes: passwordHashes.upserts,
+    deletePasswordHashes: passwordHashes.deletes,
+    acl: changes.acl === null ? null : changes.acl.map(toAclRow),
+  };
+}
+
+/** The named rows of a partial read (readConfigRows): every id asked for, null when the row is gone. */
+export function parseConfigRows(
+  row: Record<string, unknown>,
+  schema: string,
+  asked: { users: readonly string[]; tokens: readonly string[] },
+): Pick<DraftChanges, "users" | "tokens" | "acl"> {
+  const users = new Map<string, UserRecord | null>(asked.users.map((id) => [id, null]));
+  const tokens = new Map<string, TokenRecord | null>(asked.tokens.map((id) => [id, null]));
+  for (const raw of expectArray(row.users, `${schema}.users`)) {
+    const user = parseUser(raw, `${schema}.users`);
+    users.set(user.userid, user);
+  }
+  for (const raw of expectArray(row.tokens, `${schema}.tokens`)) {
+    const token = parseToken(raw, `${schema}.tokens`);
+    tokens.set(token.tokenid, token);
+  }
+  const acl = row.acl === null || row.acl === undefined ? null : expectArray(row.acl, `${schema}.acl`).map((raw) => parseAclEntry(raw, `${schema}.acl`));
+  return { users, tokens, acl };
 }
 
 /** Token hashes are the secrets generation; everything else, passwords included, is config (I5). */

@@ -22,6 +22,9 @@ export interface PostgresSql {
   readConfig: string;
   readState: string;
   readTokenHash: string;
+  readConfigRows: string;
+  readTokenHashRows: string;
+  readPasswordHashRows: string;
   readPasswordHash: string;
   upsertUsers: string;
   deleteUsers: string;
@@ -76,6 +79,16 @@ export function createPostgresSql(schema: string): PostgresSql {
         (SELECT coalesce(json_agg(json_build_array(h.authid, h.hash)), '[]'::json) FROM ${s}.token_hashes h) AS token_hashes,
         (SELECT coalesce(json_agg(json_build_array(p.userid, p.hash)), '[]'::json) FROM ${s}.password_hashes p) AS password_hashes
       FROM ${s}.generations g`,
+    // The named rows only (decision 014): a node catching up reads what a change named, not the whole config.
+    readConfigRows: `
+      SELECT g.secrets::text AS secrets, g.config::text AS config,
+        (SELECT coalesce(json_agg(u), '[]'::json) FROM ${s}.users u WHERE u.userid = ANY($1::text[])) AS users,
+        (SELECT coalesce(json_agg(t), '[]'::json) FROM ${s}.tokens t WHERE t.tokenid = ANY($2::text[])) AS tokens,
+        CASE WHEN $3::boolean THEN (SELECT coalesce(json_agg(a ORDER BY a.position), '[]'::json) FROM ${s}.acl a) END AS acl
+      FROM ${s}.generations g`,
+    // NULL for $1 reads every row (a change that enumerated the map).
+    readTokenHashRows: `SELECT authid AS key, hash FROM ${s}.token_hashes WHERE $1::text[] IS NULL OR authid = ANY($1::text[])`,
+    readPasswordHashRows: `SELECT userid AS key, hash FROM ${s}.password_hashes WHERE $1::text[] IS NULL OR userid = ANY($1::text[])`,
     readTokenHash: `
       SELECT g.secrets::text AS secrets, g.config::text AS config,
         (SELECT h.hash FROM ${s}.token_hashes h WHERE h.authid = $1) AS hash

@@ -11,17 +11,20 @@ import type { AccessConfig, AccessState } from "./model.js";
 import type { PostgresListenerEvent, PostgresListenerState, ReconnectBackoff } from "./postgres-listener.js";
 import { PostgresGenerationListener } from "./postgres-listener.js";
 import { migratePostgresSchema } from "./postgres-migrations.js";
-import type { StateChanges } from "./postgres-rows.js";
+import type { ConfigChangeNames } from "./postgres-listener.js";
+import type { Generations, StateChanges } from "./postgres-rows.js";
 import {
   computeConfigDigest,
-  diffStates,
   parseConfigColumns,
+  parseConfigRows,
   parseGenerationsRow,
-  parseStateColumns,
   summarizeChanges,
+  toStateChanges,
 } from "./postgres-rows.js";
 import type { PostgresSql } from "./postgres-sql.js";
 import { createPostgresSql, DEFAULT_POSTGRES_SCHEMA } from "./postgres-sql.js";
+import type { DraftChanges, HashPart, LoadedHashes } from "./state-draft.js";
+import { applyConfigChanges, createStateDraft, freezeConfig, RowsNotLoaded } from "./state-draft.js";
 import type { AccessStore, SecretChanges, StoredKeys, StoreVersions } from "./store.js";
 
 /** Operational events for logs and metrics. Errors come from `pg` and carry no passwords. */
@@ -54,6 +57,10 @@ export interface PostgresStoreOptions {
 export interface PostgresStoreStats extends PostgresListenerState {
   /** Queries of the generation row sent because the listener was down; concurrent readVersions calls share one. */
   fallbackVersionQueries: number;
+  /** Reads of the whole config (the first, and each catch-up that could not name its rows). */
+  fullConfigReads: number;
+  /** Catch-ups that read only the rows the notifications named. */
+  partialConfigReads: number;
 }
 
 const DEFAULT_POOL_SIZE = 10;
@@ -66,6 +73,14 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  */
 const STATEMENT_TIMEOUT_MS = 30_000;
 const PG_LOCK_NOT_AVAILABLE = "55P03";
+/** A change that keeps asking for more hash rows one at a time gets all of them after this many rounds. */
+const MAX_ROW_LOAD_ROUNDS = 16;
+
+/** The config as this node last read it, at a config generation: frozen and shared (decision 014). */
+interface ConfigReplica {
+  generation: bigint;
+  config: AccessConfig;
+}
 
 /** Creates the schema if needed, runs pending migrations and connects the listener. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresAccessStore> {
@@ -124,6 +139,11 @@ export class PostgresAccessStore implements AccessStore {
   /** Settles with the last fallback query sent: the next one waits for it. */
   private versionQueryTail: Promise<unknown> = Promise.resolve();
   private mutationTail: Promise<unknown> = Promise.resolve();
+  /** Null until the first read; replaced (never edited) by newer ones only. */
+  private replica: ConfigReplica | null = null;
+  /** Full reads of the config since open, for tests and metrics: a change named in its notification needs none. */
+  private fullConfigReads = 0;
+  private partialConfigReads = 0;
 
   /** Use openPostgresStore: the schema must be migrated and the listener started first. */
   constructor(
@@ -143,14 +163,32 @@ export class PostgresAccessStore implements AccessStore {
     return this.listener.currentVersions() ?? this.joinVersionQuery();
   }
 
+  /**
+   * The config at least as new as the versions returned, from this node's replica:
+   * brought forward by reading only the rows the notifications since its generation
+   * named, or the whole config when a notification is missing or named nothing
+   * (decision 014). The config is frozen and shared; the digest is computed on
+   * first use.
+   */
   async readConfig(): Promise<{ config: AccessConfig; digest: string; versions: StoreVersions }> {
     this.assertOpen();
-    const { rows } = await this.pool.query<Record<string, unknown>>(this.sql.readConfig);
-    const row = this.expectGenerationsRow(rows[0]);
-    const config = parseConfigColumns(row, this.sql.schema);
-    // The versions of the snapshot the config was read from, not whatever the listener knows by now.
-    const versions = this.listener.observe(parseGenerationsRow(row, this.generationsLocation()));
-    return { config, digest: computeConfigDigest(config), versions };
+    // Asked of the database, not the listener: a read sees every change committed
+    // before it, on any node, as the whole-config read did. Read before the data,
+    // so the versions are never newer than it.
+    const { rows } = await this.pool.query<Record<string, unknown>>(this.sql.readGenerations);
+    const generations = parseGenerationsRow(rows[0], this.generationsLocation());
+    const versions = this.listener.observe(generations);
+    const replica = await this.readReplicaAt(generations.config, this.pool);
+    const { config } = replica;
+    let digest: string | undefined;
+    return {
+      config,
+      get digest() {
+        digest ??= computeConfigDigest(config);
+        return digest;
+      },
+      versions,
+    };
   }
 
   /**
@@ -229,7 +267,12 @@ export class PostgresAccessStore implements AccessStore {
 
   /** Listener health and fallback counts, for tests, logs and metrics. */
   readStats(): PostgresStoreStats {
-    return { ...this.listener.readState(), fallbackVersionQueries: this.fallbackVersionQueries };
+    return {
+      ...this.listener.readState(),
+      fallbackVersionQueries: this.fallbackVersionQueries,
+      fullConfigReads: this.fullConfigReads,
+      partialConfigReads: this.partialConfigReads,
+    };
   }
 
   close(): Promise<void> {
@@ -280,44 +323,141 @@ export class PostgresAccessStore implements AccessStore {
     return hash;
   }
 
+  /**
+   * The row-level mutation (decision 014). Under the generation row lock: bring the
+   * replica to the locked generation (reading only named rows when it can), run the
+   * change on a copy-on-write draft of it, load any hash rows the change reads and
+   * run it again, then write only the rows that differ, bump and notify with their
+   * names, all in this one transaction. The single place every mutation of this
+   * backend passes through.
+   */
   private async mutateInTransaction<T>(
     client: PoolClient,
     change: (state: AccessState) => T,
   ): Promise<{ result: T; versions: StoreVersions }> {
+    let locked: Generations;
     try {
       // Every mutation on every node takes this row lock first, so mutations run one at a time.
-      await client.query(this.sql.lockGenerations);
+      const { rows } = await client.query<Record<string, unknown>>(this.sql.lockGenerations);
+      locked = parseGenerationsRow(rows[0], this.generationsLocation());
     } catch (error) {
       if (isPostgresError(error, PG_LOCK_NOT_AVAILABLE)) {
         throw new StoreLockTimeoutError(this.generationsLocation(), this.lockTimeoutMs, { cause: error });
       }
       throw error;
     }
-    // Read after the lock: in READ COMMITTED this statement sees every mutation committed before us.
-    const { rows } = await client.query<Record<string, unknown>>(this.sql.readState);
-    const row = this.expectGenerationsRow(rows[0]);
-    const loaded = parseStateColumns(row, this.sql.schema);
-    let generations = parseGenerationsRow(row, this.generationsLocation());
-
-    const draft = structuredClone(loaded);
-    const result = change(draft);
-    const changes = diffStates(loaded, draft);
-    const changed = summarizeChanges(changes);
+    this.listener.observe(locked);
+    // Under the lock nothing newer is committed, so a replica at the locked generation is exact.
+    const base = await this.readReplicaAt(locked.config, client);
+    if (base.generation !== locked.config) {
+      throw new StoreCorruptError(this.generationsLocation(), "the config generation moved while the row lock was held");
+    }
+    const { result, changes } = await this.runDraft(client, base.config, change);
+    const rows = toStateChanges(changes);
+    const changed = summarizeChanges(rows);
+    let generations = locked;
     if (changed.secrets || changed.config) {
-      await this.writeChanges(client, changes);
+      await this.writeChanges(client, rows);
       const bumped = await client.query<Record<string, unknown>>(this.sql.bumpGenerations, [
         changed.secrets ? 1 : 0,
         changed.config ? 1 : 0,
         this.sql.schema,
-        formatChangeNotice(changed.secrets, changed.secrets ? listChangedTokenHashes(changes) : []),
+        formatChangeNotice(changed.secrets ? listChangedTokenHashes(rows) : null, changed.config ? nameConfigChanges(changes) : null),
       ]);
       generations = parseGenerationsRow(bumped.rows[0], this.generationsLocation());
     }
     await client.query("COMMIT");
     // Recorded only once committed: a rolled-back bump must leave no record for a generation another mutation will take.
-    if (changed.secrets) this.listener.recordSecretChange(generations.secrets, listChangedTokenHashes(changes));
+    if (changed.secrets) this.listener.recordSecretChange(generations.secrets, listChangedTokenHashes(rows));
+    if (changed.config) {
+      this.listener.recordConfigChange(generations.config, nameConfigChanges(changes));
+      this.installReplica(generations.config, changes);
+    }
     // Merged before returning, so this node's readVersions moves with its own mutation without waiting for NOTIFY (I1).
     return { result, versions: this.listener.observe(generations) };
+  }
+
+  /** Runs `change` on a draft of `config`, loading the hash rows it reads and running it again (state-draft.ts). */
+  private async runDraft<T>(
+    client: PoolClient,
+    config: AccessConfig,
+    change: (state: AccessState) => T,
+  ): Promise<{ result: T; changes: DraftChanges }> {
+    const hashes: Record<HashPart, LoadedHashes> = {
+      tokenHashes: { rows: new Map(), complete: false },
+      passwordHashes: { rows: new Map(), complete: false },
+    };
+    for (let round = 0; ; round += 1) {
+      const draft = createStateDraft(config, hashes);
+      try {
+        const result = change(draft.state);
+        if (result instanceof Promise) throw new TypeError("mutate: the change must be synchronous");
+        return { result, changes: draft.readChanges() };
+      } catch (error) {
+        if (!(error instanceof RowsNotLoaded)) throw error;
+        const keys = round >= MAX_ROW_LOAD_ROUNDS ? "all" : error.keys;
+        await this.loadHashRows(client, hashes[error.part], error.part, keys);
+      }
+    }
+  }
+
+  private async loadHashRows(client: PoolClient, loaded: LoadedHashes, part: HashPart, keys: readonly string[] | "all"): Promise<void> {
+    const sqlText = part === "tokenHashes" ? this.sql.readTokenHashRows : this.sql.readPasswordHashRows;
+    const { rows } = await client.query<{ key: unknown; hash: unknown }>(sqlText, [keys === "all" ? null : keys]);
+    if (keys === "all") loaded.rows.clear();
+    else for (const key of keys) loaded.rows.set(key, null);
+    for (const row of rows) {
+      if (typeof row.key !== "string" || typeof row.hash !== "string") {
+        throw new StoreCorruptError(`${this.sql.schema}.${part === "tokenHashes" ? "token_hashes" : "password_hashes"}`, "a row is not text");
+      }
+      loaded.rows.set(row.key, row.hash);
+    }
+    if (keys === "all") loaded.complete = true;
+  }
+
+  /**
+   * The replica at config generation `target` or newer. From an older replica it
+   * reads only the rows named by the notifications in between; without a replica,
+   * or when a generation in between is not accounted for, the whole config. Every
+   * row it then holds is at least as new as `target`.
+   */
+  private async readReplicaAt(target: bigint, queryable: Pool | PoolClient): Promise<ConfigReplica> {
+    const current = this.replica;
+    if (current !== null && current.generation >= target) return current;
+    const names = current === null ? null : await this.listener.readConfigChangesBetween(current.generation, target);
+    if (names !== null) {
+      const { rows } = await queryable.query<Record<string, unknown>>(this.sql.readConfigRows, [names.users, names.tokens, names.acl]);
+      const row = this.expectGenerationsRow(rows[0]);
+      const read = parseGenerationsRow(row, this.generationsLocation());
+      this.listener.observe(read);
+      this.partialConfigReads += 1;
+      // The rows are as of `read`, which is at least `target`: labelled `target`, they are never older than it says.
+      return this.installReplica(target, parseConfigRows(row, this.sql.schema, names));
+    }
+    const { rows } = await queryable.query<Record<string, unknown>>(this.sql.readConfig);
+    const row = this.expectGenerationsRow(rows[0]);
+    const config = freezeConfig(parseConfigColumns(row, this.sql.schema));
+    const read = parseGenerationsRow(row, this.generationsLocation());
+    this.listener.observe(read);
+    this.fullConfigReads += 1;
+    const latest = this.replica;
+    if (latest !== null && latest.generation >= read.config) return latest;
+    this.replica = { generation: read.config, config };
+    return this.replica;
+  }
+
+  /**
+   * Applies the rows changed up to `generation` to the replica, unless a newer one
+   * is already installed. Applied to whatever replica is current, not the one the
+   * read started from: both are older than `generation`, and `changes` holds every
+   * row that moved in between, as new as or newer than the current replica's.
+   */
+  private installReplica(generation: bigint, changes: Pick<DraftChanges, "users" | "tokens" | "acl">): ConfigReplica {
+    const latest = this.replica;
+    if (latest === null) throw new Error("installReplica: no replica to apply changes to");
+    if (latest.generation >= generation) return latest;
+    this.replica = { generation, config: applyConfigChanges(latest.config, changes) };
+    return this.replica;
   }
 
   private async writeChanges(client: PoolClient, changes: StateChanges): Promise<void> {
@@ -384,14 +524,26 @@ function listChangedTokenHashes(changes: StateChanges): string[] {
   return [...changes.upsertTokenHashes.map(([authid]) => authid), ...changes.deleteTokenHashes];
 }
 
+/** The config rows a draft changed, as a notification names them. */
+function nameConfigChanges(changes: DraftChanges): ConfigChangeNames {
+  return { users: [...changes.users.keys()], tokens: [...changes.tokens.keys()], acl: changes.acl !== null };
+}
+
 /**
- * The `changed` part of the notification: whether the secrets generation moved and
- * which token hashes did. A list too long for one notification is left out (null),
- * and every listener then treats all tokens as changed (decision 012).
+ * The `changed` part of the notification: whether each generation moved and which
+ * token hashes and config rows did (decisions 012 and 014). Names too long for one
+ * notification are left out (null): every listener then treats all tokens as
+ * changed, or reads the whole config.
  */
-function formatChangeNotice(secrets: boolean, tokens: string[]): string {
-  const named = JSON.stringify({ secrets, tokens });
-  return Buffer.byteLength(named) <= CHANGE_NOTICE_MAX_BYTES ? named : JSON.stringify({ secrets, tokens: null });
+function formatChangeNotice(tokens: string[] | null, config: ConfigChangeNames | null): string {
+  const secretsPart = tokens === null ? { secrets: false } : { secrets: true, tokens };
+  const configPart = config === null ? { config: false } : { config };
+  const full = JSON.stringify({ ...secretsPart, ...configPart });
+  if (Buffer.byteLength(full) <= CHANGE_NOTICE_MAX_BYTES) return full;
+  // The config names go first: a full config read costs less than re-hashing every cached token.
+  const withoutConfigNames = JSON.stringify({ ...secretsPart, config: config === null ? false : null });
+  if (Buffer.byteLength(withoutConfigNames) <= CHANGE_NOTICE_MAX_BYTES) return withoutConfigNames;
+  return JSON.stringify({ secrets: tokens !== null, tokens: null, config: config === null ? false : null });
 }
 
 /** Rows to per-column arrays, the shape `unnest($1::text[], ...)` takes. */

@@ -54,9 +54,11 @@ export interface AccessStore {
 
   /**
    * Users, token metadata and ACL, with the SHA-256 digest of the stored config.
-   * The config is the caller's own copy. `versions` were read before the data, so
-   * they are never newer than it: a cache filled from this call may be flushed too
-   * early, never kept too long.
+   * The config is either the caller's own copy or a deep-frozen snapshot the store
+   * shares (PostgreSQL keeps a replica it patches row by row, decision 014); the
+   * caller must not modify it. `versions` were read before the data, so they are
+   * never newer than it: a cache filled from this call may be flushed too early,
+   * never kept too long.
    */
   readConfig(): Promise<{ config: AccessConfig; digest: string; versions: StoreVersions }>;
 

@@ -293,9 +293,20 @@ export function describeAccessStoreContract(name: string, openStore: () => Promi
         state.config.users["alice@pbs"] = makeUser("alice@pbs");
       });
       const first = await store.readConfig();
-      const alice = first.config.users["alice@pbs"];
-      if (alice) alice.enable = false;
-      first.config.acl.push(makeAcl("/", "alice@pbs"));
+      // A backend may hand out a frozen shared snapshot (decision 014): then the edits throw instead.
+      const tryEdit = (edit: () => void) => {
+        try {
+          edit();
+        } catch (error) {
+          expect(error).toBeInstanceOf(TypeError);
+          expect(Object.isFrozen(first.config)).toBe(true);
+        }
+      };
+      tryEdit(() => {
+        const alice = first.config.users["alice@pbs"];
+        if (alice) alice.enable = false;
+      });
+      tryEdit(() => first.config.acl.push(makeAcl("/", "alice@pbs")));
       const second = await store.readConfig();
       expect(second.config.users["alice@pbs"]?.enable).toBe(true);
       expect(second.config.acl).toEqual([]);
