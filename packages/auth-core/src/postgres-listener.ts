@@ -76,11 +76,7 @@ const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
  * of the exponential ceiling so a flapping server is not hammered, the rest random
  * so that many nodes do not reconnect in lockstep.
  */
-export function computeReconnectDelayMs(
-  attempt: number,
-  backoff: ReconnectBackoff,
-  random: () => number = Math.random,
-): number {
+export function computeReconnectDelayMs(attempt: number, backoff: ReconnectBackoff, random: () => number = Math.random): number {
   const exponent = Math.min(Math.max(0, Math.floor(attempt)), 30);
   const ceiling = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * 2 ** exponent);
   const unit = Math.min(Math.max(random(), 0), 1);
@@ -147,7 +143,8 @@ export function parseChangeNotification(payload: string | undefined, schema: str
     const configTokens = parseNotifiedIds(names.tokens);
     notification.config = {
       bumped: true,
-      names: users === null || configTokens === null || typeof names.acl !== "boolean" ? null : { users, tokens: configTokens, acl: names.acl },
+      names:
+        users === null || configTokens === null || typeof names.acl !== "boolean" ? null : { users, tokens: configTokens, acl: names.acl },
     };
   }
   return notification;

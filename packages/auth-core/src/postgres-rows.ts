@@ -216,7 +216,10 @@ export function parseConfigRows(
     const token = parseToken(raw, `${schema}.tokens`);
     tokens.set(token.tokenid, token);
   }
-  const acl = row.acl === null || row.acl === undefined ? null : expectArray(row.acl, `${schema}.acl`).map((raw) => parseAclEntry(raw, `${schema}.acl`));
+  const acl =
+    row.acl === null || row.acl === undefined
+      ? null
+      : expectArray(row.acl, `${schema}.acl`).map((raw) => parseAclEntry(raw, `${schema}.acl`));
   return { users, tokens, acl };
 }
 
@@ -324,7 +327,9 @@ export function computeConfigDigest(config: AccessConfig): string {
     .sort(compareCodeUnits)
     .map((key) => toTokenRow(key, config.tokens[key] as TokenRecord));
   const acl = config.acl.map(toAclRow);
-  return createHash("sha256").update(JSON.stringify({ v: 1, users, tokens, acl })).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify({ v: 1, users, tokens, acl }))
+    .digest("hex");
 }
 
 /** Locale-independent, so every node sorts alike. */

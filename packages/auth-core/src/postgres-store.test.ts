@@ -152,9 +152,7 @@ describeWithPostgres(postgres, "PostgreSQL AccessStore", () => {
 
     /** Kills the node's LISTEN session and waits until the node knows; the node's backoff must outlast the test. */
     async function takeListenerDown(node: PostgresAccessStore): Promise<void> {
-      const [terminated] = await runAdminQuery<{ ok: boolean }>("SELECT pg_terminate_backend($1) AS ok", [
-        node.readStats().backendPid,
-      ]);
+      const [terminated] = await runAdminQuery<{ ok: boolean }>("SELECT pg_terminate_backend($1) AS ok", [node.readStats().backendPid]);
       expect(terminated?.ok).toBe(true);
       await expect.poll(() => node.readStats().connected, { timeout: WAIT_MS }).toBe(false);
     }
@@ -205,12 +203,8 @@ describeWithPostgres(postgres, "PostgreSQL AccessStore", () => {
         await expect
           .poll(
             async () =>
-              (
-                await runAdminQuery(
-                  "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 IN query) > 0",
-                  [schema],
-                )
-              ).length,
+              (await runAdminQuery("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 IN query) > 0", [schema]))
+                .length,
             { timeout: WAIT_MS },
           )
           .toBe(1);
@@ -424,9 +418,7 @@ describeWithPostgres(postgres, "PostgreSQL AccessStore", () => {
     it("a row that does not fit the model is reported as StoreCorruptError, not dropped", async () => {
       const [a] = await openNodes(1);
       if (!a) throw new Error("node missing");
-      await runAdminQuery(
-        `INSERT INTO "${schemaOfTest()}".users (userid, enable, expire) VALUES ('alice@pbs', true, 9007199254740993)`,
-      );
+      await runAdminQuery(`INSERT INTO "${schemaOfTest()}".users (userid, enable, expire) VALUES ('alice@pbs', true, 9007199254740993)`);
       await expect(a.readConfig()).rejects.toBeInstanceOf(StoreCorruptError);
       await expect(a.mutate(() => undefined)).rejects.toBeInstanceOf(StoreCorruptError);
     });

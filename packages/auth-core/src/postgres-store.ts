@@ -408,7 +408,10 @@ export class PostgresAccessStore implements AccessStore {
     else for (const key of keys) loaded.rows.set(key, null);
     for (const row of rows) {
       if (typeof row.key !== "string" || typeof row.hash !== "string") {
-        throw new StoreCorruptError(`${this.sql.schema}.${part === "tokenHashes" ? "token_hashes" : "password_hashes"}`, "a row is not text");
+        throw new StoreCorruptError(
+          `${this.sql.schema}.${part === "tokenHashes" ? "token_hashes" : "password_hashes"}`,
+          "a row is not text",
+        );
       }
       loaded.rows.set(row.key, row.hash);
     }

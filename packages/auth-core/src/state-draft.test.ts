@@ -59,7 +59,11 @@ describe("createStateDraft", () => {
     expect(Object.hasOwn(users, "carol@pbs")).toBe(true);
     expect(Object.hasOwn(users, "toString")).toBe(false);
     expect(users["constructor"]).toBeUndefined();
-    expect(Object.values(users).map((user) => user.userid).sort()).toEqual(["alice@pbs", "carol@pbs"]);
+    expect(
+      Object.values(users)
+        .map((user) => user.userid)
+        .sort(),
+    ).toEqual(["alice@pbs", "carol@pbs"]);
   });
 
   it("a record rebuilt equal to the stored one, and a key set and deleted again, are no change", () => {

@@ -83,50 +83,53 @@ function createDraftMap<V>(
     if (override !== undefined) return override === DELETED ? undefined : override;
     return source.get(key);
   };
-  const proxy = new Proxy({}, {
-    get(_target, key) {
-      if (key === DRAFT_BASE) return overrides.size === 0 ? base : null;
-      if (typeof key !== "string") return undefined;
-      const override = overrides.get(key);
-      if (override !== undefined) return override === DELETED ? undefined : override;
-      const stored = source.get(key);
-      if (stored === undefined) return undefined;
-      const copied = copy(stored);
-      overrides.set(key, copied);
-      return copied;
+  const proxy = new Proxy(
+    {},
+    {
+      get(_target, key) {
+        if (key === DRAFT_BASE) return overrides.size === 0 ? base : null;
+        if (typeof key !== "string") return undefined;
+        const override = overrides.get(key);
+        if (override !== undefined) return override === DELETED ? undefined : override;
+        const stored = source.get(key);
+        if (stored === undefined) return undefined;
+        const copied = copy(stored);
+        overrides.set(key, copied);
+        return copied;
+      },
+      set(_target, key, value: V) {
+        if (typeof key !== "string") return false;
+        overrides.set(key, value);
+        return true;
+      },
+      defineProperty(_target, key, descriptor) {
+        if (typeof key !== "string" || !("value" in descriptor)) return false;
+        overrides.set(key, descriptor.value as V);
+        return true;
+      },
+      deleteProperty(_target, key) {
+        if (typeof key === "string") overrides.set(key, DELETED);
+        return true;
+      },
+      has(_target, key) {
+        return typeof key === "string" && lookup(key) !== undefined;
+      },
+      ownKeys() {
+        const keys = new Set(source.keys());
+        for (const [key, value] of overrides) {
+          if (value === DELETED) keys.delete(key);
+          else keys.add(key);
+        }
+        return [...keys];
+      },
+      getOwnPropertyDescriptor(_target, key) {
+        if (typeof key !== "string") return undefined;
+        const value = lookup(key);
+        // The base value itself: enumerating keys must not copy every record; a read through [[Get]] copies.
+        return value === undefined ? undefined : { value, writable: true, enumerable: true, configurable: true };
+      },
     },
-    set(_target, key, value: V) {
-      if (typeof key !== "string") return false;
-      overrides.set(key, value);
-      return true;
-    },
-    defineProperty(_target, key, descriptor) {
-      if (typeof key !== "string" || !("value" in descriptor)) return false;
-      overrides.set(key, descriptor.value as V);
-      return true;
-    },
-    deleteProperty(_target, key) {
-      if (typeof key === "string") overrides.set(key, DELETED);
-      return true;
-    },
-    has(_target, key) {
-      return typeof key === "string" && lookup(key) !== undefined;
-    },
-    ownKeys() {
-      const keys = new Set(source.keys());
-      for (const [key, value] of overrides) {
-        if (value === DELETED) keys.delete(key);
-        else keys.add(key);
-      }
-      return [...keys];
-    },
-    getOwnPropertyDescriptor(_target, key) {
-      if (typeof key !== "string") return undefined;
-      const value = lookup(key);
-      // The base value itself: enumerating keys must not copy every record; a read through [[Get]] copies.
-      return value === undefined ? undefined : { value, writable: true, enumerable: true, configurable: true };
-    },
-  });
+  );
   return { proxy, overrides };
 }
 
@@ -157,10 +160,7 @@ function hashSource(part: HashPart, loaded: LoadedHashes): MapSource<string> {
 /**
  * A draft over a frozen config and loaded hash rows. `base` is never modified.
  */
-export function createStateDraft(
-  base: AccessConfig,
-  hashes: { tokenHashes: LoadedHashes; passwordHashes: LoadedHashes },
-): StateDraft {
+export function createStateDraft(base: AccessConfig, hashes: { tokenHashes: LoadedHashes; passwordHashes: LoadedHashes }): StateDraft {
   const users = createDraftMap(recordSource(base.users), (user) => ({ ...user }), base.users);
   const tokens = createDraftMap(recordSource(base.tokens), (token) => ({ ...token }), base.tokens);
   const tokenHashes = createDraftMap(hashSource("tokenHashes", hashes.tokenHashes), (hash) => hash, null);
@@ -245,10 +245,7 @@ function isSameAcl(before: readonly AclEntry[], after: unknown): boolean {
  * record. Maps are copied once (a shallow copy of n keys, a few milliseconds at
  * 100,000) only when they changed. Records put in are frozen copies.
  */
-export function applyConfigChanges(
-  base: AccessConfig,
-  changes: Pick<DraftChanges, "users" | "tokens" | "acl">,
-): AccessConfig {
+export function applyConfigChanges(base: AccessConfig, changes: Pick<DraftChanges, "users" | "tokens" | "acl">): AccessConfig {
   return Object.freeze({
     users: applyMapChanges(base.users, changes.users),
     tokens: applyMapChanges(base.tokens, changes.tokens),

@@ -364,12 +364,8 @@ export function describeAccessStoreContract(name: string, openStore: () => Promi
           state.config.users["alice@pbs"] = makeUser("alice@pbs");
           state.tokenHashes["alice@pbs!ci"] = fakeHash("one");
         });
-        await expect
-          .poll(async () => (await versionsOf(other)).secrets, { timeout: CROSS_HANDLE_WAIT_MS })
-          .not.toBe(before.secrets);
-        await expect
-          .poll(async () => (await versionsOf(other)).config, { timeout: CROSS_HANDLE_WAIT_MS })
-          .not.toBe(before.config);
+        await expect.poll(async () => (await versionsOf(other)).secrets, { timeout: CROSS_HANDLE_WAIT_MS }).not.toBe(before.secrets);
+        await expect.poll(async () => (await versionsOf(other)).config, { timeout: CROSS_HANDLE_WAIT_MS }).not.toBe(before.config);
         expect(Object.keys((await other.readConfig()).config.users)).toEqual(["alice@pbs"]);
         expect(await other.readTokenHash("alice@pbs!ci")).toBe(fakeHash("one"));
         expect((await other.readConfig()).digest).toBe((await opened.store.readConfig()).digest);
