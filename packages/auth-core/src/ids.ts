@@ -83,30 +83,10 @@ function checkLength(s: string, what: string, min: number, max: number): Result<
   return ok(s);
 }
 
-/**
- * Successful parses of ids seen recently. Every authenticated request parses its
- * id, and the checks (code-point counting, a Unicode-class regex) cost far more in
- * a busy server, where their code is no longer in the CPU caches, than a lookup.
- * Only valid ids are kept, as frozen results; past the bound the memo starts over.
- */
-const PARSED_MEMO_MAX_ENTRIES = 4096;
-const parsedUserids = new Map<string, Result<ParsedUserid>>();
-const parsedAuthids = new Map<string, Result<ParsedAuthid>>();
-
-function memoize<T extends object>(memo: Map<string, Result<T>>, key: string, result: Result<T>): Result<T> {
-  if (!result.ok) return result;
-  if (memo.size >= PARSED_MEMO_MAX_ENTRIES) memo.clear();
-  const frozen: Result<T> = Object.freeze({ ok: true, value: Object.freeze(result.value) });
-  memo.set(key, frozen);
-  return frozen;
-}
-
 export function parseUserid(s: string): Result<ParsedUserid> {
-  const known = parsedUserids.get(s);
-  if (known !== undefined) return known;
   const length = checkLength(s, "userid", USERID_MIN_LENGTH, USERID_MAX_LENGTH);
   if (!length.ok) return length;
-  return memoize(parsedUserids, s, parseUseridParts(s));
+  return parseUseridParts(s);
 }
 
 export function parseTokenName(s: string): Result<string> {
@@ -118,12 +98,6 @@ export function parseTokenName(s: string): Result<string> {
 }
 
 export function parseAuthid(s: string): Result<ParsedAuthid> {
-  const known = parsedAuthids.get(s);
-  if (known !== undefined) return known;
-  return memoize(parsedAuthids, s, parseAuthidUncached(s));
-}
-
-function parseAuthidUncached(s: string): Result<ParsedAuthid> {
   const length = checkLength(s, "authid", AUTHID_MIN_LENGTH, AUTHID_MAX_LENGTH);
   if (!length.ok) return length;
   // A `!` before the last `@` belongs to the user name; only one after it starts a token name.
