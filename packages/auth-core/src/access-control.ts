@@ -263,7 +263,6 @@ const THROTTLE_MAX_KEYS = 10_000;
 const NO_STORED_HASH = "\0none";
 const NOT_A_VALID_TICKET = "\0ticket";
 const TICKET_CACHE_MAX_ENTRIES = 10_000;
-const CONTEXT_MEMO_MAX_ENTRIES = 10_000;
 /** 24 random bytes give 32 base64url characters: the generated first-start password. */
 const GENERATED_PASSWORD_BYTES = 24;
 const DIGEST_CONFLICT_MESSAGE = "detected modified configuration - file changed by other user? Try again.";
@@ -299,12 +298,6 @@ export class AccessControl {
   private readonly maxTokens: number;
   private readonly tokenCacheEnabled: boolean;
   private readonly metrics = new AuthMetrics();
-  /**
-   * Parsed, frozen callers that authenticated, by token id and by ticket authid: a
-   * repeated request reuses its caller instead of parsing and building it again.
-   */
-  private readonly tokenContexts = new Map<string, AuthContext>();
-  private readonly ticketContexts = new Map<string, AuthContext>();
   /** Token ids whose cached secret is being verified again in the background. */
   private readonly refreshingTokens = new Set<string>();
 
@@ -398,11 +391,10 @@ export class AccessControl {
     const ticket = this.ticketCache.verify(rawTicket, nowS);
     if (ticket === null) return null;
     // Tickets are only ever issued to users; a token authid inside one is not ours.
-    const context = this.ticketContexts.get(ticket.authid) ?? parseTicketContext(ticket.authid);
+    const context = parseTicketContext(ticket.authid);
     if (context === null) return null;
     return whenResolved(this.readCurrentConfig(), (snapshot) => {
       if (!isTicketLive(snapshot.config, context.userid, ticket.issuedAt, nowS)) return null;
-      remember(this.ticketContexts, context);
       return context;
     });
   }
@@ -423,7 +415,7 @@ export class AccessControl {
    * TooManyRequestsError synchronously as well as reject with it.
    */
   authenticateTokenNow(authid: string, secret: string, source?: string): MaybePromise<AuthContext | null> {
-    const context = this.tokenContexts.get(authid) ?? parseTokenContext(authid);
+    const context = parseTokenContext(authid);
     // Malformed input is refused before any store read or hash: it cannot be a real token.
     if (context === null || !isWellFormedTokenSecret(secret)) {
       this.metrics.tokenFailures++;
@@ -467,7 +459,6 @@ export class AccessControl {
     const cached = this.secretCache.lookupCurrent(context.authid, secret, nowMs);
     if (cached !== "miss") {
       this.metrics.tokenCacheHits++;
-      remember(this.tokenContexts, context);
       if (cached === "hit-due") this.refreshCachedSecret(context.authid, secret, versions);
       return context;
     }
@@ -981,7 +972,6 @@ export class AccessControl {
       return null;
     }
     this.throttle.recordSuccess(throttleId, source);
-    remember(this.tokenContexts, context);
     return context;
   }
 
@@ -1395,16 +1385,6 @@ function insertAclRole(acl: readonly AclEntry[], added: AclEntry): AclEntry[] {
     return updated;
   }
   return [...kept, added];
-}
-
-/**
- * Only callers that authenticated are remembered, so a flood of made-up ids cannot
- * churn the memo; past its bound it simply starts over.
- */
-function remember(memo: Map<string, AuthContext>, context: AuthContext): void {
-  if (memo.get(context.authid) === context) return;
-  if (memo.size >= CONTEXT_MEMO_MAX_ENTRIES) memo.clear();
-  memo.set(context.authid, context);
 }
 
 /** The user a ticket's authid names, frozen so it can be shared; null for anything but a valid userid. */
