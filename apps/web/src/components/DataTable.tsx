@@ -16,6 +16,7 @@ import {
 } from "@tanstack/react-table";
 import { useEffect, useId, useRef, type ReactNode } from "react";
 import { Button } from "./Button.js";
+import { isPermissionDenied } from "../lib/api-error.js";
 import { ErrorMessage } from "./ErrorMessage.js";
 
 export interface DataColumnMeta {
@@ -63,7 +64,11 @@ export function describeRange(pageIndex: number, pageSize: number, shown: number
 }
 
 export function DataTable<Row>(props: DataTableProps<Row>) {
-  const { caption, noun, columns, rows, total, getRowKey, isLoading, isFetching, error, onRetry, emptyMessage } = props;
+  const { caption, noun, columns, getRowKey, isLoading, isFetching, error, onRetry, emptyMessage } = props;
+  // After a 403 the cached page is what the caller may no longer see: drop it.
+  const denied = isPermissionDenied(error);
+  const rows = denied ? undefined : props.rows;
+  const total = denied ? undefined : props.total;
   const { sorting, pagination, focusRowKey, onRowFocused } = props;
   const searchId = useId();
   const bodyRef = useRef<HTMLTableSectionElement>(null);

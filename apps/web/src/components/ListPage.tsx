@@ -14,18 +14,20 @@ export interface ListPageProps {
   onAction: () => void;
   /** For an action that needs the list's data first. */
   actionDisabled?: boolean;
+  /** The caller may not take the action: it stays visible, disabled, with this reason as its tooltip. */
+  actionDisabledReason?: string | null;
   intro?: ReactNode;
   children: ReactNode;
 }
 
-export function ListPage({ title, actionLabel, onAction, actionDisabled = false, intro, children }: ListPageProps) {
+export function ListPage({ title, actionLabel, onAction, actionDisabled = false, actionDisabledReason = null, intro, children }: ListPageProps) {
   return (
     <section className="page" aria-labelledby="page-title">
       <header className="page__header">
         <h1 id="page-title" tabIndex={-1}>
           {title}
         </h1>
-        <Button variant="primary" onClick={onAction} disabled={actionDisabled}>
+        <Button variant="primary" onClick={onAction} disabled={actionDisabled} disabledReason={actionDisabledReason}>
           {actionLabel}
         </Button>
       </header>

@@ -3,6 +3,7 @@
  * The caption names the table for screen readers and keyboard navigation.
  */
 import type { ReactNode } from "react";
+import { isPermissionDenied } from "../lib/api-error.js";
 import { ErrorMessage } from "./ErrorMessage.js";
 
 export interface TableColumn<Row> {
@@ -22,10 +23,13 @@ export interface TableProps<Row> {
   isLoading: boolean;
   error: unknown;
   emptyMessage: ReactNode;
+  onRetry?: () => void;
 }
 
-export function Table<Row>({ caption, columns, rows, getRowKey, isLoading, error, emptyMessage }: TableProps<Row>) {
-  if (error !== null && error !== undefined && rows === undefined) return <ErrorMessage error={error} />;
+export function Table<Row>({ caption, columns, rows: cachedRows, getRowKey, isLoading, error, emptyMessage, onRetry }: TableProps<Row>) {
+  // After a 403 the rows on screen are what the caller may no longer see: drop them.
+  const rows = isPermissionDenied(error) ? undefined : cachedRows;
+  if (error !== null && error !== undefined && rows === undefined) return <ErrorMessage error={error} onRetry={onRetry} />;
   if (isLoading || rows === undefined) {
     return (
       <p className="table-status" role="status">
@@ -42,6 +46,8 @@ export function Table<Row>({ caption, columns, rows, getRowKey, isLoading, error
   }
   return (
     <div className="table-wrap">
+      {/* Above the rows, where the user is looking, not below a long table. */}
+      {error === null || error === undefined ? null : <ErrorMessage error={error} onRetry={onRetry} />}
       <table className="table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -71,7 +77,6 @@ export function Table<Row>({ caption, columns, rows, getRowKey, isLoading, error
           ))}
         </tbody>
       </table>
-      {error === null || error === undefined ? null : <ErrorMessage error={error} />}
     </div>
   );
 }

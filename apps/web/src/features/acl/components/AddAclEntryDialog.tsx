@@ -5,6 +5,7 @@ import { Dialog } from "../../../components/Dialog.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { SelectField } from "../../../components/SelectField.js";
 import { TextField } from "../../../components/TextField.js";
+import { useFieldErrors } from "../../../components/use-field-errors.js";
 import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
 import { validateAclPath } from "../../../lib/validation.js";
 import { useAddAclEntry } from "../api/add-acl-entry.js";
@@ -18,10 +19,7 @@ export interface AddAclEntryDialogProps {
   onClose: () => void;
 }
 
-interface FieldErrors {
-  path: string | null;
-  authId: string | null;
-}
+type AclEntryField = "path" | "authId";
 
 function isRoleIn(roles: readonly WireRole[], value: string): value is RoleId {
   return roles.some((role) => role.roleid === value);
@@ -38,27 +36,30 @@ export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
   const [role, setRole] = useState<RoleId>("Audit");
   const selectedRole = roles.data?.find((entry) => entry.roleid === role);
   const [propagate, setPropagate] = useState(true);
-  const [errors, setErrors] = useState<FieldErrors>({ path: null, authId: null });
+  // Errors are announced at their fields, and focus goes to the first invalid one.
+  const { errors, report, clear, formRef } = useFieldErrors<AclEntryField>();
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const next: FieldErrors = {
+    const invalid = report({
       path: validateAclPath(path.trim()),
       authId: authId.trim() === "" ? "Enter a user (name@realm) or a token (name@realm!token)." : null,
-    };
-    setErrors(next);
-    if (next.path !== null || next.authId !== null) return;
+    });
+    if (invalid) return;
     addEntry.mutate({ path: path.trim(), authId: authId.trim(), role, propagate }, { onSuccess: onClose });
   }
 
   return (
     <Dialog title="Add permission" onClose={onClose} busy={addEntry.isPending}>
-      <form onSubmit={handleSubmit} noValidate className="form">
+      <form ref={formRef} onSubmit={handleSubmit} noValidate className="form">
         <TextField
           label="Path"
           value={path}
-          onChange={setPath}
-          error={errors.path}
+          onChange={(value) => {
+            setPath(value);
+            clear("path");
+          }}
+          error={errors.path ?? null}
           list={pathListId}
           autoComplete="off"
           spellCheck={false}
@@ -72,8 +73,11 @@ export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
         <TextField
           label="User or token"
           value={authId}
-          onChange={setAuthId}
-          error={errors.authId}
+          onChange={(value) => {
+            setAuthId(value);
+            clear("authId");
+          }}
+          error={errors.authId ?? null}
           list={subjectListId}
           autoComplete="off"
           spellCheck={false}

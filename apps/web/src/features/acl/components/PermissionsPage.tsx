@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
 import { Table, type TableColumn } from "../../../components/Table.js";
+import { removeAclEntryRefusal, useCallerRights } from "../../../lib/rights.js";
 import { useAcl, type AclRow } from "../api/get-acl.js";
 import { AddAclEntryDialog } from "./AddAclEntryDialog.js";
 import { RemoveAclEntryDialog } from "./RemoveAclEntryDialog.js";
@@ -14,6 +15,7 @@ function describeEntry(entry: AclRow): string {
 
 export function PermissionsPage() {
   const acl = useAcl();
+  const rights = useCallerRights();
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const close = () => setDialog(null);
 
@@ -33,6 +35,7 @@ export function PermissionsPage() {
             variant="ghost"
             className="button--ghost-danger"
             aria-label={`Remove ${describeEntry(row)}`}
+            disabledReason={removeAclEntryRefusal(rights, row.ugid)}
             onClick={() => setDialog({ kind: "remove", entry: row })}
           >
             Remove
@@ -65,6 +68,7 @@ export function PermissionsPage() {
         getRowKey={(row) => `${row.path} ${row.ugid} ${row.roleid}`}
         isLoading={acl.isPending}
         error={acl.error}
+        onRetry={() => void acl.refetch()}
         emptyMessage="No permission entries yet."
       />
       {dialog === null ? null : renderDialog(dialog)}

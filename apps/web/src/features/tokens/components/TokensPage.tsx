@@ -11,6 +11,7 @@ import { DataTable, type DataColumnMeta } from "../../../components/DataTable.js
 import { ListPage } from "../../../components/ListPage.js";
 import { SelectField } from "../../../components/SelectField.js";
 import { ExpiresCell, TokenStatusCell } from "../../../components/StatusCells.js";
+import { accountActionRefusal, tokenPermissionsRefusal, useCallerRights } from "../../../lib/rights.js";
 import { useSessionState } from "../../../lib/session.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
 import { showToast } from "../../../lib/toasts.js";
@@ -53,6 +54,7 @@ export function TokensPage() {
   const [focusRowKey, setFocusRowKey] = useState<string | null>(null);
   const close = () => setDialog(null);
   const nowS = nowEpochSeconds();
+  const rights = useCallerRights();
 
   const sort = sorting[0];
   const tokens = useTokenPage({
@@ -99,41 +101,52 @@ export function TokensPage() {
       header: "Actions",
       enableSorting: false,
       meta: { className: "cell--actions" } satisfies DataColumnMeta,
-      cell: ({ row: { original: row, index } }) => (
-        <div className="row-actions">
-          <Button variant="ghost" aria-label={`Edit ${row.tokenid}`} onClick={() => setDialog({ kind: "edit", token: row })}>
-            Edit
-          </Button>
-          <Button
-            variant="ghost"
-            aria-label={`Show permissions of ${row.tokenid}`}
-            onClick={() => setDialog({ kind: "permissions", token: row })}
-          >
-            Permissions
-          </Button>
-          <Button
-            variant="ghost"
-            aria-label={`Regenerate secret of ${row.tokenid}`}
-            onClick={() => setDialog({ kind: "regenerate", token: row })}
-          >
-            Regenerate
-          </Button>
-          <Button
-            variant="ghost"
-            className="button--ghost-danger"
-            aria-label={`Remove ${row.tokenid}`}
-            onClick={() =>
-              setDialog({
-                kind: "remove",
-                token: row,
-                nextKey: rows?.[index + 1]?.tokenid ?? rows?.[index - 1]?.tokenid ?? null,
-              })
-            }
-          >
-            Remove
-          </Button>
-        </div>
-      ),
+      cell: ({ row: { original: row, index } }) => {
+        const manageRefusal = accountActionRefusal(rights, row.userid, "manage-tokens");
+        return (
+          <div className="row-actions">
+            <Button
+              variant="ghost"
+              aria-label={`Edit ${row.tokenid}`}
+              disabledReason={manageRefusal}
+              onClick={() => setDialog({ kind: "edit", token: row })}
+            >
+              Edit
+            </Button>
+            <Button
+              variant="ghost"
+              aria-label={`Show permissions of ${row.tokenid}`}
+              disabledReason={tokenPermissionsRefusal(rights, row.userid)}
+              onClick={() => setDialog({ kind: "permissions", token: row })}
+            >
+              Permissions
+            </Button>
+            <Button
+              variant="ghost"
+              aria-label={`Regenerate secret of ${row.tokenid}`}
+              disabledReason={manageRefusal}
+              onClick={() => setDialog({ kind: "regenerate", token: row })}
+            >
+              Regenerate
+            </Button>
+            <Button
+              variant="ghost"
+              className="button--ghost-danger"
+              aria-label={`Remove ${row.tokenid}`}
+              disabledReason={manageRefusal}
+              onClick={() =>
+                setDialog({
+                  kind: "remove",
+                  token: row,
+                  nextKey: rows?.[index + 1]?.tokenid ?? rows?.[index - 1]?.tokenid ?? null,
+                })
+              }
+            >
+              Remove
+            </Button>
+          </div>
+        );
+      },
     },
   ];
 

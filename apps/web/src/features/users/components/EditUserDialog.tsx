@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { Button } from "../../../components/Button.js";
+import { ConfirmDialog } from "../../../components/ConfirmDialog.js";
 import { Dialog } from "../../../components/Dialog.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { useFieldErrors } from "../../../components/use-field-errors.js";
 import { expiryChoiceOf, isSameExpiryChoice, resolveExpiry } from "../../../lib/expiry.js";
+import { useSessionState } from "../../../lib/session.js";
 import { formatExpire, nowEpochSeconds } from "../../../lib/time.js";
 import { validateEmail, validateExpiry } from "../../../lib/validation.js";
 import type { UserRow } from "../api/get-users.js";
@@ -28,6 +30,14 @@ export function EditUserDialog({ user, onSaved, onClose }: EditUserDialogProps) 
     email: user.email,
   });
   const { errors, report, clear, formRef } = useFieldErrors<UserProfileField>();
+  const isSelf = useSessionState().session?.username === user.userid;
+  // Disabling one's own account ends this session and every later login: a lockout
+  // guard asks for the user id typed out first (issue 18).
+  const [pendingSelfDisable, setPendingSelfDisable] = useState<number | null>(null);
+
+  function save(expire: number) {
+    updateUser.mutate({ ...profile, userid: user.userid, expire }, { onSuccess: onSaved });
+  }
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -40,7 +50,33 @@ export function EditUserDialog({ user, onSaved, onClose }: EditUserDialogProps) 
       email: validateEmail(profile.email.trim()),
     });
     if (invalid || expire === null) return;
-    updateUser.mutate({ ...profile, userid: user.userid, expire }, { onSuccess: onSaved });
+    if (isSelf && user.enable && !profile.enable) {
+      setPendingSelfDisable(expire);
+      return;
+    }
+    save(expire);
+  }
+
+  if (pendingSelfDisable !== null) {
+    return (
+      <ConfirmDialog
+        title="Disable your own account?"
+        confirmLabel="Disable my account"
+        confirmPhrase={user.userid}
+        pending={updateUser.isPending}
+        error={updateUser.error}
+        onCancel={() => {
+          setPendingSelfDisable(null);
+          updateUser.reset();
+        }}
+        onConfirm={() => save(pendingSelfDisable)}
+      >
+        <p className="warning">
+          <strong>{user.userid}</strong> is the account you are logged in with. Once disabled it cannot log in, this
+          console included, until another administrator enables it again.
+        </p>
+      </ConfirmDialog>
+    );
   }
 
   return (

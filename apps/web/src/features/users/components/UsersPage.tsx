@@ -5,6 +5,7 @@ import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
 import { ExpiresCell, UserStatusCell } from "../../../components/StatusCells.js";
+import { accountActionRefusal, addUserRefusal, useCallerRights } from "../../../lib/rights.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
 import { showToast } from "../../../lib/toasts.js";
 import { useUserPage, type UserRow, type UserSortKey } from "../api/get-users.js";
@@ -12,11 +13,13 @@ import { AddUserDialog } from "./AddUserDialog.js";
 import { ChangePasswordDialog } from "./ChangePasswordDialog.js";
 import { DeleteUserDialog } from "./DeleteUserDialog.js";
 import { EditUserDialog } from "./EditUserDialog.js";
+import { EndSessionsDialog } from "./EndSessionsDialog.js";
 
 type OpenDialog =
   | { kind: "add" }
   | { kind: "edit"; user: UserRow }
   | { kind: "password"; user: UserRow }
+  | { kind: "end-sessions"; user: UserRow }
   | { kind: "delete"; user: UserRow; nextKey: string | null };
 
 const USER_PAGE_SIZE = 50;
@@ -45,6 +48,7 @@ export function UsersPage() {
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const close = () => setDialog(null);
   const nowS = nowEpochSeconds();
+  const rights = useCallerRights();
 
   const columns: ColumnDef<UserRow, unknown>[] = [
     { id: "userid", accessorFn: (row) => row.userid, header: "User", cell: ({ row }) => row.original.userid, meta: { isRowHeader: true } satisfies DataColumnMeta },
@@ -71,20 +75,35 @@ export function UsersPage() {
       meta: { className: "cell--actions" } satisfies DataColumnMeta,
       cell: ({ row: { original: row, index } }) => (
         <div className="row-actions">
-          <Button variant="ghost" aria-label={`Edit ${row.userid}`} onClick={() => setDialog({ kind: "edit", user: row })}>
+          <Button
+            variant="ghost"
+            aria-label={`Edit ${row.userid}`}
+            disabledReason={accountActionRefusal(rights, row.userid, "update")}
+            onClick={() => setDialog({ kind: "edit", user: row })}
+          >
             Edit
           </Button>
           <Button
             variant="ghost"
             aria-label={`Change password of ${row.userid}`}
+            disabledReason={accountActionRefusal(rights, row.userid, "set-password")}
             onClick={() => setDialog({ kind: "password", user: row })}
           >
             Password
           </Button>
           <Button
             variant="ghost"
+            aria-label={`End all sessions of ${row.userid}`}
+            disabledReason={accountActionRefusal(rights, row.userid, "end-sessions")}
+            onClick={() => setDialog({ kind: "end-sessions", user: row })}
+          >
+            End sessions
+          </Button>
+          <Button
+            variant="ghost"
             className="button--ghost-danger"
             aria-label={`Delete ${row.userid}`}
+            disabledReason={accountActionRefusal(rights, row.userid, "delete")}
             onClick={() =>
               setDialog({
                 kind: "delete",
@@ -125,6 +144,17 @@ export function UsersPage() {
         );
       case "password":
         return <ChangePasswordDialog userid={open.user.userid} onClose={close} />;
+      case "end-sessions":
+        return (
+          <EndSessionsDialog
+            userid={open.user.userid}
+            onClose={close}
+            onEnded={() => {
+              close();
+              showToast(`Every session of ${open.user.userid} has ended.`);
+            }}
+          />
+        );
       case "delete":
         return (
           <DeleteUserDialog
@@ -141,7 +171,7 @@ export function UsersPage() {
   }
 
   return (
-    <ListPage title="Users" actionLabel="Add user" onAction={() => setDialog({ kind: "add" })}>
+    <ListPage title="Users" actionLabel="Add user" actionDisabledReason={addUserRefusal(rights)} onAction={() => setDialog({ kind: "add" })}>
       <DataTable
         caption="Users"
         noun="users"
