@@ -44,6 +44,9 @@ const MUTATIONS_PER_S = 5;
 /** Long enough for 20 mutations, so the p99 covers requests that met several of them. */
 const MUTATION_STREAM_S = 4;
 const TOKEN_CREATES = 8;
+/** Issue 10: 8 admin clients writing at once must get no 503 and no lock timeout. */
+const CONCURRENT_WRITERS = 8;
+const WRITES_PER_WRITER = 4;
 const ADMIN = "admin@pbs";
 const ADMIN_PASSWORD = "bench-admin-password-1";
 /** Every seeded token shares this secret's hash: the listings and config sizes are what count, not N argon2 runs. */
@@ -71,6 +74,9 @@ interface Cell {
   slowestTokenRequestDuringListingMs: number;
   firstPageMs: number;
   tokenCreateP50Ms: number;
+  /** 8 concurrent admin writers (users and tokens): writes refused (any non-2xx) and the slowest write. */
+  concurrentWriteFailures: number;
+  concurrentWriteMaxMs: number;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -299,9 +305,29 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
       createMs.push(performance.now() - startedAt);
     }
 
+    // 8 admin clients at once, each creating a user and then tokens: every write must land (issue 10, point 4).
+    const writeMs: number[] = [];
+    let concurrentWriteFailures = 0;
+    const writer = async (lane: number): Promise<void> => {
+      for (let i = 0; i < WRITES_PER_WRITER; i++) {
+        const startedAt = performance.now();
+        try {
+          if (i === 0) await session?.api.createUser({ userid: `writer${lane}@pbs`, password: "writer-password-1" });
+          else await session?.api.createToken(ADMIN, `writer${lane}-${i}`);
+        } catch (error) {
+          concurrentWriteFailures += 1;
+          console.error(`concurrent writer ${lane}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        writeMs.push(performance.now() - startedAt);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENT_WRITERS }, (_, lane) => writer(lane)));
+
     return {
       backend,
       users,
+      concurrentWriteFailures,
+      concurrentWriteMaxMs: Math.max(...writeMs),
       seedS: cell.seedS,
       startS: cell.startS,
       rssMb,
@@ -327,8 +353,8 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
 
 function formatTable(cells: Cell[]): string {
   const header =
-    "| backend | N | start s | RSS MB | cached/baseline | p50/p99 ms quiet | p50/p99 ms at 5 mut/s | argon2 per unrelated mutation | full listing s | max stall ms | slowest token req during listing ms | first page ms | token create p50 ms |";
-  const rule = `|${"---|".repeat(13)}`;
+    "| backend | N | start s | RSS MB | cached/baseline | p50/p99 ms quiet | p50/p99 ms at 5 mut/s | argon2 per unrelated mutation | full listing s | max stall ms | slowest token req during listing ms | first page ms | token create p50 ms | 8 writers: refused / slowest ms |";
+  const rule = `|${"---|".repeat(14)}`;
   const rows = cells.map((c) =>
     [
       c.backend === "file" ? "files, 2 workers" : "PostgreSQL, 2 nodes",
@@ -344,6 +370,7 @@ function formatTable(cells: Cell[]): string {
       c.slowestTokenRequestDuringListingMs.toFixed(0),
       c.firstPageMs.toFixed(0),
       c.tokenCreateP50Ms.toFixed(0),
+      `${c.concurrentWriteFailures} / ${c.concurrentWriteMaxMs.toFixed(0)}`,
     ].join(" | "),
   );
   return [header, rule, ...rows.map((row) => `| ${row} |`)].join("\n");
