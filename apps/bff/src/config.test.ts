@@ -38,6 +38,7 @@ describe("loadConfig", () => {
       shutdownTimeoutS: 10,
       maxTokensPerUser: 100,
       maxTokens: 200_000,
+      webauthn: { rpId: "localhost", origins: ["https://localhost:8007"] },
     });
     expect(warnings).toEqual([]);
   });
@@ -62,6 +63,8 @@ describe("loadConfig", () => {
           GATEHOUSE_SHUTDOWN_TIMEOUT_S: "30",
           GATEHOUSE_MAX_TOKENS_PER_USER: "5",
           GATEHOUSE_MAX_TOKENS: "1000",
+          GATEHOUSE_WEBAUTHN_RP_ID: "backup.example",
+          GATEHOUSE_WEBAUTHN_ORIGIN: "https://backup.example:8007, https://backup.example",
         },
         "/srv/app",
       ),
@@ -82,6 +85,7 @@ describe("loadConfig", () => {
       shutdownTimeoutS: 30,
       maxTokensPerUser: 5,
       maxTokens: 1000,
+      webauthn: { rpId: "backup.example", origins: ["https://backup.example:8007", "https://backup.example"] },
     });
   });
 

@@ -11,6 +11,7 @@ import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_PER_USER, err, ok, PASSWORD_MAX_LENGTH, type Result } from "@gatehouse/auth-core";
+import { checkOrigins, checkRpId, deriveWebauthnConfig, type WebauthnConfig } from "./webauthn-config.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -43,6 +44,8 @@ export interface ServerConfig {
   /** API tokens one user may own, and in the whole store (issue 15, finding 6). */
   maxTokensPerUser: number;
   maxTokens: number;
+  /** The WebAuthn relying party (webauthn-config.ts). */
+  webauthn: WebauthnConfig;
 }
 
 export interface LoadedConfig {
@@ -70,6 +73,8 @@ const KNOWN_VARIABLES = [
   "GATEHOUSE_SHUTDOWN_TIMEOUT_S",
   "GATEHOUSE_MAX_TOKENS_PER_USER",
   "GATEHOUSE_MAX_TOKENS",
+  "GATEHOUSE_WEBAUTHN_RP_ID",
+  "GATEHOUSE_WEBAUTHN_ORIGIN",
 ] as const;
 
 /** Names the config file; read by applyConfigFile, never itself set in the file. */
@@ -135,6 +140,21 @@ const envSchema = z.object({
   GATEHOUSE_SHUTDOWN_TIMEOUT_S: integerVariable(1, MAX_SHUTDOWN_TIMEOUT_S, 10),
   GATEHOUSE_MAX_TOKENS_PER_USER: integerVariable(1, MAX_TOKEN_QUOTA, DEFAULT_MAX_TOKENS_PER_USER),
   GATEHOUSE_MAX_TOKENS: integerVariable(1, MAX_TOKEN_QUOTA, DEFAULT_MAX_TOKENS),
+  GATEHOUSE_WEBAUTHN_RP_ID: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const problem = value === undefined ? null : checkRpId(value);
+      if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+    }),
+  GATEHOUSE_WEBAUTHN_ORIGIN: z
+    .string()
+    .max(2048, "must be at most 2048 characters")
+    .optional()
+    .superRefine((value, ctx) => {
+      const problem = value === undefined ? null : checkOrigins(value);
+      if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+    }),
 });
 
 function isPostgresUrl(value: string): boolean {
@@ -197,6 +217,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv, cwd: string): Result<L
     shutdownTimeoutS: vars.GATEHOUSE_SHUTDOWN_TIMEOUT_S,
     maxTokensPerUser: vars.GATEHOUSE_MAX_TOKENS_PER_USER,
     maxTokens: vars.GATEHOUSE_MAX_TOKENS,
+    webauthn: deriveWebauthnConfig(vars.GATEHOUSE_HOST, vars.GATEHOUSE_PORT, vars.GATEHOUSE_WEBAUTHN_RP_ID, vars.GATEHOUSE_WEBAUTHN_ORIGIN),
   };
   const known = new Set<string>(KNOWN_VARIABLES);
   const warnings = Object.keys(env)

@@ -58,6 +58,7 @@ async function openAccessControl(config: ServerConfig): Promise<AccessControl> {
     processesSharingLimits: config.workers,
     maxTokensPerUser: config.maxTokensPerUser,
     maxTokens: config.maxTokens,
+    webauthn: config.webauthn,
   });
 }
 

@@ -80,6 +80,11 @@ import { createTicket, formatTicketInfo, VerifiedTicketCache } from "./ticket.js
 import type { VerifiedTicket } from "./ticket.js";
 import { whenResolved, type MaybePromise } from "./maybe-promise.js";
 import { generateTokenSecret, isWellFormedTokenSecret } from "./token-secret.js";
+import { openTfaStoreBeside } from "./tfa/open-tfa-store.js";
+import type { TfaChallenge } from "./tfa/partial-ticket.js";
+import type { TfaStore } from "./tfa/tfa-store.js";
+import { TwoFactor } from "./tfa/two-factor.js";
+import type { WebauthnSettings } from "./tfa/webauthn.js";
 
 /** Who is calling, after authentication. */
 export interface AuthContext {
@@ -142,6 +147,10 @@ export interface AccessControlOptions {
   maxTokensPerUser?: number;
   /** API tokens in the whole store. Default 200,000. */
   maxTokens?: number;
+  /** Where second factors live; by default beside `store` (tfa.json, the tfa_users table, or memory). */
+  tfaStore?: TfaStore;
+  /** The WebAuthn relying party; by default `localhost` on port 8007. */
+  webauthn?: WebauthnSettings;
 }
 
 export interface LoginInput {
@@ -149,6 +158,28 @@ export interface LoginInput {
   /** A password, or a valid ticket for renewal. */
   password: string;
   /** Client address, for per-source throttling. */
+  source?: string;
+}
+
+/**
+ * A good password of a user with second factors: the partial ticket (`PBS:!tfa!...`)
+ * and the challenge it carries. It grants nothing but the second step.
+ */
+export interface SecondFactorRequired {
+  username: string;
+  ticket: string;
+  /** PBS sends the literal "invalid": there is no session to protect yet. */
+  CSRFPreventionToken: "invalid";
+  challenge: TfaChallenge;
+  secondFactorRequired: true;
+}
+
+export interface SecondFactorInput {
+  username: string;
+  /** The partial ticket from the first step (`tfa-challenge`). */
+  challengeTicket: string;
+  /** `totp:<code>`, `recovery:<key>` or `webauthn:<json>` (the `password` parameter). */
+  response: string;
   source?: string;
 }
 
@@ -254,6 +285,7 @@ const DEFAULT_HASH_LIMIT_PER_SOURCE = 4;
 const DEFAULT_HASH_LIMIT_PER_ACTOR = 2;
 export const DEFAULT_MAX_TOKENS_PER_USER = 100;
 export const DEFAULT_MAX_TOKENS = 200_000;
+const DEFAULT_WEBAUTHN_SETTINGS: WebauthnSettings = { rpId: "localhost", origins: ["https://localhost:8007"] };
 const THROTTLE_MAX_KEYS = 10_000;
 /**
  * What a wrong credential was compared with when there was no stored hash: an id
@@ -300,6 +332,8 @@ export class AccessControl {
   private readonly metrics = new AuthMetrics();
   /** Token ids whose cached secret is being verified again in the background. */
   private readonly refreshingTokens = new Set<string>();
+  /** Second factors: the login challenge and the /access/tfa API. */
+  readonly twoFactor: TwoFactor;
 
   protected constructor(
     readonly options: AccessControlOptions,
@@ -338,6 +372,19 @@ export class AccessControl {
     this.hashLimitPerActor = requirePositiveInteger("hashLimitPerActor", options.hashLimitPerActor ?? DEFAULT_HASH_LIMIT_PER_ACTOR);
     this.maxTokensPerUser = requirePositiveInteger("maxTokensPerUser", options.maxTokensPerUser ?? DEFAULT_MAX_TOKENS_PER_USER);
     this.maxTokens = requirePositiveInteger("maxTokens", options.maxTokens ?? DEFAULT_MAX_TOKENS);
+    this.twoFactor = new TwoFactor({
+      store: options.tfaStore ?? openTfaStoreBeside(options.store),
+      clock: this.clock,
+      webauthn: options.webauthn ?? DEFAULT_WEBAUTHN_SETTINGS,
+      ticketPrivateKey: keys.ticketPrivateKey,
+      ticketPublicKey: keys.ticketPublicKey,
+      host: {
+        readConfig: async () => (await this.readCurrentConfig()).config,
+        confirmActorPassword: (actor, password, source) => this.confirmActorPassword(actor, password, source, "password"),
+        hashSecret: (plain) => this.hasher.hash(plain),
+        verifySecret: (hash, plain) => this.runTimedOnGate(null, () => this.hasher.verify(hash, plain)),
+      },
+    });
   }
 
   static async open(options: AccessControlOptions): Promise<AccessControl> {
@@ -471,8 +518,10 @@ export class AccessControl {
    * Failures are throttled per (username, address) and per address, never per
    * username alone (I7); a renewal with a valid ticket of the user is never
    * throttled and costs no hash, so whoever logged in before keeps a way in.
+   * A password login of a user with second factors ends in a partial ticket
+   * (SecondFactorRequired); a renewal never asks again, as in PBS.
    */
-  async login(input: LoginInput): Promise<LoginSuccess | null> {
+  async login(input: LoginInput): Promise<LoginSuccess | SecondFactorRequired | null> {
     const parsed = parseUserid(input.username);
     if (!parsed.ok || parsed.value.realm !== BUILTIN_REALM) {
       // No such user can exist: refused without a hash, and counted against the address only.
@@ -485,7 +534,37 @@ export class AccessControl {
     this.throwIfThrottled(passwordThrottleId(userid), input.source);
     if (!(await this.checkPassword(userid, input.password, input.source))) return null;
     const snapshot = await this.readCurrentConfig();
-    return isUserActive(snapshot.config, userid, nowEpochSeconds(this.clock)) ? this.issueTicket(userid) : null;
+    if (!isUserActive(snapshot.config, userid, nowEpochSeconds(this.clock))) return null;
+    const partial = await this.twoFactor.createLoginChallenge(userid);
+    if (partial !== null) {
+      return { username: userid, ticket: partial.ticket, CSRFPreventionToken: "invalid", challenge: partial.challenge, secondFactorRequired: true };
+    }
+    return this.issueTicket(userid);
+  }
+
+  /**
+   * The second step (proxmox-auth-api's `authenticate_2nd`): a partial ticket of
+   * this very user, still current, and a good answer to it give the full ticket.
+   * The user must still be active and its sessions not ended since the first step.
+   * Failures feed the per-source throttle; the per-user limits are the lockout's.
+   */
+  async loginSecondFactor(input: SecondFactorInput): Promise<LoginSuccess | null> {
+    const parsed = parseUserid(input.username);
+    if (!parsed.ok || parsed.value.realm !== BUILTIN_REALM) return null;
+    const userid = parsed.value.userid;
+    this.throwIfSourceThrottled(input.source);
+    const nowS = nowEpochSeconds(this.clock);
+    if (!isUserActive((await this.readCurrentConfig()).config, userid, nowS)) {
+      this.throttle.recordSourceFailure(input.source);
+      return null;
+    }
+    const outcome = await this.twoFactor.verifySecondFactor(userid, input.challengeTicket, input.response);
+    const { config } = await this.readCurrentConfig();
+    if (!outcome.ok || !isTicketLive(config, userid, outcome.issuedAt, nowEpochSeconds(this.clock))) {
+      this.throttle.recordSourceFailure(input.source);
+      return null;
+    }
+    return this.issueTicket(userid);
   }
 
   createCsrfToken(userid: string): string {
@@ -598,6 +677,10 @@ export class AccessControl {
       }
       state.config.acl = state.config.acl.filter((entry) => ownerOfUgid(entry.ugid) !== id);
     });
+    // PBS drops the user's second factors with the user. The user is gone either way;
+    // should this fail, a user of the same name created later would be asked for the
+    // old factors (harder to log in, never easier) until an admin removes them.
+    await this.twoFactor.removeUser(id).catch(() => undefined);
   }
 
   async setPassword(actor: AuthContext, userid: string, password: string): Promise<void> {
@@ -623,10 +706,15 @@ export class AccessControl {
    * Gatehouse answers 400 (missing) and 403 (wrong) where PBS answers 401: a 401
    * ends a browser session, and a typo in the confirmation must not log anyone out.
    */
-  async confirmActorPassword(actor: AuthContext, confirmation: string | undefined, source?: string): Promise<void> {
+  async confirmActorPassword(
+    actor: AuthContext,
+    confirmation: string | undefined,
+    source?: string,
+    parameter = "confirmation-password",
+  ): Promise<void> {
     if (actor.via === "system" || actor.tokenName !== null) return;
     if (confirmation === undefined || confirmation === "") {
-      throw invalidParameter("confirmation-password", `the current password of ${actor.userid} is required to change a password`);
+      throw invalidParameter(parameter, `the current password of ${actor.userid} is required for this change`);
     }
     const throttleId = passwordThrottleId(actor.userid);
     this.throwIfThrottled(throttleId, source);
@@ -637,7 +725,7 @@ export class AccessControl {
     } else {
       verified = await this.checkPassword(actor.userid, confirmation, source);
     }
-    if (!verified) throw new PermissionDeniedError("confirmation-password: not the current password of the logged-in user");
+    if (!verified) throw new PermissionDeniedError(`${parameter}: not the current password of the logged-in user`);
   }
 
   /**

@@ -20,10 +20,10 @@ import { PermissionDeniedError } from "./errors.js";
 import type { AccessConfig, AclEntry } from "./model.js";
 
 /** What the actor wants to do to the account. */
-export type AccountAction = "set-password" | "update" | "delete" | "manage-tokens" | "end-sessions";
+export type AccountAction = "set-password" | "update" | "delete" | "manage-tokens" | "end-sessions" | "manage-tfa" | "unlock-tfa";
 
-/** Actions a user may take on its own account without any privilege. */
-const SELF_SERVICE_ACTIONS: ReadonlySet<AccountAction> = new Set(["set-password", "manage-tokens", "end-sessions"]);
+/** Actions a user may take on its own account without any privilege (unlocking one's own second factor is not one). */
+const SELF_SERVICE_ACTIONS: ReadonlySet<AccountAction> = new Set(["set-password", "manage-tokens", "end-sessions", "manage-tfa"]);
 
 const USER_ADMIN_PATH = "/access/users";
 const USER_ADMIN_PRIVILEGE = "Permissions.Modify";

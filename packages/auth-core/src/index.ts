@@ -116,3 +116,15 @@ export type { SortOrder, TokenListQuery, TokenSortKey, TokenStatus, TokenStatusF
 export { applyPbsImport, PBS_CONFIG_FILES, PbsImportError, planPbsImport, readPbsConfigDir } from "./pbs-import.js";
 export type { ImportSkip, PbsConfigPlan, PbsImportReport } from "./pbs-import.js";
 export { classifyCryptHash, SHA256_CRYPT_MAX_ROUNDS, verifySha256Crypt } from "./legacy-crypt-hash.js";
+export type { SecondFactorInput, SecondFactorRequired } from "./access-control.js";
+export { createPartialTicket, isPartialTicket, PARTIAL_TICKET_LIFETIME_S, PARTIAL_TICKET_MAX_LENGTH, verifyPartialTicket } from "./tfa/partial-ticket.js";
+export type { TfaChallenge } from "./tfa/partial-ticket.js";
+export { MemoryTfaStore } from "./tfa/tfa-store.js";
+export type { TfaStore } from "./tfa/tfa-store.js";
+export { FileTfaStore, TFA_FILE } from "./tfa/tfa-file-store.js";
+export { PostgresTfaStore } from "./tfa/tfa-postgres-store.js";
+export { generateTotpUri, matchTotpStep, parseTotpUri, TOTP_WINDOW_STEPS } from "./tfa/totp.js";
+export { RECOVERY_KEY_COUNT } from "./tfa/recovery-keys.js";
+export { TFA_FAILURE_LIMIT, TFA_LOCK_TIME_S, TOTP_FAILURE_LIMIT, TwoFactor, WEBAUTHN_CHALLENGE_TTL_S } from "./tfa/two-factor.js";
+export type { AddTfaInput, TfaEntryView, TfaType, TfaUpdateInfo, TfaUserView, UpdateTfaInput } from "./tfa/two-factor.js";
+export type { WebauthnSettings } from "./tfa/webauthn.js";

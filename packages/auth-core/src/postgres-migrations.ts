@@ -82,6 +82,13 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         'TapeAudit', 'TapeAdmin', 'TapeOperator', 'TapeReader'))`,
     ],
   },
+  {
+    version: 4,
+    name: "second factors per user (issue 12)",
+    // The record as jsonb: TOTP URIs (recoverable by design), WebAuthn public keys,
+    // recovery-key argon2id hashes, lockout state. Only the Gatehouse role may read this schema.
+    statements: (s) => [`CREATE TABLE ${s}.tfa_users (userid text PRIMARY KEY, data jsonb NOT NULL)`],
+  },
 ];
 
 /**

@@ -275,6 +275,11 @@ export class PostgresAccessStore implements AccessStore {
     };
   }
 
+  /** The pool and schema the second-factor store (tfa/tfa-postgres-store.ts) works in. */
+  tfaStoreBackend(): { pool: Pool; quotedSchema: string } {
+    return { pool: this.pool, quotedSchema: this.sql.quotedSchema };
+  }
+
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {

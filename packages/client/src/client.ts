@@ -22,6 +22,11 @@ import type {
   ReadAclParams,
   ReadPermissionsParams,
   Roles,
+  AddTfaParams,
+  TfaChallenge,
+  TfaEntryView,
+  TfaUpdateInfo,
+  TfaUserView,
   TokenListing,
   TokenReading,
   UpdateAclParams,
@@ -32,7 +37,7 @@ import type {
   UserReading,
   VersionInfo,
 } from "@gatehouse/bff/wire";
-import { GatehouseApiError, GatehouseConnectionError, LoginFlowError, TlsFingerprintMismatchError } from "./errors.js";
+import { GatehouseApiError, GatehouseConnectionError, LoginFlowError, SecondFactorRequiredError, TlsFingerprintMismatchError } from "./errors.js";
 import { parseRetryAfter } from "./retry-after.js";
 import { readTicketTime } from "./ticket-time.js";
 
@@ -116,6 +121,12 @@ export interface GatehouseClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Injected for tests: epoch milliseconds. */
   now?: () => number;
+  /**
+   * Answers the second-factor challenge of a user with two-factor login: returns
+   * `totp:<code>`, `recovery:<key>` or `webauthn:<json>`. Without it such a login
+   * throws SecondFactorRequiredError, which `completeSecondFactor` continues from.
+   */
+  secondFactor?: (challenge: TfaChallenge, username: string) => Promise<string> | string;
 }
 
 /** What a call returns beside `data`: PBS puts a config digest there, and a paged listing its total. */
@@ -150,6 +161,7 @@ export const TICKET_LIFETIME_S = 7200;
 export const RENEW_AFTER_S = 3600;
 
 const TICKET_COOKIE = "__Host-PBSAuthCookie";
+const PARTIAL_TICKET_PREFIX = "PBS:!tfa!";
 // The cookie older PBS releases read; a body ticket goes back in it, as pbs-client sends it.
 const LEGACY_TICKET_COOKIE = "PBSAuthCookie";
 const DEFAULT_MAX_RETRIES = 3;
@@ -187,6 +199,7 @@ export class GatehouseClient {
   private readonly auth: PasswordAuth | TokenAuth | undefined;
   private readonly format: ApiFormat;
   private readonly hooks: ClientHooks;
+  private readonly secondFactor: GatehouseClientOptions["secondFactor"];
   private session: Session | null = null;
   // One renewal or login at a time: concurrent calls wait for the same one.
   private pendingLogin: Promise<Session> | null = null;
@@ -203,6 +216,7 @@ export class GatehouseClient {
     this.auth = options.auth;
     this.format = options.format ?? "json";
     this.hooks = options.hooks ?? {};
+    this.secondFactor = options.secondFactor;
     if (this.cookies === "browser" && options.auth !== undefined && "password" in options.auth) {
       // A browser page must not keep a password in memory for later logins.
       throw new TypeError("GatehouseClient: in browser mode pass the password to login(), not as `auth`");
@@ -252,6 +266,16 @@ export class GatehouseClient {
     const ticketTime = session.ticketInfo === undefined ? Math.floor(this.now() / 1000) - RENEW_AFTER_S : readTicketTime(session.ticketInfo);
     if (ticketTime === null) throw new TypeError("GatehouseClient.resumeSession: ticketInfo is not a PBS ticket-info");
     this.session = { username: session.username, csrf: session.CSRFPreventionToken, ticketTime, carriedBy: "cookie", cookieHeader: null, ticket: null };
+  }
+
+  /**
+   * The second step of a login that threw SecondFactorRequiredError: `response` is
+   * `totp:<code>`, `recovery:<key>` or `webauthn:<json>`.
+   */
+  async completeSecondFactor(required: SecondFactorRequiredError, response: string): Promise<SessionInfo> {
+    this.session = null;
+    await this.singleLogin(() => this.postSecondFactor(required.username, required.partialTicket, response));
+    return this.sessionInfo!;
   }
 
   /** Renews the ticket now, by posting it (or, in a browser, its cookie) to /access/ticket. */
@@ -365,6 +389,29 @@ export class GatehouseClient {
     const { data } = await this.request<UpdatedToken>("PUT", tokenPath(userid, tokenName), { ...options, regenerate: true });
     if (data === null) throw new LoginFlowError("the server answered a regenerate without the new secret");
     return data;
+  }
+
+  /** Everyone's second factors with Sys.Audit on /access/users, else the caller's own. */
+  async listTfa(): Promise<TfaUserView[]> {
+    return (await this.request<TfaUserView[]>("GET", "/access/tfa")).data;
+  }
+
+  async listUserTfa(userid: string): Promise<TfaEntryView[]> {
+    return (await this.request<TfaEntryView[]>("GET", `/access/tfa/${encodeURIComponent(userid)}`)).data;
+  }
+
+  /** Adds a factor; `password` is the caller's own. Recovery keys are in this answer only. */
+  async addTfa(userid: string, params: Without<AddTfaParams, "userid">): Promise<TfaUpdateInfo> {
+    return (await this.request<TfaUpdateInfo>("POST", `/access/tfa/${encodeURIComponent(userid)}`, params)).data;
+  }
+
+  async deleteTfa(userid: string, id: string, password?: string): Promise<void> {
+    await this.request("DELETE", `/access/tfa/${encodeURIComponent(userid)}/${encodeURIComponent(id)}`, password === undefined ? {} : { password });
+  }
+
+  /** Clears a user's TOTP lock and second-factor lockout; whether it was locked. */
+  async unlockTfa(userid: string): Promise<boolean> {
+    return (await this.request<boolean>("PUT", `/access/users/${encodeURIComponent(userid)}/unlock-tfa`)).data;
   }
 
   async deleteToken(userid: string, tokenName: string, options: { digest?: string } = {}): Promise<void> {
@@ -486,6 +533,19 @@ export class GatehouseClient {
 
   private async postTicket(username: string, password: string, signal?: AbortSignal): Promise<Session> {
     const params: Params = { username, password };
+    if (this.httpOnly) params["http-only"] = true;
+    const answer = await this.fetchWithRetries("POST", "/access/ticket", params, {}, signal);
+    const partialTicket = readPartialTicket(answer);
+    if (partialTicket === null) return this.readLogin(answer);
+    // A user with second factors: the answer is a partial ticket, in the body in both flows.
+    const required = new SecondFactorRequiredError(username, partialTicket, readPartialChallenge(partialTicket));
+    if (this.secondFactor === undefined) throw required;
+    const response = await this.secondFactor(required.challenge, required.username);
+    return this.postSecondFactor(required.username, required.partialTicket, response, signal);
+  }
+
+  private async postSecondFactor(username: string, partialTicket: string, response: string, signal?: AbortSignal): Promise<Session> {
+    const params: Params = { username, password: response, "tfa-challenge": partialTicket };
     if (this.httpOnly) params["http-only"] = true;
     return this.readLogin(await this.fetchWithRetries("POST", "/access/ticket", params, {}, signal));
   }
@@ -690,4 +750,25 @@ function toConnectionError(url: string, error: unknown): Error {
     if (cause instanceof TlsFingerprintMismatchError) return cause;
   }
   return new GatehouseConnectionError(url, { cause: error });
+}
+
+/** The partial ticket (`PBS:!tfa!...`) of a successful first step, or null for any other answer. */
+function readPartialTicket(answer: RawAnswer): string | null {
+  if (answer.status >= 400) return null;
+  const data = (answer.body as { data?: { ticket?: unknown } } | null | undefined)?.data;
+  const ticket = data?.ticket;
+  return typeof ticket === "string" && ticket.startsWith(PARTIAL_TICKET_PREFIX) ? ticket : null;
+}
+
+/** The challenge inside a partial ticket `PBS:!tfa!<percent-encoded JSON>:<HEXTIME>::<signature>`, as PBS's GUI reads it. */
+function readPartialChallenge(partialTicket: string): TfaChallenge {
+  const signed = partialTicket.slice(0, partialTicket.lastIndexOf("::"));
+  const data = signed.slice(PARTIAL_TICKET_PREFIX.length, signed.lastIndexOf(":"));
+  try {
+    const challenge: unknown = JSON.parse(decodeURIComponent(data));
+    if (typeof challenge === "object" && challenge !== null) return challenge;
+  } catch {
+    // reported below
+  }
+  throw new LoginFlowError("the server's partial ticket carries no readable challenge");
 }

@@ -1,4 +1,5 @@
 /** The failures a Gatehouse or PBS client call can end in, as typed classes with fields. */
+import type { TfaChallenge } from "@gatehouse/bff/wire";
 
 /** The server answered with an error status. */
 export class GatehouseApiError extends Error {
@@ -68,4 +69,23 @@ function describeCause(cause: unknown): string {
   const inner = cause.cause instanceof Error ? cause.cause : cause;
   const code = (inner as { code?: unknown }).code;
   return typeof code === "string" && !inner.message.includes(code) ? `${inner.message} (${code})` : inner.message;
+}
+
+/**
+ * The password was right and the user has second factors: the server answered with
+ * a partial ticket. Answer `challenge` and pass the answer to
+ * `GatehouseClient.completeSecondFactor` (or configure `secondFactor`).
+ */
+export class SecondFactorRequiredError extends Error {
+  override readonly name = "SecondFactorRequiredError";
+
+  constructor(
+    readonly username: string,
+    /** `PBS:!tfa!...`: good only for the second step, for a few minutes. */
+    readonly partialTicket: string,
+    /** Which factors the user may answer with: `totp`, `recovery` (unused key indices), `webauthn` (request options). */
+    readonly challenge: TfaChallenge,
+  ) {
+    super(`${username} needs a second factor: ${Object.keys(challenge).join(", ") || "none offered"}`);
+  }
 }

@@ -17,7 +17,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const PATH_VALUES: Record<string, string> = { userid: "csrf-probe@pbs", tokenname: "probe" };
+const PATH_VALUES: Record<string, string> = { userid: "csrf-probe@pbs", tokenname: "probe", id: "probe" };
 
 function fillPath(path: string): string {
   return path.replace(/:(\w+)/g, (_match, name: string) => {

@@ -38,7 +38,7 @@ describe("POST /access/ticket (proxmox-auth-api)", () => {
     expect(Object.keys(readParameterErrors(badPort))).toEqual(["port"]);
   });
 
-  test("refuses a console ticket and a tfa-challenge: Gatehouse issues neither", async () => {
+  test("refuses a console ticket (Gatehouse issues none) and a forged tfa-challenge", async () => {
     const consoleTicket = await server.client.api("POST", "/access/ticket", {
       form: { username: TEST_ADMIN, password: "PBSTERM::6560A1B2::c2lnbmF0dXJl", path: "/system", privs: "Sys.Console", port: "5900" },
     });

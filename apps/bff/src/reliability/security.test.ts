@@ -14,6 +14,8 @@
  *   Cookie or Authorization values the suite used.
  */
 import { randomBytes } from "node:crypto";
+import { URI, type TOTP } from "otpauth";
+import { generateTotpUri } from "@gatehouse/auth-core";
 import { connect, type ConnectionOptions } from "node:tls";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -111,6 +113,16 @@ beforeAll(async () => {
   const data = token.json?.data as { tokenid: string; value: string };
   victimToken = { tokenid: data.tokenid, secret: data.value };
   remember(victimToken.secret);
+  const tfaUser = await api("POST", "/access/users", { body: { userid: TFA_USER, password: VICTIM_PASSWORD }, headers: cookie(session) });
+  expect(tfaUser.status, tfaUser.text).toBe(200);
+  const totpUri = generateTotpUri("Gatehouse", TFA_USER);
+  remember(totpUri);
+  const enrolled = await api("POST", `/access/tfa/${TFA_USER}`, {
+    body: { type: "totp", description: "csrf test", totp: totpUri, value: (URI.parse(totpUri) as TOTP).generate(), password: TEST_ADMIN_PASSWORD },
+    headers: cookie(session),
+  });
+  expect(enrolled.status, enrolled.text).toBe(200);
+  tfaEntry.id = (enrolled.json?.data as { id: string }).id;
 });
 
 afterAll(async () => {
@@ -129,7 +141,10 @@ afterAll(async () => {
 const ROUTES_OUTSIDE_API_TABLE = ["GET /metrics", "GET /api2/json/openapi.json"] as const;
 
 /** Path parameters that name things that exist, so a request would succeed but for CSRF. */
-const PATH_VALUES: Record<string, string> = { userid: VICTIM, tokenname: "t1" };
+const PATH_VALUES: Record<string, string> = { userid: VICTIM, tokenname: "t1", id: "recovery" };
+/** A user with a TOTP entry (made in beforeAll), whose id the second-factor changes below name. */
+const TFA_USER = "csrf-tfa@pbs";
+const tfaEntry = { userid: TFA_USER, id: "" };
 
 function fillPath(path: string, values: Record<string, string> = PATH_VALUES): string {
   return path.replace(/:(\w+)/g, (_match, name: string) => {
@@ -153,12 +168,17 @@ const VALID_CHANGES: { route: string; path?: Record<string, string>; body: Recor
   { route: "PUT /access/acl", body: { path: "/access", role: "Audit", "auth-id": VICTIM } },
   { route: "POST /access/users/:userid/end-sessions", path: { userid: NEW_USER }, body: {} },
   { route: "DELETE /access/users/:userid", path: { userid: NEW_USER }, body: {} },
+  { route: "POST /access/tfa/:userid", path: { userid: TFA_USER }, body: { type: "recovery", password: TEST_ADMIN_PASSWORD } },
+  { route: "PUT /access/tfa/:userid/:id", path: tfaEntry, body: { description: "renamed", password: TEST_ADMIN_PASSWORD } },
+  { route: "DELETE /access/tfa/:userid/:id", path: { userid: TFA_USER, id: "recovery" }, body: { password: TEST_ADMIN_PASSWORD } },
+  { route: "PUT /access/users/:userid/unlock-tfa", path: { userid: TFA_USER }, body: {} },
 ];
 
 async function readDigests(): Promise<string[]> {
   const users = await api("GET", "/access/users", { headers: cookie(session), query: { include_tokens: "1" } });
   const acl = await api("GET", "/access/acl", { headers: cookie(session) });
-  return [String(users.json?.digest), String(acl.json?.digest), JSON.stringify(users.json?.data)];
+  const tfa = await api("GET", "/access/tfa", { headers: cookie(session) });
+  return [String(users.json?.digest), String(acl.json?.digest), JSON.stringify(users.json?.data), JSON.stringify(tfa.json?.data)];
 }
 
 describe("security headers", () => {

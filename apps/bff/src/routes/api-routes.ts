@@ -4,6 +4,7 @@ import { domainRoutes } from "./access/domains.js";
 import { passwordRoutes } from "./access/password.js";
 import { permissionRoutes } from "./access/permissions.js";
 import { roleRoutes } from "./access/roles.js";
+import { tfaRoutes } from "./access/tfa.js";
 import { ticketRoutes } from "./access/ticket.js";
 import { tokenRoutes } from "./access/tokens.js";
 import { userRoutes } from "./access/users.js";
@@ -27,6 +28,7 @@ const RESOURCE_ROUTES: readonly ApiRoute[] = [
   ...aclRoutes,
   ...permissionRoutes,
   ...roleRoutes,
+  ...tfaRoutes,
 ];
 
 export const API_ROUTES: readonly ApiRoute[] = [...RESOURCE_ROUTES, ...createIndexRoutes(RESOURCE_ROUTES)];

@@ -7,10 +7,11 @@
  * as input, where the input side (`unknown`, for form strings) would say nothing.
  */
 import type { z } from "zod";
-import type { AccessControl, listRoles, LoginSuccess } from "@gatehouse/auth-core";
+import type { AccessControl, listRoles, LoginSuccess, TfaChallenge, TfaEntryView, TfaUpdateInfo, TfaUserView } from "@gatehouse/auth-core";
 import type * as acl from "./access/acl.js";
 import type * as password from "./access/password.js";
 import type * as permissions from "./access/permissions.js";
+import type * as tfa from "./access/tfa.js";
 import type * as ticket from "./access/ticket.js";
 import type * as tokens from "./access/tokens.js";
 import type * as users from "./access/users.js";
@@ -56,3 +57,10 @@ export type Roles = ReturnType<typeof listRoles>;
 
 export type Domains = ReturnType<AccessControl["listDomains"]>;
 export type { VersionInfo };
+
+/** The first step of a user with second factors: the partial ticket, in the body in both flows. */
+export type PartialLoginData = { username: string; ticket: string; CSRFPreventionToken: "invalid" };
+export type AddTfaParams = z.output<typeof tfa.addSchema>;
+export type UpdateTfaParams = z.output<typeof tfa.updateSchema>;
+export type DeleteTfaParams = z.output<typeof tfa.deleteSchema>;
+export type { TfaChallenge, TfaEntryView, TfaUpdateInfo, TfaUserView };

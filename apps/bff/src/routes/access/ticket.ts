@@ -9,7 +9,7 @@
  */
 import type { Request } from "express";
 import { z } from "zod";
-import type { LoginSuccess } from "@gatehouse/auth-core";
+import { PARTIAL_TICKET_MAX_LENGTH, type LoginSuccess, type SecondFactorRequired } from "@gatehouse/auth-core";
 import {
   CLEAR_LEGACY_TICKET_COOKIE,
   CLEAR_TICKET_COOKIE,
@@ -45,7 +45,7 @@ export const loginSchema = z.strictObject({
   path: text({ min: 1, max: 128 }).optional(),
   privs: text({ min: 1, max: 64 }).optional(),
   port: formInteger({ min: 1, max: 65_535 }).optional(),
-  "tfa-challenge": text({ min: 1, max: MAX_PASSWORD_OR_TICKET_LENGTH }).optional(),
+  "tfa-challenge": text({ min: 1, max: PARTIAL_TICKET_MAX_LENGTH }).optional(),
 });
 
 export const logoutSchema = z.strictObject({});
@@ -54,12 +54,25 @@ async function logIn({ input, accessControl, settings, req, res }: PublicRouteCo
   const username = input.username;
   const source = readSource(req);
   const httpOnly = input["http-only"] ?? false;
-  // authenticate_user in proxmox-auth-api: a tfa-challenge answers a partial ticket,
-  // and path+privs+port check a console ticket. Gatehouse issues neither (no second
-  // factor, no console), so no such request can be valid: the same 401 as any failure.
+  // authenticate_user in proxmox-auth-api: path+privs+port check a console ticket.
+  // Gatehouse issues none (no console), so no such request can be valid: the same
+  // 401 as any failure.
   const usesConsoleTicket =
     input.path !== undefined && input.privs !== undefined && input.port !== undefined && input.password?.startsWith(CONSOLE_TICKET_PREFIX) === true;
-  if (input["tfa-challenge"] !== undefined || usesConsoleTicket) throw new ApiError("LOGIN_FAILED");
+  if (usesConsoleTicket) throw new ApiError("LOGIN_FAILED");
+
+  // The second step: `tfa-challenge` is the partial ticket, `password` the answer
+  // (`totp:...`, `recovery:...`, `webauthn:...`). A ticket cookie plays no part: in
+  // PBS it is tried as the answer first and fails, then the body's is used.
+  const challengeTicket = input["tfa-challenge"];
+  if (challengeTicket !== undefined) {
+    if (input.password === undefined) throw new ApiError("PARAMETER_INVALID", { errors: { password: "parameter is missing" } });
+    // The second step sets the session cookie as a login does: the same login-CSRF guard.
+    if ((httpOnly || !settings.legacyTickets) && isCrossSiteRequest(req)) throw new ApiError("LOGIN_CROSS_SITE");
+    const completed = await accessControl.loginSecondFactor({ username, challengeTicket, response: input.password, source });
+    if (completed === null) throw new ApiError("LOGIN_FAILED");
+    return answerWithTicket(completed, httpOnly, settings.legacyTickets, res);
+  }
 
   if (!httpOnly && input.password === undefined) {
     throw new ApiError("PARAMETER_INVALID", { errors: { password: "parameter is missing" } });
@@ -68,7 +81,7 @@ async function logIn({ input, accessControl, settings, req, res }: PublicRouteCo
   // A login that sets the session cookie from another site is login CSRF: the victim's
   // browser would be logged in as the attacker (issue 15, finding 9). Checked before any hash.
   if (setsCookie && isCrossSiteRequest(req)) throw new ApiError("LOGIN_CROSS_SITE");
-  let login: LoginSuccess | null = null;
+  let login: LoginSuccess | SecondFactorRequired | null = null;
   // The SPA renews by posting without a password: its __Host- cookie is the credential.
   const cookieTicket = httpOnly ? selectHostCookieTicket(req.headers.cookie) : null;
   if (cookieTicket !== null) {
@@ -81,8 +94,23 @@ async function logIn({ input, accessControl, settings, req, res }: PublicRouteCo
     if (cookieTicket !== null) markCookieRefused(req, TICKET_COOKIE);
     throw new ApiError("LOGIN_FAILED");
   }
+  if ("secondFactorRequired" in login) return answerWithPartialTicket(login);
+  return answerWithTicket(login, httpOnly, settings.legacyTickets, res);
+}
 
-  if (!httpOnly && settings.legacyTickets) {
+/**
+ * The first step of a user with second factors, in both flows alike (PBS's
+ * `AuthResult::Partial`): the partial ticket in the body, no cookie, no
+ * ticket-info, and the CSRF token "invalid". The partial ticket grants nothing but
+ * the second step, so a script may see it.
+ */
+function answerWithPartialTicket(login: SecondFactorRequired) {
+  return { data: { username: login.username, ticket: login.ticket, CSRFPreventionToken: login.CSRFPreventionToken } };
+}
+
+/** A full ticket: in the body for the legacy flow, else only in the HttpOnly cookie with ticket-info in the body. */
+function answerWithTicket(login: LoginSuccess, httpOnly: boolean, legacyTickets: boolean, res: PublicRouteContext["res"]) {
+  if (!httpOnly && legacyTickets) {
     return { data: { username: login.username, ticket: login.ticket, CSRFPreventionToken: login.CSRFPreventionToken } };
   }
   res.setHeader("Set-Cookie", formatTicketCookie(login.ticket));
