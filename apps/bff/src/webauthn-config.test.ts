@@ -4,7 +4,10 @@ import { deriveWebauthnConfig } from "./webauthn-config.js";
 
 describe("WebAuthn relying party from the configuration", () => {
   test("a loopback or wildcard listen address defaults to localhost, a name to itself", () => {
-    expect(deriveWebauthnConfig("127.0.0.1", 8007, undefined, undefined)).toEqual({ rpId: "localhost", origins: ["https://localhost:8007"] });
+    expect(deriveWebauthnConfig("127.0.0.1", 8007, undefined, undefined)).toEqual({
+      rpId: "localhost",
+      origins: ["https://localhost:8007"],
+    });
     expect(deriveWebauthnConfig("0.0.0.0", 443, undefined, undefined)).toEqual({ rpId: "localhost", origins: ["https://localhost"] });
     expect(deriveWebauthnConfig("Backup.Example", 8007, undefined, undefined)).toEqual({
       rpId: "backup.example",

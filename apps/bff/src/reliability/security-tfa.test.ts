@@ -26,7 +26,10 @@ let davePartial = "";
 
 async function enrolRecoveryAndStartLogin(userid: string, password: string): Promise<{ keys: string[]; partial: string }> {
   const session = await logIn(server.client, userid, password);
-  const added = await server.client.api("POST", `/access/tfa/${userid}`, { body: { type: "recovery", password }, headers: sessionHeaders(session) });
+  const added = await server.client.api("POST", `/access/tfa/${userid}`, {
+    body: { type: "recovery", password },
+    headers: sessionHeaders(session),
+  });
   expect(added.status, added.text).toBe(200);
   const first = await server.client.api("POST", "/access/ticket", { body: { username: userid, password } });
   const partial = (first.json?.data as { ticket: string }).ticket;
@@ -70,7 +73,10 @@ describe("a partial ticket grants nothing", () => {
         const path = prefix + concretePath(route.path.slice(API_PREFIX.length));
         for (const name of ["__Host-PBSAuthCookie", "PBSAuthCookie"]) {
           const forged = await call(route.method, path, { cookie: `${name}=${FORGED_TICKET}`, CSRFPreventionToken: "invalid" });
-          const withPartial = await call(route.method, path, { cookie: `${name}=${encodeURIComponent(carolPartial)}`, CSRFPreventionToken: "invalid" });
+          const withPartial = await call(route.method, path, {
+            cookie: `${name}=${encodeURIComponent(carolPartial)}`,
+            CSRFPreventionToken: "invalid",
+          });
           const where = `${route.method} ${path} with ${name}`;
           expect(withPartial.status, where).toBe(forged.status);
           expect(withPartial.text, where).toBe(forged.text);
@@ -91,7 +97,9 @@ describe("a partial ticket grants nothing", () => {
 
   test("it is not renewable: as the password of a login it is a 401", async () => {
     for (const httpOnly of [false, true]) {
-      const renewal = await server.client.api("POST", "/access/ticket", { body: { username: CAROL, password: carolPartial, "http-only": httpOnly } });
+      const renewal = await server.client.api("POST", "/access/ticket", {
+        body: { username: CAROL, password: carolPartial, "http-only": httpOnly },
+      });
       expect(renewal.status).toBe(401);
     }
   });

@@ -53,7 +53,9 @@ function signedPart(encoded: string, timeS: number): string {
 
 export function createPartialTicket(userid: string, challenge: TfaChallenge, privateKey: KeyObject, nowS: number): string {
   const signed = signedPart(encodeData(JSON.stringify(challenge)), nowS);
-  const signature = sign(null, Buffer.from(`${signed}:${userid}`, "utf8"), privateKey).toString("base64").replace(/=+$/, "");
+  const signature = sign(null, Buffer.from(`${signed}:${userid}`, "utf8"), privateKey)
+    .toString("base64")
+    .replace(/=+$/, "");
   return `${signed}::${signature}`;
 }
 

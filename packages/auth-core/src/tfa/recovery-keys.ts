@@ -20,7 +20,10 @@ function formatKey(bytes: Buffer): string {
 }
 
 /** A new set (hashed with `hash`) and its keys in clear, which the caller shows exactly once. */
-export async function generateRecoveryKeys(hash: (plain: string) => Promise<string>, nowS: number): Promise<{ set: RecoverySet; keys: string[] }> {
+export async function generateRecoveryKeys(
+  hash: (plain: string) => Promise<string>,
+  nowS: number,
+): Promise<{ set: RecoverySet; keys: string[] }> {
   const keys: string[] = [];
   for (let i = 0; i < RECOVERY_KEY_COUNT; i++) keys.push(formatKey(randomBytes(KEY_BYTES)));
   const entries: string[] = [];

@@ -19,7 +19,9 @@ export class PostgresTfaStore implements TfaStore {
   ) {}
 
   async readUser(userid: string): Promise<TfaUserData | undefined> {
-    const { rows } = await this.pool.query<{ data: unknown }>(`SELECT data FROM ${this.quotedSchema}.tfa_users WHERE userid = $1`, [userid]);
+    const { rows } = await this.pool.query<{ data: unknown }>(`SELECT data FROM ${this.quotedSchema}.tfa_users WHERE userid = $1`, [
+      userid,
+    ]);
     const row = rows[0];
     return row === undefined ? undefined : this.parseRow(userid, row.data);
   }
@@ -36,12 +38,14 @@ export class PostgresTfaStore implements TfaStore {
   updateUser<T>(userid: string, nowS: number, change: (data: TfaUserData) => T): Promise<T> {
     return this.inTransaction(async (client) => {
       // Creating the row first gives every change, even the first one, a row to lock.
-      await client.query(`INSERT INTO ${this.quotedSchema}.tfa_users (userid, data) VALUES ($1, '{}'::jsonb) ON CONFLICT (userid) DO NOTHING`, [
-        userid,
-      ]);
-      const { rows } = await client.query<{ data: unknown }>(`SELECT data FROM ${this.quotedSchema}.tfa_users WHERE userid = $1 FOR UPDATE`, [
-        userid,
-      ]);
+      await client.query(
+        `INSERT INTO ${this.quotedSchema}.tfa_users (userid, data) VALUES ($1, '{}'::jsonb) ON CONFLICT (userid) DO NOTHING`,
+        [userid],
+      );
+      const { rows } = await client.query<{ data: unknown }>(
+        `SELECT data FROM ${this.quotedSchema}.tfa_users WHERE userid = $1 FOR UPDATE`,
+        [userid],
+      );
       const current = rows[0] === undefined ? undefined : this.parseRow(userid, rows[0].data);
       const { result, next } = applyTfaChange(current, nowS, change);
       if (next === null) await client.query(`DELETE FROM ${this.quotedSchema}.tfa_users WHERE userid = $1`, [userid]);

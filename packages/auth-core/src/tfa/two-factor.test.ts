@@ -44,11 +44,13 @@ async function setUp() {
 async function enrolTotp(ac: AccessControl, clock: ManualClock): Promise<TOTP> {
   const uri = generateTotpUri("Gatehouse", "alice@pbs");
   const totp = URI.parse(uri) as TOTP;
-  await ac.twoFactor.addEntry(
-    ALICE,
-    "alice@pbs",
-    { type: "totp", description: "phone", totp: uri, value: totp.generate({ timestamp: clock.nowMs() }), password: "alice-password" },
-  );
+  await ac.twoFactor.addEntry(ALICE, "alice@pbs", {
+    type: "totp",
+    description: "phone",
+    totp: uri,
+    value: totp.generate({ timestamp: clock.nowMs() }),
+    password: "alice-password",
+  });
   return totp;
 }
 
@@ -123,7 +125,13 @@ describe("TOTP", () => {
     const uri = generateTotpUri("Gatehouse", "alice@pbs");
     const totp = URI.parse(uri) as TOTP;
     const code = totp.generate({ timestamp: clock.nowMs() });
-    await ac.twoFactor.addEntry(ALICE, "alice@pbs", { type: "totp", description: "phone", totp: uri, value: code, password: "alice-password" });
+    await ac.twoFactor.addEntry(ALICE, "alice@pbs", {
+      type: "totp",
+      description: "phone",
+      totp: uri,
+      value: code,
+      password: "alice-password",
+    });
     expect(await secondStep(ac, (await firstStep(ac)).ticket, `totp:${code}`)).toBeNull();
   });
 
@@ -131,11 +139,26 @@ describe("TOTP", () => {
     const { ac, clock } = await setUp();
     const uri = generateTotpUri("Gatehouse", "alice@pbs");
     const wrong = (URI.parse(uri) as TOTP).generate({ timestamp: clock.nowMs() + 600_000 });
-    const error = await catchError(ac.twoFactor.addEntry(ALICE, "alice@pbs", { type: "totp", description: "x", totp: uri, value: wrong, password: "alice-password" }));
+    const error = await catchError(
+      ac.twoFactor.addEntry(ALICE, "alice@pbs", { type: "totp", description: "x", totp: uri, value: wrong, password: "alice-password" }),
+    );
     expect(error).toBeInstanceOf(InvalidParameterError);
     expect(await ac.twoFactor.listUser(ALICE, "alice@pbs")).toEqual([]);
-    for (const bad of ["otpauth://hotp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&counter=1", "otpauth://totp/x?secret=JBSWY3DP", "https://example.com", "otpauth://totp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&digits=4"]) {
-      const refused = await catchError(ac.twoFactor.addEntry(ALICE, "alice@pbs", { type: "totp", description: "x", totp: bad, value: "123456", password: "alice-password" }));
+    for (const bad of [
+      "otpauth://hotp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&counter=1",
+      "otpauth://totp/x?secret=JBSWY3DP",
+      "https://example.com",
+      "otpauth://totp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&digits=4",
+    ]) {
+      const refused = await catchError(
+        ac.twoFactor.addEntry(ALICE, "alice@pbs", {
+          type: "totp",
+          description: "x",
+          totp: bad,
+          value: "123456",
+          password: "alice-password",
+        }),
+      );
       expect(refused, bad).toBeInstanceOf(InvalidParameterError);
     }
   });
@@ -176,7 +199,9 @@ describe("recovery keys", () => {
     expect(await secondStep(ac, partial.ticket, `recovery:${keys[3] ?? ""}`)).not.toBeNull();
     expect(await secondStep(ac, (await firstStep(ac)).ticket, `recovery:${keys[3] ?? ""}`)).toBeNull();
     expect((await firstStep(ac)).challenge.recovery).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9]);
-    expect(await ac.twoFactor.listUser(ALICE, "alice@pbs")).toEqual([expect.objectContaining({ type: "recovery", id: "recovery", available: 9 })]);
+    expect(await ac.twoFactor.listUser(ALICE, "alice@pbs")).toEqual([
+      expect.objectContaining({ type: "recovery", id: "recovery", available: 9 }),
+    ]);
   });
 
   it("keys are stored as the project's password hashes (argon2id; the fake hasher here), one per key", async () => {
@@ -247,7 +272,10 @@ describe("the partial ticket", () => {
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
     const other = generateKeyPairSync("ed25519");
     const ticket = createPartialTicket("alice@pbs", { totp: true, recovery: [1, 2] }, privateKey, 1_000_000);
-    expect(verifyPartialTicket(ticket, "alice@pbs", publicKey, 1_000_010)).toEqual({ challenge: { totp: true, recovery: [1, 2] }, issuedAt: 1_000_000 });
+    expect(verifyPartialTicket(ticket, "alice@pbs", publicKey, 1_000_010)).toEqual({
+      challenge: { totp: true, recovery: [1, 2] },
+      issuedAt: 1_000_000,
+    });
     expect(verifyPartialTicket(ticket, "bob@pbs", publicKey, 1_000_010)).toBeNull();
     expect(verifyPartialTicket(ticket, "alice@pbs", other.publicKey, 1_000_010)).toBeNull();
     expect(verifyPartialTicket(ticket, "alice@pbs", publicKey, 1_000_000 + PARTIAL_TICKET_LIFETIME_S)).toBeNull();
@@ -318,16 +346,20 @@ describe("the API's rules", () => {
   it("an API token cannot manage its owner's factors, even with the password", async () => {
     const { ac } = await setUp();
     await ac.updateAcl(SYSTEM_ACTOR, { path: "/", role: "Admin", authId: "alice@pbs" });
-    expect(await catchError(ac.twoFactor.addEntry(ALICE_TOKEN, "alice@pbs", { type: "recovery", password: "alice-password" }))).toBeInstanceOf(
-      PermissionDeniedError,
-    );
+    expect(
+      await catchError(ac.twoFactor.addEntry(ALICE_TOKEN, "alice@pbs", { type: "recovery", password: "alice-password" })),
+    ).toBeInstanceOf(PermissionDeniedError);
   });
 
   it("a disabled entry is not offered at login; the user then logs in without it (PBS)", async () => {
     const { ac, clock } = await setUp();
     await enrolTotp(ac, clock);
     const [entry] = await ac.twoFactor.listUser(ALICE, "alice@pbs");
-    await ac.twoFactor.updateEntry(ALICE, "alice@pbs", entry?.id ?? "", { enable: false, description: "old phone", password: "alice-password" });
+    await ac.twoFactor.updateEntry(ALICE, "alice@pbs", entry?.id ?? "", {
+      enable: false,
+      description: "old phone",
+      password: "alice-password",
+    });
     expect(await ac.twoFactor.listUser(ALICE, "alice@pbs")).toEqual([expect.objectContaining({ description: "old phone", enable: false })]);
     const login = await ac.login({ username: "alice@pbs", password: "alice-password" });
     expect(login !== null && !("secondFactorRequired" in login)).toBe(true);
@@ -351,9 +383,9 @@ describe("the API's rules", () => {
   it("u2f and yubico are refused with 400, and a WebAuthn registration answer to an unknown challenge too", async () => {
     const { ac } = await setUp();
     for (const type of ["u2f", "yubico"] as const) {
-      expect(await catchError(ac.twoFactor.addEntry(ALICE, "alice@pbs", { type, description: "x", password: "alice-password" }))).toBeInstanceOf(
-        InvalidParameterError,
-      );
+      expect(
+        await catchError(ac.twoFactor.addEntry(ALICE, "alice@pbs", { type, description: "x", password: "alice-password" })),
+      ).toBeInstanceOf(InvalidParameterError);
     }
     const started = await ac.twoFactor.addEntry(ALICE, "alice@pbs", { type: "webauthn", description: "key", password: "alice-password" });
     const options = JSON.parse(started.challenge ?? "{}") as { publicKey: { challenge: string; rp: { id: string } } };
@@ -361,14 +393,24 @@ describe("the API's rules", () => {
     for (const [challenge, value] of [
       ["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "{}"],
       [started.challenge ?? "", "not json"],
-      [started.challenge ?? "", JSON.stringify({ id: "x", rawId: "x", type: "public-key", response: { clientDataJSON: "e30", attestationObject: "oA" } })],
+      [
+        started.challenge ?? "",
+        JSON.stringify({ id: "x", rawId: "x", type: "public-key", response: { clientDataJSON: "e30", attestationObject: "oA" } }),
+      ],
     ] as const) {
-      const error = await catchError(ac.twoFactor.addEntry(ALICE, "alice@pbs", { type: "webauthn", challenge, value, password: "alice-password" }));
+      const error = await catchError(
+        ac.twoFactor.addEntry(ALICE, "alice@pbs", { type: "webauthn", challenge, value, password: "alice-password" }),
+      );
       expect(error).toBeInstanceOf(InvalidParameterError);
     }
     // The challenge was used up by the failed attempt: no second try with it.
     const again = await catchError(
-      ac.twoFactor.addEntry(ALICE, "alice@pbs", { type: "webauthn", challenge: started.challenge ?? "", value: "{}", password: "alice-password" }),
+      ac.twoFactor.addEntry(ALICE, "alice@pbs", {
+        type: "webauthn",
+        challenge: started.challenge ?? "",
+        value: "{}",
+        password: "alice-password",
+      }),
     );
     expect((again as InvalidParameterError).errors).toHaveProperty("challenge");
     expect(await ac.twoFactor.listUser(ALICE, "alice@pbs")).toEqual([]);

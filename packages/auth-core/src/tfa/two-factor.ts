@@ -169,7 +169,8 @@ export class TwoFactor {
     let verdict: Verdict | "invalid";
     if (response.startsWith("totp:")) verdict = await this.verifyTotp(userid, response.slice("totp:".length));
     else if (response.startsWith("recovery:")) verdict = await this.verifyRecovery(userid, response.slice("recovery:".length));
-    else if (response.startsWith("webauthn:")) verdict = await this.verifyWebauthn(userid, verified.challenge, response.slice("webauthn:".length));
+    else if (response.startsWith("webauthn:"))
+      verdict = await this.verifyWebauthn(userid, verified.challenge, response.slice("webauthn:".length));
     else verdict = "invalid";
     if (verdict === "success") return success;
     return { ok: false, reason: verdict === "locked" ? "locked" : verdict === "invalid" ? "invalid" : "failed" };
@@ -397,7 +398,14 @@ export class TwoFactor {
     await this.store.updateUser(userid, Math.floor(nowMs / 1000), (data) => {
       requireRoom(data.totp.length, "totp");
       // The enrolment code is used up: it cannot be replayed as a login code.
-      data.totp.push({ id: entryId, description, created: Math.floor(nowMs / 1000), enable: true, totp: input.totp ?? "", "last-count": step });
+      data.totp.push({
+        id: entryId,
+        description,
+        created: Math.floor(nowMs / 1000),
+        enable: true,
+        totp: input.totp ?? "",
+        "last-count": step,
+      });
     });
     return { id: entryId };
   }
@@ -544,7 +552,12 @@ function readRegistrationChallenge(param: string): string {
 function toEntryViews(data: TfaUserData): TfaEntryView[] {
   const out: TfaEntryView[] = [];
   if (data.recovery !== undefined) {
-    out.push({ type: "recovery", id: "recovery", created: data.recovery.created, available: availableRecoveryIndices(data.recovery).length });
+    out.push({
+      type: "recovery",
+      id: "recovery",
+      created: data.recovery.created,
+      available: availableRecoveryIndices(data.recovery).length,
+    });
   }
   for (const [type, entries] of [
     ["totp", data.totp],

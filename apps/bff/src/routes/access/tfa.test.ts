@@ -63,7 +63,9 @@ describe("two-factor login, legacy flow", () => {
     const partial = partialTicketOf(first);
     expect(first.setCookies).toEqual([]);
     // The challenge inside tells the client what to offer, as PBS's GUI reads it.
-    const challenge = JSON.parse(decodeURIComponent(partial.slice("PBS:!tfa!".length, partial.lastIndexOf(":", partial.indexOf("::") - 1)))) as object;
+    const challenge = JSON.parse(
+      decodeURIComponent(partial.slice("PBS:!tfa!".length, partial.lastIndexOf(":", partial.indexOf("::") - 1))),
+    ) as object;
     expect(challenge).toEqual({ recovery: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
 
     const second = await server.client.api("POST", "/access/ticket", {
@@ -122,7 +124,9 @@ describe("two-factor login, HttpOnly flow", () => {
 
   test("a partial ticket cannot be renewed, in the body or as the cookie", async () => {
     const partial = partialTicketOf(await firstStep(ALICE, ALICE_PASSWORD, true));
-    const asPassword = await server.client.api("POST", "/access/ticket", { body: { username: ALICE, password: partial, "http-only": true } });
+    const asPassword = await server.client.api("POST", "/access/ticket", {
+      body: { username: ALICE, password: partial, "http-only": true },
+    });
     expect(asPassword.status).toBe(401);
     const asCookie = await server.client.api("POST", "/access/ticket", {
       body: { username: ALICE, "http-only": true },
@@ -149,7 +153,9 @@ describe("TOTP over HTTP", () => {
     const partial = partialTicketOf(await firstStep(BOB, BOB_PASSWORD, false));
     // The enrolment used up the current step; the next one is fresh.
     const code = totp.generate({ timestamp: Date.now() + 30_000 });
-    const second = await server.client.api("POST", "/access/ticket", { body: { username: BOB, password: `totp:${code}`, "tfa-challenge": partial } });
+    const second = await server.client.api("POST", "/access/ticket", {
+      body: { username: BOB, password: `totp:${code}`, "tfa-challenge": partial },
+    });
     expect(second.status, second.text).toBe(200);
     const replay = await server.client.api("POST", "/access/ticket", {
       body: { username: BOB, password: `totp:${code}`, "tfa-challenge": partialTicketOf(await firstStep(BOB, BOB_PASSWORD, false)) },
@@ -161,7 +167,10 @@ describe("TOTP over HTTP", () => {
 describe("the /access/tfa API", () => {
   test("the admin sees who has which factor; a user only its own; removing needs the caller's password", async () => {
     const all = await server.client.api("GET", "/access/tfa", { headers: sessionHeaders(admin) });
-    const users = (all.json?.data as { userid: string; entries: { type: string }[] }[]).map((user) => [user.userid, user.entries.map((e) => e.type)]);
+    const users = (all.json?.data as { userid: string; entries: { type: string }[] }[]).map((user) => [
+      user.userid,
+      user.entries.map((e) => e.type),
+    ]);
     expect(users).toEqual([
       [ALICE, ["recovery"]],
       [BOB, ["totp"]],
