@@ -478,6 +478,37 @@ describe("AccessControl: login and tickets", () => {
 });
 
 describe("AccessControl: users", () => {
+  it("gives a user who sees only itself digests of its own view, unchanged by other users' edits, that still guard its updates (finding 10)", async () => {
+    const { ac } = await setUp();
+    const seen = async () => ({
+      users: (await ac.listUsers(ALICE, {})).digest,
+      user: (await ac.readUser(ALICE, "alice@pbs")).digest,
+      tokens: (await ac.listTokens(ALICE, "alice@pbs")).digest,
+      acl: (await ac.readAcl(ALICE, {})).digest,
+    });
+    const before = await seen();
+    expect(new Set([before.users, before.user, before.tokens]).size).toBe(1);
+    const adminDigest = (await ac.listUsers(ADMIN, {})).digest;
+    expect(before.users).not.toBe(adminDigest);
+    // Other users' records, tokens and ACL entries change: nothing of it shows in alice's digests.
+    await ac.updateUser(ADMIN, "bob@pbs", { comment: "moved to ops" });
+    const bobToken = await ac.createToken(BOB, "bob@pbs", "ci", {});
+    await grant(ac, bobToken.tokenid, "/", "Audit");
+    expect(await seen()).toEqual(before);
+    expect((await ac.listUsers(ADMIN, {})).digest).not.toBe(adminDigest);
+    // The digest still guards alice's own updates: it is accepted, then stale once her record changed.
+    await ac.updateUser(ALICE, "alice@pbs", { comment: "first", digest: before.user });
+    await expect(ac.updateUser(ALICE, "alice@pbs", { comment: "second", digest: before.user })).rejects.toBeInstanceOf(ConflictError);
+    const mine = await ac.createToken(ALICE, "alice@pbs", "mine", {});
+    const afterToken = (await seen()).tokens;
+    await ac.updateToken(ALICE, "alice@pbs", "mine", { comment: "x", digest: afterToken });
+    await expect(ac.deleteToken(ALICE, "alice@pbs", "mine", afterToken)).rejects.toBeInstanceOf(ConflictError);
+    expect(mine.tokenid).toBe("alice@pbs!mine");
+    // An admin's digest is still PBS's, over the whole part.
+    const admin = (await ac.listUsers(ADMIN, {})).digest;
+    await ac.updateUser(ADMIN, "bob@pbs", { comment: "back", digest: admin });
+  });
+
   it("lists every user for an auditor and only oneself otherwise", async () => {
     const { ac } = await setUp();
     await ac.createToken(ALICE, "alice@pbs", "ci", { comment: "pipeline" });

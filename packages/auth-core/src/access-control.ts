@@ -17,7 +17,7 @@ import { nowEpochSeconds, systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { ConfigCache } from "./config-cache.js";
 import { listPermissionPaths } from "./permission-paths.js";
-import { computeConfigPartDigest, isSameConfigPart, type ConfigPart } from "./config-digests.js";
+import { computeConfigPartDigest, computeOwnViewDigest, isSameConfigPart, type ConfigPart } from "./config-digests.js";
 import type { ConfigSnapshot } from "./config-cache.js";
 import {
   canSeePermissionsOf,
@@ -590,7 +590,7 @@ export class AccessControl {
     const query = requireListQuery(opts.query ?? {}, USER_SORT_KEYS);
     const extended = isExtendedListQuery(query);
     const { config } = await this.readCurrentConfig();
-    const digest = computeConfigPartDigest(config, "users");
+    const digest = this.digestFor(actor, config, "users");
     const index = await readConfigListIndex(config);
     const seesEveryone = this.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
     const visible = seesEveryone ? index.users : index.users.filter((user) => user.userid === actor.userid);
@@ -610,7 +610,7 @@ export class AccessControl {
   async readUser(actor: AuthContext, userid: string): Promise<{ data: UserRecord; digest: string }> {
     const id = requireUserid(userid).userid;
     const { config } = await this.readCurrentConfig();
-    const digest = computeConfigPartDigest(config, "users");
+    const digest = this.digestFor(actor, config, "users");
     if (actor.userid !== id) this.requirePrivilege(actor, config, "/access/users", "Sys.Audit");
     return { data: toUserView(requireUser(config, id)), digest };
   }
@@ -642,11 +642,15 @@ export class AccessControl {
     const text = requireTextFields(input, USER_TEXT_FIELDS);
     const cleared = requireDeletable(input.delete, USER_TEXT_FIELDS);
     if (isOwnProfileEdit(actor, id, input)) {
-      await this.mutateWithDigest(input.digest, (state) => {
-        const user = requireUser(state.config, id);
-        for (const field of cleared) delete user[field];
-        Object.assign(user, text);
-      });
+      await this.mutateWithDigest(
+        input.digest,
+        (state) => {
+          const user = requireUser(state.config, id);
+          for (const field of cleared) delete user[field];
+          Object.assign(user, text);
+        },
+        actor,
+      );
       return;
     }
     // Checked before the hash so that a caller without the right cannot make us pay for one.
@@ -752,7 +756,7 @@ export class AccessControl {
     const id = requireUserid(userid).userid;
     const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
     const { config } = await this.readCurrentConfig();
-    const digest = computeConfigPartDigest(config, "users");
+    const digest = this.digestFor(actor, config, "users");
     this.requireTokenReadAccess(actor, config, id);
     requireUser(config, id);
     const owned = (await readConfigListIndex(config)).tokensByOwner.get(id) ?? [];
@@ -768,7 +772,7 @@ export class AccessControl {
   async listAllTokens(actor: AuthContext, query?: TokenListQuery): Promise<{ data: TokenListRow[]; digest: string; total?: number }> {
     const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
     const { config } = await this.readCurrentConfig();
-    const digest = computeConfigPartDigest(config, "users");
+    const digest = this.digestFor(actor, config, "users");
     const index = await readConfigListIndex(config);
     const seesEveryone = this.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
     const visible = seesEveryone ? index.tokens : (index.tokensByOwner.get(actor.userid) ?? []);
@@ -789,7 +793,7 @@ export class AccessControl {
   async readToken(actor: AuthContext, userid: string, tokenName: string): Promise<{ data: TokenView; digest: string }> {
     const tokenid = requireTokenId(userid, tokenName);
     const { config } = await this.readCurrentConfig();
-    const digest = computeConfigPartDigest(config, "users");
+    const digest = this.digestFor(actor, config, "users");
     this.requireTokenReadAccess(actor, config, tokenid.userid);
     return { data: toTokenView(requireToken(config, tokenid.authid)), digest };
   }
@@ -840,15 +844,19 @@ export class AccessControl {
     await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
     const secret = input.regenerate === true ? generateTokenSecret() : null;
     const hash = secret === null ? null : await this.hashSecret(actor, secret);
-    const versionsAfter = await this.mutateWithDigest(input.digest, (state) => {
-      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
-      const token = requireToken(state.config, tokenid.authid);
-      if (input.enable !== undefined) token.enable = input.enable;
-      if (expire !== undefined) token.expire = expire;
-      for (const field of cleared) delete token[field];
-      Object.assign(token, text);
-      if (hash !== null) state.tokenHashes[tokenid.authid] = hash;
-    });
+    const versionsAfter = await this.mutateWithDigest(
+      input.digest,
+      (state) => {
+        requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
+        const token = requireToken(state.config, tokenid.authid);
+        if (input.enable !== undefined) token.enable = input.enable;
+        if (expire !== undefined) token.expire = expire;
+        for (const field of cleared) delete token[field];
+        Object.assign(token, text);
+        if (hash !== null) state.tokenHashes[tokenid.authid] = hash;
+      },
+      actor,
+    );
     if (secret === null) return null;
     await this.cacheIssuedSecret(tokenid.authid, secret, versionsAfter);
     return { tokenid: tokenid.authid, secret };
@@ -879,11 +887,15 @@ export class AccessControl {
   async deleteToken(actor: AuthContext, userid: string, tokenName: string, digest?: string): Promise<void> {
     const tokenid = requireTokenId(userid, tokenName);
     await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
-    await this.mutateWithDigest(digest, (state) => {
-      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
-      requireToken(state.config, tokenid.authid);
-      deleteTokenFromState(state, tokenid.authid);
-    });
+    await this.mutateWithDigest(
+      digest,
+      (state) => {
+        requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
+        requireToken(state.config, tokenid.authid);
+        deleteTokenFromState(state, tokenid.authid);
+      },
+      actor,
+    );
   }
 
   // --- ACL and permissions ------------------------------------------------------
@@ -896,7 +908,7 @@ export class AccessControl {
   async readAcl(actor: AuthContext, opts: { path?: string; exact?: boolean }): Promise<{ data: AclView[]; digest: string }> {
     const path = opts.path === undefined ? undefined : requireAclPath(opts.path);
     const { config } = await this.readCurrentConfig();
-    const digest = computeConfigPartDigest(config, "acl");
+    const digest = this.digestFor(actor, config, "acl");
     const seesAll = this.hasActorPrivilege(actor, config, "/access/acl", "Sys.Audit");
     const isVisible = (entry: AclEntry) =>
       seesAll || (actor.tokenName === null && isTokenAuthid(entry.ugid) && ownerOfTokenId(entry.ugid) === actor.userid);
@@ -934,10 +946,14 @@ export class AccessControl {
       state.config.acl = insertAclRole(state.config.acl, { path, ugid, roleid: role, propagate });
     };
     // Removing or overriding (NoAccess) the last superuser's entry on `/` is refused.
-    await this.mutateWithAclDigest(input.digest, (state) => {
-      requireAccess(state.config);
-      this.changeKeepingSuperuser(state, changeAcl);
-    });
+    await this.mutateWithAclDigest(
+      input.digest,
+      (state) => {
+        requireAccess(state.config);
+        this.changeKeepingSuperuser(state, changeAcl);
+      },
+      actor,
+    );
   }
 
   private requireAclUpdateAccess(
@@ -1335,25 +1351,24 @@ export class AccessControl {
    * so an edit in between is a conflict too. Returns the store's versions right
    * after the change, read under its lock.
    */
-  private mutateWithDigest(digest: string | undefined, change: (state: AccessState) => void): Promise<StoreVersions> {
-    return this.mutateWithPartDigest("users", digest, change);
+  private mutateWithDigest(digest: string | undefined, change: (state: AccessState) => void, actor?: AuthContext): Promise<StoreVersions> {
+    return this.mutateWithPartDigest("users", digest, change, actor);
   }
 
   /** mutateWithDigest for the ACL's own digest (PBS's acl.cfg). */
-  private mutateWithAclDigest(digest: string | undefined, change: (state: AccessState) => void): Promise<StoreVersions> {
-    return this.mutateWithPartDigest("acl", digest, change);
+  private mutateWithAclDigest(digest: string | undefined, change: (state: AccessState) => void, actor?: AuthContext): Promise<StoreVersions> {
+    return this.mutateWithPartDigest("acl", digest, change, actor);
   }
 
   private async mutateWithPartDigest(
     part: ConfigPart,
     digest: string | undefined,
     change: (state: AccessState) => void,
+    actor?: AuthContext,
   ): Promise<StoreVersions> {
-    const expected = digest === undefined ? null : await this.readConfigWithDigest(digest, part);
+    const expected = digest === undefined ? null : await this.readConfigWithDigest(digest, part, actor);
     const { versions } = await this.store.mutate((state) => {
-      if (expected !== null && !isSameConfigPart(state.config, expected.config, part)) {
-        throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
-      }
+      if (expected !== null && !expected.isUnchangedIn(state.config)) throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
       change(state);
     });
     return versions;
@@ -1368,16 +1383,44 @@ export class AccessControl {
     change: (state: AccessState) => void,
   ): Promise<void> {
     await this.requireActorPrivilege(actor, path, privilege);
-    await this.mutateWithDigest(digest, (state) => {
-      this.requirePrivilege(actor, state.config, path, privilege);
-      change(state);
-    });
+    await this.mutateWithDigest(
+      digest,
+      (state) => {
+        this.requirePrivilege(actor, state.config, path, privilege);
+        change(state);
+      },
+      actor,
+    );
   }
 
-  private async readConfigWithDigest(digest: string, part: ConfigPart): Promise<ConfigSnapshot> {
-    const snapshot = await this.readCurrentConfig();
-    if (computeConfigPartDigest(snapshot.config, part) !== digest.toLowerCase()) throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
-    return snapshot;
+  /**
+   * Checks a digest against the config as read now: the whole part's digest, or
+   * the actor's own view of it (what digestFor gave a caller who sees only that).
+   * Returns the check to repeat under the lock against the config being changed.
+   */
+  private async readConfigWithDigest(
+    digest: string,
+    part: ConfigPart,
+    actor: AuthContext | undefined,
+  ): Promise<{ isUnchangedIn(config: AccessConfig): boolean }> {
+    const { config } = await this.readCurrentConfig();
+    const given = digest.toLowerCase();
+    if (computeConfigPartDigest(config, part) === given) return { isUnchangedIn: (current) => isSameConfigPart(current, config, part) };
+    if (actor !== undefined && computeOwnViewDigest(config, part, actor.userid) === given) {
+      return { isUnchangedIn: (current) => computeOwnViewDigest(current, part, actor.userid) === given };
+    }
+    throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
+  }
+
+  /**
+   * The digest a read returns: the whole part's for whoever may see all of it
+   * (Sys.Audit on `/access/users`, or on `/access/acl`), as PBS; anyone else gets
+   * the digest of its own view, never one over other users' records (finding 10).
+   */
+  private digestFor(actor: AuthContext, config: AccessConfig, part: ConfigPart): string {
+    const auditPath = part === "users" ? "/access/users" : "/access/acl";
+    if (this.hasActorPrivilege(actor, config, auditPath, "Sys.Audit")) return computeConfigPartDigest(config, part);
+    return computeOwnViewDigest(config, part, actor.userid);
   }
 
   // --- permissions ------------------------------------------------------------------
@@ -1416,10 +1459,14 @@ export class AccessControl {
     digest: string | undefined,
     change: (state: AccessState) => void,
   ): Promise<StoreVersions> {
-    return this.mutateWithDigest(digest, (state) => {
-      requireAuthorityOverAccount(state.config, actor, userid, action);
-      this.changeKeepingSuperuser(state, change);
-    });
+    return this.mutateWithDigest(
+      digest,
+      (state) => {
+        requireAuthorityOverAccount(state.config, actor, userid, action);
+        this.changeKeepingSuperuser(state, change);
+      },
+      actor,
+    );
   }
 
   /** Runs `change`, then refuses it if it took away the last active superuser. */

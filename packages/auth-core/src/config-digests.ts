@@ -27,6 +27,37 @@ export function computeConfigPartDigest(config: AccessConfig, part: ConfigPart):
   return digest;
 }
 
+const ownViewMemo = new WeakMap<AccessConfig, Map<string, string>>();
+
+/**
+ * The digest for a caller who may see only its own share of a part: its own user
+ * record and tokens, or the ACL entries of its own tokens. It is computed over
+ * that share alone, so a user learns nothing about other users' records from it,
+ * not even when they change (issue 15, finding 10). An update that sends it back
+ * is checked against the same share. O(tokens) or O(ACL), once per snapshot and user.
+ */
+export function computeOwnViewDigest(config: AccessConfig, part: ConfigPart, userid: string): string {
+  const key = `${part}\0${userid}`;
+  const cached = ownViewMemo.get(config)?.get(key);
+  if (cached !== undefined) return cached;
+  const ownPrefix = `${userid}!`;
+  let content: unknown;
+  if (part === "users") {
+    const tokens: Record<string, unknown> = {};
+    for (const tokenid in config.tokens) if (tokenid.startsWith(ownPrefix)) tokens[tokenid] = config.tokens[tokenid];
+    content = { view: userid, user: config.users[userid] ?? null, tokens };
+  } else {
+    content = { view: userid, acl: config.acl.filter((entry) => entry.ugid.startsWith(ownPrefix)) };
+  }
+  const digest = createHash("sha256").update(stringifyCanonically(content), "utf8").digest("hex");
+  if (Object.isFrozen(config)) {
+    let perConfig = ownViewMemo.get(config);
+    if (perConfig === undefined) ownViewMemo.set(config, (perConfig = new Map<string, string>()));
+    perConfig.set(key, digest);
+  }
+  return digest;
+}
+
 /** Whether one part of two configs is the same, independent of key order. */
 export function isSameConfigPart(a: AccessConfig, b: AccessConfig, part: ConfigPart): boolean {
   return computeConfigPartDigest(a, part) === computeConfigPartDigest(b, part);

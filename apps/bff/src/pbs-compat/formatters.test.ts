@@ -62,8 +62,12 @@ describe("ExtJS formatter (/api2/extjs)", () => {
       message: "authentication required: send a ticket cookie or an API token",
       errors: {},
     });
-    // The cookie is still cleared on a 401, whatever the HTTP status says.
-    expect(unauthenticated.setCookies.join()).toContain("Expires=Thu, 01 Jan 1970");
+    // No cookie was refused, so none is cleared (issue 15, finding 9)...
+    expect(unauthenticated.setCookies).toEqual([]);
+    // ...but a refused cookie is cleared on the 401, whatever the HTTP status says.
+    const refused = await server.client.call("GET", "/api2/extjs/version", { headers: { cookie: "__Host-PBSAuthCookie=PBS:admin@pbs:00000000::forged" } });
+    expect(refused.json).toMatchObject({ success: false, status: 401 });
+    expect(refused.setCookies.join()).toContain("__Host-PBSAuthCookie=; Secure; HttpOnly; SameSite=Lax; Path=/; Expires=Thu, 01 Jan 1970");
 
     const badParameter = await server.client.call("GET", "/api2/extjs/access/users", {
       query: { evil: "1" },
