@@ -4,14 +4,14 @@
  * middleware around the route table and hands every decision to auth-core.
  */
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
-import { whenResolved, type AccessControl, type AuthContext } from "@gatehouse/auth-core";
+import { PermissionDeniedError, whenResolved, type AccessControl, type AuthContext } from "@gatehouse/auth-core";
 import { ApiError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { ServerMetrics } from "./metrics.js";
-import { authenticateRequest, createAuthenticate } from "./middleware/authenticate.js";
+import { authenticateRequest, createAuthenticate, readSource } from "./middleware/authenticate.js";
 import { createBodyParsing } from "./middleware/body-parsing.js";
 import { createErrorHandler } from "./middleware/error-handler.js";
-import { createRequestLogger } from "./middleware/request-logger.js";
+import { createRequestLogger, readRequestId } from "./middleware/request-logger.js";
 import { CSRF_EXEMPT_ROUTES, requireCsrfToken } from "./middleware/require-csrf.js";
 import { createSecurityHeaders } from "./middleware/security-headers.js";
 import { EXTJS_FORMATTER, JSON_FORMATTER, useApiFormatter, type ApiFormatter } from "./formatters.js";
@@ -193,17 +193,52 @@ function createRouteHandler(
     const input = parseParams(route.params, collectParams(req));
     return whenResolved(route.handle({ input, accessControl, settings, req, res, auth }), (reply) => sendReply(res, reply, formatter));
   };
+  // A state change is audited (issue 14): it learns the source and request id, and a
+  // refusal for permission is recorded. Reads stay as they are, so the cached
+  // token path pays nothing for it.
+  const respondAudited =
+    route.method === "GET" ? respond : (req: Request, res: Response, auth: AuthContext) => respondRecordingRefusals(accessControl, route, req, res, withRequestInfo(auth, req, res), respond);
   if (!requiresCsrf) {
     return function authenticatedApiRouteHandler(req, res) {
-      return whenResolved(authenticateRequest(accessControl, req), (auth) => respond(req, res, auth));
+      return whenResolved(authenticateRequest(accessControl, req), (auth) => respondAudited(req, res, auth));
     };
   }
   return function csrfProtectedApiRouteHandler(req, res) {
     return whenResolved(authenticateRequest(accessControl, req), (auth) => {
       requireCsrfToken(accessControl, req, auth);
-      return respond(req, res, auth);
+      return respondAudited(req, res, auth);
     });
   };
+}
+
+/** The caller with the request's source address and id, which the audit records carry. */
+function withRequestInfo(auth: AuthContext, req: Request, res: Response): AuthContext {
+  const source = readSource(req);
+  const requestId = readRequestId(res);
+  return Object.freeze({
+    ...auth,
+    ...(source === undefined ? {} : { source }),
+    ...(requestId === undefined ? {} : { requestId }),
+  });
+}
+
+/** Runs the route; a PermissionDeniedError is recorded as a refused write before it propagates. */
+async function respondRecordingRefusals(
+  accessControl: AccessControl,
+  route: ApiRoute,
+  req: Request,
+  res: Response,
+  auth: AuthContext,
+  respond: (req: Request, res: Response, auth: AuthContext) => unknown,
+): Promise<unknown> {
+  try {
+    return await respond(req, res, auth);
+  } catch (error) {
+    if (error instanceof PermissionDeniedError) {
+      await accessControl.recordAuditEvent(auth, "write.denied", describeRoute(route), "denied");
+    }
+    throw error;
+  }
 }
 
 /** Query string, body and path parameters as one record, as PBS merges them. */

@@ -39,6 +39,7 @@ describe("loadConfig", () => {
       maxTokensPerUser: 100,
       maxTokens: 200_000,
       webauthn: { rpId: "localhost", origins: ["https://localhost:8007"] },
+      auditRetention: { maxFileBytes: 16 * 1024 * 1024, retainedFiles: 4 },
     });
     expect(warnings).toEqual([]);
   });
@@ -86,6 +87,7 @@ describe("loadConfig", () => {
       maxTokensPerUser: 5,
       maxTokens: 1000,
       webauthn: { rpId: "backup.example", origins: ["https://backup.example:8007", "https://backup.example"] },
+      auditRetention: { maxFileBytes: 16 * 1024 * 1024, retainedFiles: 4 },
     });
   });
 

@@ -10,7 +10,15 @@
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_PER_USER, err, ok, PASSWORD_MAX_LENGTH, type Result } from "@gatehouse/auth-core";
+import {
+  DEFAULT_AUDIT_RETENTION,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_MAX_TOKENS_PER_USER,
+  err,
+  ok,
+  PASSWORD_MAX_LENGTH,
+  type Result,
+} from "@gatehouse/auth-core";
 import { checkOrigins, checkRpId, deriveWebauthnConfig, type WebauthnConfig } from "./webauthn-config.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -46,6 +54,8 @@ export interface ServerConfig {
   maxTokens: number;
   /** The WebAuthn relying party (webauthn-config.ts). */
   webauthn: WebauthnConfig;
+  /** File backend: rotate `audit.jsonl` at this size, keep this many rotated files (decision 030). */
+  auditRetention: { maxFileBytes: number; retainedFiles: number };
 }
 
 export interface LoadedConfig {
@@ -75,6 +85,8 @@ const KNOWN_VARIABLES = [
   "GATEHOUSE_MAX_TOKENS",
   "GATEHOUSE_WEBAUTHN_RP_ID",
   "GATEHOUSE_WEBAUTHN_ORIGIN",
+  "GATEHOUSE_AUDIT_MAX_BYTES",
+  "GATEHOUSE_AUDIT_RETAIN_FILES",
 ] as const;
 
 /** Names the config file; read by applyConfigFile, never itself set in the file. */
@@ -155,6 +167,8 @@ const envSchema = z.object({
       const problem = value === undefined ? null : checkOrigins(value);
       if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
     }),
+  GATEHOUSE_AUDIT_MAX_BYTES: integerVariable(1024, 1024 ** 4, DEFAULT_AUDIT_RETENTION.maxFileBytes),
+  GATEHOUSE_AUDIT_RETAIN_FILES: integerVariable(0, 999, DEFAULT_AUDIT_RETENTION.retainedFiles),
 });
 
 function isPostgresUrl(value: string): boolean {
@@ -218,6 +232,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv, cwd: string): Result<L
     maxTokensPerUser: vars.GATEHOUSE_MAX_TOKENS_PER_USER,
     maxTokens: vars.GATEHOUSE_MAX_TOKENS,
     webauthn: deriveWebauthnConfig(vars.GATEHOUSE_HOST, vars.GATEHOUSE_PORT, vars.GATEHOUSE_WEBAUTHN_RP_ID, vars.GATEHOUSE_WEBAUTHN_ORIGIN),
+    auditRetention: { maxFileBytes: vars.GATEHOUSE_AUDIT_MAX_BYTES, retainedFiles: vars.GATEHOUSE_AUDIT_RETAIN_FILES },
   };
   const known = new Set<string>(KNOWN_VARIABLES);
   const warnings = Object.keys(env)

@@ -48,7 +48,7 @@ function printError(line: string): void {
   process.stderr.write(`gatehouse: ${line}\n`);
 }
 
-async function openAccessControl(config: ServerConfig): Promise<AccessControl> {
+async function openAccessControl(config: ServerConfig, logger?: Logger): Promise<AccessControl> {
   const store = await openConfiguredStore(config);
   return AccessControl.open({
     store,
@@ -59,6 +59,8 @@ async function openAccessControl(config: ServerConfig): Promise<AccessControl> {
     maxTokensPerUser: config.maxTokensPerUser,
     maxTokens: config.maxTokens,
     webauthn: config.webauthn,
+    // An audit record of a login or a refusal that could not be written is logged; the request still succeeds.
+    ...(logger === undefined ? {} : { onAuditError: (error: unknown) => logger.error({ err: error }, "audit or last-use write failed") }),
   });
 }
 
@@ -92,7 +94,7 @@ async function serve(config: ServerConfig, logger: Logger): Promise<{ server: Ru
   const priority = await lowerThreadpoolPriority();
   if (priority.lowered) logger.info({ threads: priority.threadIds.length, nice: priority.nice }, "threadpool priority lowered");
   else logger.warn({ reason: priority.reason }, "threadpool priority left as it is: argon2 may compete with requests for CPU");
-  const accessControl = await openAccessControl(config);
+  const accessControl = await openAccessControl(config, logger);
   try {
     const tls = await loadOrCreateTlsCredentials({ dataDir: config.dataDir, supplied: config.tls });
     const metrics = new ServerMetrics({

@@ -20,10 +20,12 @@ import { createLogger, type Logger } from "./logger.js";
  * PostgreSQL store's connection events are not logged.
  */
 export type StoreConfig = Pick<ServerConfig, "dataDir" | "databaseUrl"> &
-  Partial<Pick<ServerConfig, "databaseSchema" | "databaseListenUrl" | "logLevel">>;
+  Partial<Pick<ServerConfig, "databaseSchema" | "databaseListenUrl" | "logLevel" | "auditRetention">>;
 
 export async function openConfiguredStore(config: StoreConfig): Promise<AccessStore> {
-  if (config.databaseUrl === undefined) return openFileStore({ dataDir: config.dataDir });
+  if (config.databaseUrl === undefined) {
+    return openFileStore({ dataDir: config.dataDir, ...(config.auditRetention === undefined ? {} : { auditRetention: config.auditRetention }) });
+  }
   const schema = config.databaseSchema ?? DEFAULT_POSTGRES_SCHEMA;
   const logger = config.logLevel === undefined ? undefined : createLogger({ level: config.logLevel });
   try {

@@ -36,7 +36,7 @@ import {
   toUserView,
 } from "./config-queries.js";
 import { readConfigListIndex } from "./config-index.js";
-import { mapInSlices } from "./cooperative.js";
+import { filterInSlices, mapInSlices } from "./cooperative.js";
 import { createCsrfToken, verifyCsrfToken } from "./csrf.js";
 import { ConflictError, PermissionDeniedError, QuotaExceededError, TooManyRequestsError } from "./errors.js";
 import { HashGate } from "./hash-gate.js";
@@ -85,6 +85,12 @@ import type { TfaChallenge } from "./tfa/partial-ticket.js";
 import type { TfaStore } from "./tfa/tfa-store.js";
 import { TwoFactor } from "./tfa/two-factor.js";
 import type { WebauthnSettings } from "./tfa/webauthn.js";
+import { requireAuditQuery } from "./audit.js";
+import type { AuditEvent, AuditOutcome, AuditQuery, AuditRecord } from "./audit.js";
+import { AuditRecorder, describeTokenUpdate, describeUserUpdate } from "./access-audit.js";
+import { LastUsedTracker, mergeLastUses } from "./last-used.js";
+import type { LastUse } from "./last-used.js";
+import { isPreviousSecretLive, requireRotationGrace, rotateTokenSecret, splitStoredTokenHash } from "./token-rotation.js";
 
 /** Who is calling, after authentication. */
 export interface AuthContext {
@@ -96,6 +102,10 @@ export interface AuthContext {
   tokenName: string | null;
   /** How the credential arrived. `system` is the local admin CLI. */
   via: "ticket" | "token" | "system";
+  /** The client address, for the audit log (set by the server on state-changing requests). */
+  source?: string;
+  /** The request's X-Request-Id, for the audit log. */
+  requestId?: string;
 }
 
 /** The local admin CLI acts with full rights; it has file access to the data dir anyway. */
@@ -151,6 +161,8 @@ export interface AccessControlOptions {
   tfaStore?: TfaStore;
   /** The WebAuthn relying party; by default `localhost` on port 8007. */
   webauthn?: WebauthnSettings;
+  /** Told when an audit record of an event that changes nothing could not be written; the request still succeeds. */
+  onAuditError?: (error: unknown) => void;
 }
 
 export interface LoginInput {
@@ -159,6 +171,8 @@ export interface LoginInput {
   password: string;
   /** Client address, for per-source throttling. */
   source?: string;
+  /** The request's id, for the audit log. */
+  requestId?: string;
 }
 
 /**
@@ -196,6 +210,9 @@ export interface LoginSuccess {
 
 export interface UserView extends UserRecord {
   tokens?: TokenView[];
+  /** Extended listings (issue 14): the last login, epoch seconds at minute precision, and its source. */
+  "last-used"?: number;
+  "last-used-source"?: string;
 }
 
 export interface TokenView extends TokenRecord {
@@ -205,6 +222,13 @@ export interface TokenView extends TokenRecord {
 /** A token row of the extended listings: the PBS fields plus the status computed from token and owner. */
 export interface TokenListRow extends TokenView {
   status: TokenStatus;
+  /** Epoch seconds the token was created; absent for tokens made before this was recorded. */
+  created?: number;
+  /** The last use, epoch seconds at minute precision, and the address it came from. */
+  "last-used"?: number;
+  "last-used-source"?: string;
+  /** While a rotation's overlap runs: the second from which the replaced secret is refused. */
+  "previous-secret-until"?: number;
 }
 
 export interface CreateUserInput {
@@ -244,6 +268,11 @@ export interface UpdateTokenInput {
   /** Properties to clear: comment. */
   delete?: string[];
   regenerate?: boolean;
+  /**
+   * With `regenerate`: seconds the replaced secret keeps working (rotation with
+   * overlap, decision 031). 0, the default, refuses it at once as PBS does (I1).
+   */
+  grace?: number;
   digest?: string;
 }
 
@@ -312,6 +341,8 @@ interface TokenVerification {
   versionsAfter: StoreVersions;
   /** The stored hash the secret was checked against; undefined when the token had none. */
   checkedHash: string | undefined;
+  /** Valid only as the secret a rotation with overlap replaced: its deadline is checked again. */
+  viaPreviousSecret: boolean;
 }
 
 export class AccessControl {
@@ -334,6 +365,8 @@ export class AccessControl {
   private readonly refreshingTokens = new Set<string>();
   /** Second factors: the login challenge and the /access/tfa API. */
   readonly twoFactor: TwoFactor;
+  private readonly audit: AuditRecorder;
+  private readonly lastUsed: LastUsedTracker;
 
   protected constructor(
     readonly options: AccessControlOptions,
@@ -361,12 +394,15 @@ export class AccessControl {
     });
     const sharers = requirePositiveInteger("processesSharingLimits", options.processesSharingLimits ?? 1);
     const share = (limits: ThrottleLimits): ThrottleLimits => ({ ...limits, maxFailures: Math.ceil(limits.maxFailures / sharers) });
+    this.audit = new AuditRecorder(options.store, this.clock, options.onAuditError);
+    this.lastUsed = new LastUsedTracker(options.store, options.onAuditError);
     this.throttle = new CredentialThrottle({
       clock: this.clock,
       perSource: share(options.sourceThrottle ?? DEFAULT_SOURCE_THROTTLE),
       perIdAndSource: share(options.identityThrottle ?? DEFAULT_IDENTITY_THROTTLE),
       perIdCeiling: share(options.identityCeiling ?? DEFAULT_IDENTITY_CEILING),
       maxKeys: THROTTLE_MAX_KEYS,
+      onLimitReached: (scope, id, source) => this.audit.recordThrottleActivation(scope, id, source),
     });
     this.hashLimitPerSource = requirePositiveInteger("hashLimitPerSource", options.hashLimitPerSource ?? DEFAULT_HASH_LIMIT_PER_SOURCE);
     this.hashLimitPerActor = requirePositiveInteger("hashLimitPerActor", options.hashLimitPerActor ?? DEFAULT_HASH_LIMIT_PER_ACTOR);
@@ -412,11 +448,11 @@ export class AccessControl {
     // Decided under the store lock: of several processes starting at once, exactly one creates the admin.
     const { result: created } = await this.store.mutate((state) => {
       if (Object.keys(state.config.users).length > 0) return false;
-      state.config.users[INITIAL_ADMIN] = { userid: INITIAL_ADMIN, enable: true, expire: 0 };
+      state.config.users[INITIAL_ADMIN] = { userid: INITIAL_ADMIN, enable: true, expire: 0, created: nowEpochSeconds(this.clock) };
       state.passwordHashes[INITIAL_ADMIN] = hash;
       state.config.acl.push({ path: "/", ugid: INITIAL_ADMIN, roleid: "Admin", propagate: true });
       return true;
-    });
+    }, { audit: [this.audit.event(SYSTEM_ACTOR, "user.create", INITIAL_ADMIN, "initial admin")] });
     return created ? { userid: INITIAL_ADMIN, password: chosen, generated } : null;
   }
 
@@ -506,6 +542,7 @@ export class AccessControl {
     const cached = this.secretCache.lookupCurrent(context.authid, secret, nowMs);
     if (cached !== "miss") {
       this.metrics.tokenCacheHits++;
+      this.lastUsed.note(context.authid, nowMs, source);
       if (cached === "hit-due") this.refreshCachedSecret(context.authid, secret, versions);
       return context;
     }
@@ -522,6 +559,16 @@ export class AccessControl {
    * (SecondFactorRequired); a renewal never asks again, as in PBS.
    */
   async login(input: LoginInput): Promise<LoginSuccess | SecondFactorRequired | null> {
+    const outcome = await this.checkLogin(input);
+    const userid = outcome?.username ?? null;
+    if (outcome !== null && !("secondFactorRequired" in outcome)) this.lastUsed.note(outcome.username, this.clock.nowMs(), input.source);
+    const kind = input.password.startsWith("PBS:") ? "renewal" : outcome !== null && "secondFactorRequired" in outcome ? "password; second factor required" : "password";
+    await this.audit.recordLogin(input, userid, kind);
+    return outcome;
+  }
+
+  /** login without its audit record and last use. */
+  private async checkLogin(input: LoginInput): Promise<LoginSuccess | SecondFactorRequired | null> {
     const parsed = parseUserid(input.username);
     if (!parsed.ok || parsed.value.realm !== BUILTIN_REALM) {
       // No such user can exist: refused without a hash, and counted against the address only.
@@ -549,6 +596,15 @@ export class AccessControl {
    * Failures feed the per-source throttle; the per-user limits are the lockout's.
    */
   async loginSecondFactor(input: SecondFactorInput): Promise<LoginSuccess | null> {
+    const success = await this.checkSecondFactor(input);
+    if (success !== null) this.lastUsed.note(success.username, this.clock.nowMs(), input.source);
+    const login: LoginInput = { username: input.username, password: "", ...(input.source === undefined ? {} : { source: input.source }) };
+    await this.audit.recordLogin(login, success?.username ?? null, "second factor");
+    return success;
+  }
+
+  /** loginSecondFactor without its audit record and last use. */
+  private async checkSecondFactor(input: SecondFactorInput): Promise<LoginSuccess | null> {
     const parsed = parseUserid(input.username);
     if (!parsed.ok || parsed.value.realm !== BUILTIN_REALM) return null;
     const userid = parsed.value.userid;
@@ -585,22 +641,24 @@ export class AccessControl {
    */
   async listUsers(
     actor: AuthContext,
-    opts: { includeTokens?: boolean; query?: UserListQuery },
+    opts: { includeTokens?: boolean; query?: UserListQuery; unusedForDays?: number },
   ): Promise<{ data: UserView[]; digest: string; total?: number }> {
     const query = requireListQuery(opts.query ?? {}, USER_SORT_KEYS);
-    const extended = isExtendedListQuery(query);
+    const extended = isExtendedListQuery(query) || opts.unusedForDays !== undefined;
     const { config } = await this.readCurrentConfig();
     const digest = this.digestFor(actor, config, "users");
     const index = await readConfigListIndex(config);
     const seesEveryone = this.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
     const visible = seesEveryone ? index.users : index.users.filter((user) => user.userid === actor.userid);
-    const { rows, total } = await selectUsers(visible, query);
     const nowS = nowEpochSeconds(this.clock);
+    const lastUses = extended ? await this.readLastUses() : EMPTY_LAST_USES;
+    const unused = opts.unusedForDays === undefined ? visible : await filterUnused(visible, (u) => u.userid, lastUses, opts.unusedForDays, nowS);
+    const { rows, total } = await selectUsers(unused, query);
     const data = await mapInSlices(rows, (user): UserView => {
-      const view: UserView = toUserView(user);
+      const view: UserView = extended ? toExtendedUserView(user, lastUses) : toUserView(user);
       if (opts.includeTokens === true) {
         const tokens = index.tokensByOwner.get(user.userid) ?? [];
-        view.tokens = extended ? tokens.map((token) => toTokenListRow(config, token, nowS)) : tokens.map(toTokenView);
+        view.tokens = extended ? tokens.map((token) => toTokenListRow(config, token, nowS, lastUses)) : tokens.map(toTokenView);
       }
       return view;
     });
@@ -625,15 +683,17 @@ export class AccessControl {
       ...requireTextFields(input, USER_TEXT_FIELDS),
       // A ticket of an earlier user of the same name must not come back to life (finding 7).
       ticketsNotBefore: nowEpochSeconds(this.clock),
+      created: nowEpochSeconds(this.clock),
     };
     // Checked before the hash so that a caller without the right cannot make us pay for one.
     await this.requireActorPrivilege(actor, "/access/users", "Permissions.Modify");
     const passwordHash = input.password === undefined ? undefined : await this.hashPassword(actor, input.password);
+    const audit = [this.audit.event(actor, "user.create", id, passwordHash === undefined ? undefined : "with password")];
     await this.mutateAsActor(actor, "/access/users", "Permissions.Modify", undefined, (state) => {
       if (Object.hasOwn(state.config.users, id)) throw new ConflictError(`user '${id}' already exists`);
       state.config.users[id] = record;
       if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
-    });
+    }, audit);
   }
 
   async updateUser(actor: AuthContext, userid: string, input: UpdateUserInput): Promise<void> {
@@ -641,16 +701,13 @@ export class AccessControl {
     const expire = input.expire === undefined ? undefined : requireExpire(input.expire);
     const text = requireTextFields(input, USER_TEXT_FIELDS);
     const cleared = requireDeletable(input.delete, USER_TEXT_FIELDS);
+    const audit = describeUserUpdate(this.audit, actor, id, input);
     if (isOwnProfileEdit(actor, id, input)) {
-      await this.mutateWithDigest(
-        input.digest,
-        (state) => {
-          const user = requireUser(state.config, id);
-          for (const field of cleared) delete user[field];
-          Object.assign(user, text);
-        },
-        actor,
-      );
+      await this.mutateWithDigest(input.digest, (state) => {
+        const user = requireUser(state.config, id);
+        for (const field of cleared) delete user[field];
+        Object.assign(user, text);
+      }, actor, audit);
       return;
     }
     // Checked before the hash so that a caller without the right cannot make us pay for one.
@@ -665,7 +722,7 @@ export class AccessControl {
       if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
       // A new password or a disable ends every session; enabling again does not revive them.
       if (passwordHash !== undefined || input.enable === false) user.ticketsNotBefore = nowEpochSeconds(this.clock);
-    });
+    }, audit);
   }
 
   /** Also deletes the user's tokens and every ACL entry naming the user or its tokens. */
@@ -680,7 +737,7 @@ export class AccessControl {
         if (ownerOfTokenId(tokenid) === id) deleteTokenFromState(state, tokenid);
       }
       state.config.acl = state.config.acl.filter((entry) => ownerOfUgid(entry.ugid) !== id);
-    });
+    }, [this.audit.event(actor, "user.delete", id)]);
     // PBS drops the user's second factors with the user. The user is gone either way;
     // should this fail, a user of the same name created later would be asked for the
     // old factors (harder to log in, never easier) until an admin removes them.
@@ -696,7 +753,7 @@ export class AccessControl {
     await this.mutateAccount(actor, id, "set-password", undefined, (state) => {
       requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.clock);
       state.passwordHashes[id] = hash;
-    });
+    }, [this.audit.event(actor, "user.password", id)]);
   }
 
   /**
@@ -742,7 +799,7 @@ export class AccessControl {
     await this.requireAccountAuthority(actor, id, "end-sessions");
     await this.mutateAccount(actor, id, "end-sessions", undefined, (state) => {
       requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.clock);
-    });
+    }, [this.audit.event(actor, "user.end-sessions", id)]);
   }
 
   // --- tokens -----------------------------------------------------------------
@@ -752,6 +809,7 @@ export class AccessControl {
     actor: AuthContext,
     userid: string,
     query?: TokenListQuery,
+    unusedForDays?: number,
   ): Promise<{ data: TokenView[]; digest: string; total?: number }> {
     const id = requireUserid(userid).userid;
     const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
@@ -760,8 +818,8 @@ export class AccessControl {
     this.requireTokenReadAccess(actor, config, id);
     requireUser(config, id);
     const owned = (await readConfigListIndex(config)).tokensByOwner.get(id) ?? [];
-    if (!isExtendedListQuery(checked)) return { data: owned.map(toTokenView), digest };
-    return { ...(await this.selectTokenRows(config, owned, checked)), digest };
+    if (!isExtendedListQuery(checked) && unusedForDays === undefined) return { data: owned.map(toTokenView), digest };
+    return { ...(await this.selectTokenRows(config, owned, checked, unusedForDays)), digest };
   }
 
   /**
@@ -769,24 +827,31 @@ export class AccessControl {
    * them with Sys.Audit on `/access/users`, else the tokens of the actor's own
    * user. Each row carries `status`; filtered, sorted and paged as listUsers.
    */
-  async listAllTokens(actor: AuthContext, query?: TokenListQuery): Promise<{ data: TokenListRow[]; digest: string; total?: number }> {
+  async listAllTokens(
+    actor: AuthContext,
+    query?: TokenListQuery,
+    unusedForDays?: number,
+  ): Promise<{ data: TokenListRow[]; digest: string; total?: number }> {
     const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
     const { config } = await this.readCurrentConfig();
     const digest = this.digestFor(actor, config, "users");
     const index = await readConfigListIndex(config);
     const seesEveryone = this.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
     const visible = seesEveryone ? index.tokens : (index.tokensByOwner.get(actor.userid) ?? []);
-    return { ...(await this.selectTokenRows(config, visible, checked)), digest };
+    return { ...(await this.selectTokenRows(config, visible, checked, unusedForDays)), digest };
   }
 
   private async selectTokenRows(
     config: AccessConfig,
     tokens: readonly TokenRecord[],
     query: TokenListQuery,
+    unusedForDays: number | undefined,
   ): Promise<{ data: TokenListRow[]; total?: number }> {
     const nowS = nowEpochSeconds(this.clock);
-    const { rows, total } = await selectTokens(config, tokens, query, nowS, ownerOfTokenId);
-    const data = await mapInSlices(rows, (token) => toTokenListRow(config, token, nowS));
+    const lastUses = await this.readLastUses();
+    const candidates = unusedForDays === undefined ? tokens : await filterUnused(tokens, (t) => t.tokenid, lastUses, unusedForDays, nowS);
+    const { rows, total } = await selectTokens(config, candidates, query, nowS, ownerOfTokenId);
+    const data = await mapInSlices(rows, (token) => toTokenListRow(config, token, nowS, lastUses));
     return query.limit === undefined ? { data } : { data, total };
   }
 
@@ -811,6 +876,7 @@ export class AccessControl {
       enable: input.enable ?? true,
       expire: input.expire === undefined ? 0 : requireExpire(input.expire),
       ...requireTextFields(input, TOKEN_TEXT_FIELDS),
+      created: nowEpochSeconds(this.clock),
     };
     await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
     // Checked before the hash too, so a user at its quota cannot make us pay for one.
@@ -826,7 +892,7 @@ export class AccessControl {
       this.requireTokenQuota(state.config, tokenid.userid);
       state.config.tokens[tokenid.authid] = record;
       state.tokenHashes[tokenid.authid] = hash;
-    });
+    }, { audit: [this.audit.event(actor, "token.create", tokenid.authid)] });
     return { tokenid: tokenid.authid, value: secret };
   }
 
@@ -841,22 +907,20 @@ export class AccessControl {
     const expire = input.expire === undefined ? undefined : requireExpire(input.expire);
     const text = requireTextFields(input, TOKEN_TEXT_FIELDS);
     const cleared = requireDeletable(input.delete, TOKEN_TEXT_FIELDS);
+    const graceS = requireRotationGrace(input.grace, input.regenerate === true);
     await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
     const secret = input.regenerate === true ? generateTokenSecret() : null;
     const hash = secret === null ? null : await this.hashSecret(actor, secret);
-    const versionsAfter = await this.mutateWithDigest(
-      input.digest,
-      (state) => {
-        requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
-        const token = requireToken(state.config, tokenid.authid);
-        if (input.enable !== undefined) token.enable = input.enable;
-        if (expire !== undefined) token.expire = expire;
-        for (const field of cleared) delete token[field];
-        Object.assign(token, text);
-        if (hash !== null) state.tokenHashes[tokenid.authid] = hash;
-      },
-      actor,
-    );
+    const audit = describeTokenUpdate(this.audit, actor, tokenid.authid, input, graceS);
+    const versionsAfter = await this.mutateWithDigest(input.digest, (state) => {
+      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
+      const token = requireToken(state.config, tokenid.authid);
+      if (input.enable !== undefined) token.enable = input.enable;
+      if (expire !== undefined) token.expire = expire;
+      for (const field of cleared) delete token[field];
+      Object.assign(token, text);
+      if (hash !== null) rotateTokenSecret(state, token, hash, graceS, nowEpochSeconds(this.clock));
+    }, actor, audit);
     if (secret === null) return null;
     await this.cacheIssuedSecret(tokenid.authid, secret, versionsAfter);
     return { tokenid: tokenid.authid, secret };
@@ -887,15 +951,11 @@ export class AccessControl {
   async deleteToken(actor: AuthContext, userid: string, tokenName: string, digest?: string): Promise<void> {
     const tokenid = requireTokenId(userid, tokenName);
     await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
-    await this.mutateWithDigest(
-      digest,
-      (state) => {
-        requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
-        requireToken(state.config, tokenid.authid);
-        deleteTokenFromState(state, tokenid.authid);
-      },
-      actor,
-    );
+    await this.mutateWithDigest(digest, (state) => {
+      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
+      requireToken(state.config, tokenid.authid);
+      deleteTokenFromState(state, tokenid.authid);
+    }, actor, [this.audit.event(actor, "token.delete", tokenid.authid)]);
   }
 
   // --- ACL and permissions ------------------------------------------------------
@@ -946,14 +1006,11 @@ export class AccessControl {
       state.config.acl = insertAclRole(state.config.acl, { path, ugid, roleid: role, propagate });
     };
     // Removing or overriding (NoAccess) the last superuser's entry on `/` is refused.
-    await this.mutateWithAclDigest(
-      input.digest,
-      (state) => {
-        requireAccess(state.config);
-        this.changeKeepingSuperuser(state, changeAcl);
-      },
-      actor,
-    );
+    const detail = `${removing ? "remove" : "add"} ${role} for ${ugid}${removing || propagate ? "" : " (no propagate)"}`;
+    await this.mutateWithAclDigest(input.digest, (state) => {
+      requireAccess(state.config);
+      this.changeKeepingSuperuser(state, changeAcl);
+    }, actor, [this.audit.event(actor, "acl.update", path, detail)]);
   }
 
   private requireAclUpdateAccess(
@@ -1031,8 +1088,36 @@ export class AccessControl {
     return [{ realm: BUILTIN_REALM, type: "pbs", comment: "Gatehouse built-in realm", default: true }];
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  /** Flushes the last-use times of this process, then closes the store. */
+  async close(): Promise<void> {
+    await this.lastUsed.flush().catch((error: unknown) => this.options.onAuditError?.(error));
+    await this.store.close();
+  }
+
+  // --- audit log and last use (issue 14) ------------------------------------------
+
+  /**
+   * Records an event that changes nothing in the store (a refused write, a
+   * second-factor step). Never throws: a record that cannot be written is
+   * reported to `onAuditError`.
+   */
+  async recordAuditEvent(actor: AuthContext | null, action: string, target?: string, outcome: AuditOutcome = "success", detail?: string): Promise<void> {
+    await this.audit.recordStandalone([this.audit.event(actor, action, target, detail, outcome)]);
+  }
+
+  /** `GET /access/audit`: needs Sys.Audit on `/system`. Newest first. */
+  async readAudit(actor: AuthContext, query: Partial<AuditQuery>): Promise<{ data: AuditRecord[]; total: number }> {
+    const checked = requireAuditQuery(query);
+    await this.requireActorPrivilege(actor, "/system", "Sys.Audit");
+    const page = await this.audit.read(checked);
+    return { data: page.rows, total: page.total };
+  }
+
+  /** Stored last uses merged with this process's unflushed ones. */
+  private async readLastUses(): Promise<ReadonlyMap<string, LastUse>> {
+    const stored = new Map((await this.store.readLastUsed?.()) ?? []);
+    mergeLastUses(stored, this.lastUsed.readPending());
+    return stored;
   }
 
   // --- token slow path ----------------------------------------------------------
@@ -1062,20 +1147,21 @@ export class AccessControl {
       this.sourceOwner(source),
     );
     // Enable and expiry are checked again against a config read after the hash:
-    // a disable that landed while argon2 ran must still win (I5).
+    // a disable that landed while argon2 ran must still win (I5), and so must the
+    // end of a rotation's overlap.
+    const freshConfig = (await this.configCache.get(verification.versionsAfter.config)).config;
+    const nowS = nowEpochSeconds(this.clock);
     const valid =
       verification.valid &&
-      isTokenActive(
-        (await this.configCache.get(verification.versionsAfter.config)).config,
-        context,
-        nowEpochSeconds(this.clock),
-      );
+      isTokenActive(freshConfig, context, nowS) &&
+      (!verification.viaPreviousSecret || isPreviousSecretLive(freshConfig.tokens[context.authid], nowS));
     if (!valid) {
       this.metrics.tokenFailures++;
       this.throttle.recordFailure(throttleId, source, fingerprint, verification.checkedHash ?? NO_STORED_HASH);
       return null;
     }
     this.throttle.recordSuccess(throttleId, source);
+    this.lastUsed.note(context.authid, this.clock.nowMs(), source);
     return context;
   }
 
@@ -1141,16 +1227,32 @@ export class AccessControl {
     if (this.tokenCacheEnabled) await this.secretSync.catchUp(versionsBefore.secrets);
     const sequenceBefore = this.secretCache.sequence;
     const hash = await this.store.readTokenHash(authid);
-    const valid = hash !== undefined && (await this.verifyStoredHash(hash, secret));
+    const hashes = hash === undefined ? undefined : splitStoredTokenHash(hash);
+    let valid = hashes !== undefined && (await this.verifyStoredHash(hashes.current, secret));
+    // The secret replaced by a rotation with overlap (decision 031): checked only
+    // while its deadline has not passed, and never cached, so every use compares
+    // the clock with the deadline and none outlives it.
+    let viaPreviousSecret = false;
+    if (!valid && hashes?.previous !== undefined && (await this.isPreviousSecretLiveNow(authid))) {
+      valid = viaPreviousSecret = await this.verifyStoredHash(hashes.previous, secret);
+    }
     // A secret imported from PBS is re-hashed on its first success; the rotation-like
     // change means this result is not cached, and the next request verifies argon2id.
-    if (valid && classifyCryptHash(hash) === "sha256-crypt") await this.upgradeLegacyHash("token", authid, hash, secret);
+    if (valid && !viaPreviousSecret && hashes !== undefined && classifyCryptHash(hashes.current) === "sha256-crypt") {
+      await this.upgradeLegacyHash("token", authid, hashes.current, secret);
+    }
     const versionsAfter = await this.readVersions();
-    if (valid && this.tokenCacheEnabled) {
+    if (valid && !viaPreviousSecret && this.tokenCacheEnabled) {
       await this.secretSync.catchUp(versionsAfter.secrets);
       this.secretCache.insertUnlessChangedSince(authid, secret, sequenceBefore, this.clock.nowMs());
     }
-    return { valid, versionsAfter, checkedHash: hash };
+    return { valid, versionsAfter, checkedHash: hash, viaPreviousSecret };
+  }
+
+  private async isPreviousSecretLiveNow(authid: string): Promise<boolean> {
+    const { config } = await this.readCurrentConfig();
+    const token = Object.hasOwn(config.tokens, authid) ? config.tokens[authid] : undefined;
+    return isPreviousSecretLive(token, nowEpochSeconds(this.clock));
   }
 
   /**
@@ -1351,26 +1453,41 @@ export class AccessControl {
    * so an edit in between is a conflict too. Returns the store's versions right
    * after the change, read under its lock.
    */
-  private mutateWithDigest(digest: string | undefined, change: (state: AccessState) => void, actor?: AuthContext): Promise<StoreVersions> {
-    return this.mutateWithPartDigest("users", digest, change, actor);
+  private mutateWithDigest(
+    digest: string | undefined,
+    change: (state: AccessState) => void,
+    actor?: AuthContext,
+    audit?: readonly AuditEvent[],
+  ): Promise<StoreVersions> {
+    return this.mutateWithPartDigest("users", digest, change, actor, audit);
   }
 
   /** mutateWithDigest for the ACL's own digest (PBS's acl.cfg). */
-  private mutateWithAclDigest(digest: string | undefined, change: (state: AccessState) => void, actor?: AuthContext): Promise<StoreVersions> {
-    return this.mutateWithPartDigest("acl", digest, change, actor);
+  private mutateWithAclDigest(
+    digest: string | undefined,
+    change: (state: AccessState) => void,
+    actor?: AuthContext,
+    audit?: readonly AuditEvent[],
+  ): Promise<StoreVersions> {
+    return this.mutateWithPartDigest("acl", digest, change, actor, audit);
   }
 
+  /** `audit` holds the records the store writes with the change (decision 030). */
   private async mutateWithPartDigest(
     part: ConfigPart,
     digest: string | undefined,
     change: (state: AccessState) => void,
     actor?: AuthContext,
+    audit?: readonly AuditEvent[],
   ): Promise<StoreVersions> {
     const expected = digest === undefined ? null : await this.readConfigWithDigest(digest, part, actor);
-    const { versions } = await this.store.mutate((state) => {
-      if (expected !== null && !expected.isUnchangedIn(state.config)) throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
-      change(state);
-    });
+    const { versions } = await this.store.mutate(
+      (state) => {
+        if (expected !== null && !expected.isUnchangedIn(state.config)) throw new ConflictError(DIGEST_CONFLICT_MESSAGE);
+        change(state);
+      },
+      audit === undefined ? undefined : { audit },
+    );
     return versions;
   }
 
@@ -1381,16 +1498,13 @@ export class AccessControl {
     privilege: Privilege,
     digest: string | undefined,
     change: (state: AccessState) => void,
+    audit?: readonly AuditEvent[],
   ): Promise<void> {
     await this.requireActorPrivilege(actor, path, privilege);
-    await this.mutateWithDigest(
-      digest,
-      (state) => {
-        this.requirePrivilege(actor, state.config, path, privilege);
-        change(state);
-      },
-      actor,
-    );
+    await this.mutateWithDigest(digest, (state) => {
+      this.requirePrivilege(actor, state.config, path, privilege);
+      change(state);
+    }, actor, audit);
   }
 
   /**
@@ -1458,15 +1572,12 @@ export class AccessControl {
     action: AccountAction,
     digest: string | undefined,
     change: (state: AccessState) => void,
+    audit?: readonly AuditEvent[],
   ): Promise<StoreVersions> {
-    return this.mutateWithDigest(
-      digest,
-      (state) => {
-        requireAuthorityOverAccount(state.config, actor, userid, action);
-        this.changeKeepingSuperuser(state, change);
-      },
-      actor,
-    );
+    return this.mutateWithDigest(digest, (state) => {
+      requireAuthorityOverAccount(state.config, actor, userid, action);
+      this.changeKeepingSuperuser(state, change);
+    }, actor, audit);
   }
 
   /** Runs `change`, then refuses it if it took away the last active superuser. */
@@ -1478,8 +1589,43 @@ export class AccessControl {
   }
 }
 
-function toTokenListRow(config: AccessConfig, token: TokenRecord, nowS: number): TokenListRow {
-  return { ...toTokenView(token), status: computeTokenStatus(config, token, ownerOfTokenId(token.tokenid), nowS) };
+const EMPTY_LAST_USES: ReadonlyMap<string, LastUse> = new Map();
+
+function toTokenListRow(config: AccessConfig, token: TokenRecord, nowS: number, lastUses: ReadonlyMap<string, LastUse>): TokenListRow {
+  const row: TokenListRow = { ...toTokenView(token), status: computeTokenStatus(config, token, ownerOfTokenId(token.tokenid), nowS) };
+  if (token.created !== undefined) row.created = token.created;
+  if (isPreviousSecretLive(token, nowS) && token.previousSecretUntil !== undefined) row["previous-secret-until"] = token.previousSecretUntil;
+  addLastUse(row, lastUses.get(token.tokenid));
+  return row;
+}
+
+function toExtendedUserView(user: UserRecord, lastUses: ReadonlyMap<string, LastUse>): UserView {
+  const view: UserView = toUserView(user);
+  if (user.created !== undefined) view.created = user.created;
+  addLastUse(view, lastUses.get(user.userid));
+  return view;
+}
+
+function addLastUse(view: { "last-used"?: number; "last-used-source"?: string }, use: LastUse | undefined): void {
+  if (use === undefined) return;
+  view["last-used"] = use.time;
+  if (use.source !== undefined) view["last-used-source"] = use.source;
+}
+
+/**
+ * "Not used for N days": neither used nor created within the last N days. A record
+ * made before creation times were kept and never seen in use counts as unused.
+ */
+async function filterUnused<T extends { created?: number }>(
+  records: readonly T[],
+  idOf: (record: T) => string,
+  lastUses: ReadonlyMap<string, LastUse>,
+  days: number,
+  nowS: number,
+): Promise<T[]> {
+  if (!Number.isSafeInteger(days) || days < 1 || days > 36_500) throw invalidParameter("unused-days", "expected 1..36500");
+  const cutoff = nowS - days * 86_400;
+  return filterInSlices(records, (record) => Math.max(lastUses.get(idOf(record))?.time ?? 0, record.created ?? 0) < cutoff);
 }
 
 /**

@@ -45,12 +45,15 @@ export function ownerOfUgid(ugid: string): string {
 
 /** A user as the API shows it: the PBS fields, without internal bookkeeping. */
 export function toUserView(user: UserRecord): UserRecord {
-  const { ticketsNotBefore: _internal, ...view } = user;
+  // `created` is an extension field: the extended listings add it back (issue 14).
+  const { ticketsNotBefore: _internal, created: _extension, ...view } = user;
   return view;
 }
 
+/** A token as PBS shows it; the extension fields (created, overlap) appear only in extended listings. */
 export function toTokenView(token: TokenRecord): TokenView {
-  return { ...token, "token-name": token.tokenid.slice(token.tokenid.lastIndexOf("!") + 1) };
+  const { created: _created, previousSecretUntil: _overlap, ...pbsFields } = token;
+  return { ...pbsFields, "token-name": token.tokenid.slice(token.tokenid.lastIndexOf("!") + 1) };
 }
 
 export function requireUser(config: AccessConfig, userid: string): UserRecord {

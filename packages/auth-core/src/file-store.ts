@@ -9,6 +9,8 @@
  *   authkey.key    Ed25519 private key, PEM          authkey.pub  its public key, PEM
  *   csrf.key       base64 of 32 random bytes
  *   generations.bin  the two generation counters    store.lock   the lock directory
+ *   audit.jsonl    the audit log, rotated to audit.jsonl.1.. (audit-file-log.ts)
+ *   last-used.json id -> last use, outside the generations (last-used.ts)
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmod, mkdir } from "node:fs/promises";
@@ -23,11 +25,17 @@ import {
   removeAtomicTempFiles,
   writeFileAtomic,
 } from "./atomic-file.js";
+import { AuditFileLog } from "./audit-file-log.js";
+import type { AuditRetention } from "./audit-file-log.js";
+import { toStorableAuditEvent } from "./audit.js";
+import type { AuditEvent, AuditPage, AuditQuery } from "./audit.js";
 import { StoreCorruptError } from "./errors.js";
+import { mergeLastUses } from "./last-used.js";
+import type { LastUse } from "./last-used.js";
 import { FileGenerationCounter } from "./generation.js";
 import type { GenerationCounter, Generations } from "./generation.js";
 import type { AccessConfig, AccessState, AclEntry, TokenRecord, UserRecord } from "./model.js";
-import type { AccessStore, SecretChanges, StoredKeys, StoreVersions } from "./store.js";
+import type { AccessStore, MutationOptions, SecretChanges, StoredKeys, StoreVersions } from "./store.js";
 import { StoreLock } from "./store-lock.js";
 import type { HeldLock } from "./store-lock.js";
 
@@ -41,6 +49,7 @@ export const STORE_FILES = {
   csrfKey: "csrf.key",
   generations: "generations.bin",
   lock: "store.lock",
+  lastUsed: "last-used.json",
 } as const;
 
 const SECRET_FILE_MODE = 0o600;
@@ -62,6 +71,7 @@ const userRecordSchema = z.object({
   lastname: z.string().optional(),
   email: z.string().optional(),
   ticketsNotBefore: z.number().int().nonnegative().optional(),
+  created: z.number().int().nonnegative().optional(),
 });
 
 const tokenRecordSchema = z.object({
@@ -69,6 +79,8 @@ const tokenRecordSchema = z.object({
   enable: z.boolean(),
   expire: z.number().int().nonnegative(),
   comment: z.string().optional(),
+  created: z.number().int().nonnegative().optional(),
+  previousSecretUntil: z.number().int().nonnegative().optional(),
 });
 
 /** Each map is keyed by the id inside its record; a mismatch would make lookups lie. */
@@ -98,6 +110,16 @@ const aclFileSchema = z.array(
 
 const hashMapSchema = z.record(mapKey, z.string().min(1));
 
+const lastUsedFileSchema = z.record(mapKey, z.object({ time: z.number().int().nonnegative(), source: z.string().max(256).optional() }));
+
+function safeJsonParse(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString("utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 interface UsersFile {
   users: Record<string, UserRecord>;
   tokens: Record<string, TokenRecord>;
@@ -109,8 +131,8 @@ interface UsersFile {
 // unchanged (no unknown keys, ids equal to their keys), in a few milliseconds;
 // anything else still goes through zod, which then explains what is wrong.
 
-const USER_FIELDS = new Set(["userid", "enable", "expire", "comment", "firstname", "lastname", "email"]);
-const TOKEN_FIELDS = new Set(["tokenid", "enable", "expire", "comment"]);
+const USER_FIELDS = new Set(["userid", "enable", "expire", "comment", "firstname", "lastname", "email", "ticketsNotBefore", "created"]);
+const TOKEN_FIELDS = new Set(["tokenid", "enable", "expire", "comment", "created", "previousSecretUntil"]);
 const OPTIONAL_TEXT_FIELDS = ["comment", "firstname", "lastname", "email"] as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -126,6 +148,10 @@ function isStoredEpoch(value: unknown): boolean {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
+function isOptionalEpoch(value: unknown): boolean {
+  return value === undefined || isStoredEpoch(value);
+}
+
 function isOptionalText(value: unknown): boolean {
   return value === undefined || typeof value === "string";
 }
@@ -133,12 +159,20 @@ function isOptionalText(value: unknown): boolean {
 function isExactUserRecord(value: unknown, key: string): boolean {
   if (!isPlainObject(value) || !hasOnlyKnownFields(value, USER_FIELDS)) return false;
   if (value.userid !== key || typeof value.enable !== "boolean" || !isStoredEpoch(value.expire)) return false;
+  if (!isOptionalEpoch(value.created) || !isOptionalEpoch(value.ticketsNotBefore)) return false;
   return OPTIONAL_TEXT_FIELDS.every((field) => isOptionalText(value[field]));
 }
 
 function isExactTokenRecord(value: unknown, key: string): boolean {
   if (!isPlainObject(value) || !hasOnlyKnownFields(value, TOKEN_FIELDS)) return false;
-  return value.tokenid === key && typeof value.enable === "boolean" && isStoredEpoch(value.expire) && isOptionalText(value.comment);
+  return (
+    value.tokenid === key &&
+    typeof value.enable === "boolean" &&
+    isStoredEpoch(value.expire) &&
+    isOptionalText(value.comment) &&
+    isOptionalEpoch(value.created) &&
+    isOptionalEpoch(value.previousSecretUntil)
+  );
 }
 
 function isExactKeyedMap(value: unknown, isExactEntry: (entry: unknown, key: string) => boolean): boolean {
@@ -218,6 +252,8 @@ export interface FileStoreOptions {
   lockTimeoutMs?: number;
   /** Age after which a lock left by a dead process is broken. Default 5 s, minimum 2 s. */
   lockStaleMs?: number;
+  /** Rotation of the audit log; default 16 MiB per file, 4 rotated files kept. */
+  auditRetention?: AuditRetention;
 }
 
 export async function openFileStore(opts: FileStoreOptions): Promise<FileAccessStore> {
@@ -236,7 +272,7 @@ export async function openFileStore(opts: FileStoreOptions): Promise<FileAccessS
     await removeAtomicTempFiles(dataDir);
     await FileGenerationCounter.ensureFile(generationsPath);
   });
-  return new FileAccessStore(dataDir, lock, FileGenerationCounter.open(generationsPath));
+  return new FileAccessStore(dataDir, lock, FileGenerationCounter.open(generationsPath), new AuditFileLog(dataDir, opts.auditRetention));
 }
 
 export class FileAccessStore implements AccessStore {
@@ -268,6 +304,7 @@ export class FileAccessStore implements AccessStore {
     readonly dataDir: string,
     private readonly lock: StoreLock,
     private readonly generations: GenerationCounter,
+    private readonly auditLog: AuditFileLog = new AuditFileLog(dataDir),
   ) {
     this.tokenShadowPath = this.pathOf(STORE_FILES.tokenShadow);
     this.usersPath = this.pathOf(STORE_FILES.users);
@@ -366,7 +403,9 @@ export class FileAccessStore implements AccessStore {
     return this.track(async () => readOwn((await this.loadCachedPart("passwordShadow")).value, userid));
   }
 
-  async mutate<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }> {
+  async mutate<T>(change: (state: AccessState) => T, options?: MutationOptions): Promise<{ result: T; versions: StoreVersions }> {
+    // Checked before anything is written: a record the log would refuse must not leave its change behind.
+    const audit = options?.audit?.map(toStorableAuditEvent);
     return this.track(() =>
       this.lock.run(async (held) => {
         const current = await this.loadStateFresh();
@@ -377,9 +416,59 @@ export class FileAccessStore implements AccessStore {
         await this.writeChangedParts(held, current.serialized, next);
         // This process just replaced files: stamps taken earlier in this turn no longer describe them.
         this.stamps = null;
+        await this.appendAuditHeld(held, audit);
         return { result, versions: this.computeVersions() };
       }),
     );
+  }
+
+  /**
+   * After every file of the change: a crash before this line leaves a change without
+   * its record but never acknowledged; a crash after it leaves both (decision 030).
+   */
+  private async appendAuditHeld(held: HeldLock, events: readonly AuditEvent[] | undefined): Promise<void> {
+    if (events === undefined || events.length === 0) return;
+    held.assertHeld();
+    await this.auditLog.rotateIfDue();
+    await this.auditLog.append(events);
+  }
+
+  async appendAudit(events: readonly AuditEvent[]): Promise<void> {
+    await this.track(async () => {
+      const size = await this.auditLog.append(events);
+      if (this.auditLog.isDueForRotation(size)) await this.lock.run(() => this.auditLog.rotateIfDue());
+    });
+  }
+
+  async readAudit(query: AuditQuery): Promise<AuditPage> {
+    return this.track(() => this.auditLog.read(query));
+  }
+
+  async recordLastUsed(uses: ReadonlyMap<string, LastUse>): Promise<void> {
+    if (uses.size === 0) return;
+    await this.track(() =>
+      this.lock.run(async (held) => {
+        const merged = await this.readLastUsedFile();
+        mergeLastUses(merged, uses);
+        held.assertHeld();
+        await writeFileAtomic(this.pathOf(STORE_FILES.lastUsed), serializePart(Object.fromEntries(merged)), { mode: SECRET_FILE_MODE });
+      }),
+    );
+  }
+
+  async readLastUsed(): Promise<ReadonlyMap<string, LastUse>> {
+    return this.track(() => this.readLastUsedFile());
+  }
+
+  /** A damaged last-use file loses only last-use times, never access: it reads as empty. */
+  private async readLastUsedFile(): Promise<Map<string, LastUse>> {
+    const snapshot = await readFileSnapshot(this.pathOf(STORE_FILES.lastUsed));
+    const uses = new Map<string, LastUse>();
+    if (!snapshot) return uses;
+    const parsed = lastUsedFileSchema.safeParse(safeJsonParse(snapshot.bytes));
+    if (!parsed.success) return uses;
+    for (const [id, use] of Object.entries(parsed.data)) uses.set(id, use.source === undefined ? { time: use.time } : { time: use.time, source: use.source });
+    return uses;
   }
 
   async loadOrCreateKeys(): Promise<StoredKeys> {

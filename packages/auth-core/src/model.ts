@@ -19,6 +19,8 @@ export interface UserRecord {
    * never part of a user view on the wire.
    */
   ticketsNotBefore?: number;
+  /** Epoch seconds the store created the user (issue 14); absent for users made before it was recorded. */
+  created?: number;
 }
 
 /** API token metadata. The secret's hash lives apart, in the token shadow. */
@@ -29,6 +31,14 @@ export interface TokenRecord {
   /** Epoch seconds; 0 means never. */
   expire: number;
   comment?: string;
+  /** Epoch seconds the store created the token (issue 14); absent for tokens made before it was recorded. */
+  created?: number;
+  /**
+   * Epoch seconds until which the secret replaced by the last rotation is still
+   * accepted (rotation with overlap, decision 031). Its hash is the second line of
+   * the token's stored hash; from this second on it is refused without any write.
+   */
+  previousSecretUntil?: number;
 }
 
 export interface AclEntry {

@@ -23,6 +23,7 @@ import { classifyCryptHash, isVerifiableSha256Crypt } from "./legacy-crypt-hash.
 import type { AccessState, AclEntry, TokenRecord, UserRecord } from "./model.js";
 import { isRoleId, NO_ACCESS_ROLE } from "./roles.js";
 import type { AccessStore } from "./store.js";
+import type { AuditEvent } from "./audit.js";
 
 export const PBS_CONFIG_FILES = Object.freeze({
   users: "user.cfg",
@@ -140,8 +141,14 @@ function refuseHash(hash: string): string | null {
  * token whose user is not in the store after the users are added is skipped, and
  * so is an ACL entry whose user or token is not there.
  */
-export async function applyPbsImport(store: AccessStore, plan: PbsConfigPlan): Promise<PbsImportReport> {
-  const { result } = await store.mutate((state) => mergePlan(state, plan));
+export async function applyPbsImport(
+  store: AccessStore,
+  plan: PbsConfigPlan,
+  audit: { actor: string; time: number; source?: string } = { actor: "root@pam", time: Math.floor(Date.now() / 1000) },
+): Promise<PbsImportReport> {
+  const counts = `users=${plan.users.length} tokens=${plan.tokens.length} acl=${plan.acl.length}`;
+  const event: AuditEvent = { ...audit, action: "import", target: "pbs", outcome: "success", detail: `planned ${counts}` };
+  const { result } = await store.mutate((state) => mergePlan(state, plan), { audit: [event] });
   return result;
 }
 

@@ -132,6 +132,24 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
     expect(await countRows(schema, "gap_filler")).toBe(0);
   });
 
+  it("versions listed out of order apply in numeric order", async () => {
+    const schema = freshSchema();
+    const pool = openPool();
+    const base = POSTGRES_MIGRATIONS.filter((migration) => migration.version <= 2);
+    const high: PostgresMigration = {
+      version: LATEST_VERSION + 20,
+      name: "needs the middle one's table",
+      statements: (s) => [`ALTER TABLE ${s}.gap_test ADD COLUMN b int`],
+    };
+    const middle: PostgresMigration = { version: LATEST_VERSION + 10, name: "gap table", statements: (s) => [`CREATE TABLE ${s}.gap_test (a int)`] };
+    // Listed out of order: the runner sorts, so the table exists before the column is added.
+    expect(await migratePostgresSchema(pool, schema, [...base, high, middle])).toEqual([1, 2, LATEST_VERSION + 10, LATEST_VERSION + 20]);
+    // A number below the newest applied one, arriving later (another branch's migration), is applied once.
+    const late: PostgresMigration = { version: LATEST_VERSION + 15, name: "late", statements: (s) => [`CREATE TABLE ${s}.late_test (a int)`] };
+    expect(await migratePostgresSchema(pool, schema, [...base, middle, late, high])).toEqual([LATEST_VERSION + 15]);
+    expect(await migratePostgresSchema(pool, schema, [...base, middle, late, high])).toEqual([]);
+  });
+
   it("a failing migration leaves nothing behind", async () => {
     const schema = freshSchema();
     const broken: PostgresMigration = {

@@ -89,6 +89,36 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     // recovery-key argon2id hashes, lockout state. Only the Gatehouse role may read this schema.
     statements: (s) => [`CREATE TABLE ${s}.tfa_users (userid text PRIMARY KEY, data jsonb NOT NULL)`],
   },
+  // Versions are applied by number, once each, and need not be contiguous: parallel
+  // work reserves its own numbers (migrateLocked applies whatever is missing, in order).
+  {
+    version: 10,
+    name: "created dates, rotation overlap and the audit log (issue 14)",
+    statements: (s) => [
+      // NULL: made before creation times were recorded.
+      `ALTER TABLE ${s}.users ADD COLUMN created bigint`,
+      `ALTER TABLE ${s}.tokens ADD COLUMN created bigint, ADD COLUMN previous_secret_until bigint`,
+      `CREATE TABLE ${s}.audit (
+        id bigserial PRIMARY KEY,
+        time bigint NOT NULL,
+        actor text NOT NULL,
+        source text,
+        action text NOT NULL,
+        target text,
+        outcome text NOT NULL,
+        request_id text,
+        detail text
+      )`,
+      `CREATE INDEX ON ${s}.audit (time)`,
+      `CREATE INDEX ON ${s}.audit (actor, id)`,
+      `CREATE INDEX ON ${s}.audit (target text_pattern_ops, id)`,
+    ],
+  },
+  {
+    version: 11,
+    name: "last use of tokens and users (issue 14)",
+    statements: (s) => [`CREATE TABLE ${s}.last_used (id text PRIMARY KEY, time bigint NOT NULL, source text)`],
+  },
 ];
 
 /**

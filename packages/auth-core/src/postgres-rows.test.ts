@@ -41,8 +41,8 @@ describe("diffStates", () => {
     delete after.config.tokens["alice@pbs!ci"];
     const changes = diffStates(stateWithAlice(), after);
     expect(changes.upsertUsers).toEqual([
-      ["alice@pbs", false, 0, "c", null, null, null, 0],
-      ["bob@pbs", true, 5, null, null, null, null, 0],
+      ["alice@pbs", false, 0, "c", null, null, null, 0, null],
+      ["bob@pbs", true, 5, null, null, null, null, 0, null],
     ]);
     expect(changes.deleteTokens).toEqual(["alice@pbs!ci"]);
     expect(changes.acl).toBeNull();

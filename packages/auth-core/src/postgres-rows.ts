@@ -26,8 +26,16 @@ type UserRow = [
   lastname: string | null,
   email: string | null,
   ticketsNotBefore: number,
+  created: number | null,
 ];
-type TokenRow = [tokenid: string, enable: boolean, expire: number, comment: string | null];
+type TokenRow = [
+  tokenid: string,
+  enable: boolean,
+  expire: number,
+  comment: string | null,
+  created: number | null,
+  previousSecretUntil: number | null,
+];
 type AclRow = [path: string, ugid: string, roleid: RoleId, propagate: boolean];
 
 /** What one mutation writes. Empty lists and a null ACL mean "unchanged". */
@@ -101,6 +109,8 @@ function parseUser(raw: unknown, location: string): UserRecord {
   // 0 is the column default: no floor, as for a user created before migration 2.
   const ticketsNotBefore = expectEpoch(raw.tickets_not_before, location, `tickets_not_before of ${userid}`);
   if (ticketsNotBefore > 0) user.ticketsNotBefore = ticketsNotBefore;
+  const created = expectOptionalEpoch(raw.created, location, `created of ${userid}`);
+  if (created !== undefined) user.created = created;
   return user;
 }
 
@@ -114,6 +124,10 @@ function parseToken(raw: unknown, location: string): TokenRecord {
   };
   const comment = expectOptionalString(raw.comment, location, `comment of ${tokenid}`);
   if (comment !== undefined) token.comment = comment;
+  const created = expectOptionalEpoch(raw.created, location, `created of ${tokenid}`);
+  if (created !== undefined) token.created = created;
+  const previousSecretUntil = expectOptionalEpoch(raw.previous_secret_until, location, `previous_secret_until of ${tokenid}`);
+  if (previousSecretUntil !== undefined) token.previousSecretUntil = previousSecretUntil;
   return token;
 }
 
@@ -266,6 +280,7 @@ function toUserRow(key: string, user: UserRecord): UserRow {
     checkOptionalString(user.lastname, `${where}.lastname`),
     checkOptionalString(user.email, `${where}.email`),
     user.ticketsNotBefore === undefined ? 0 : checkEpoch(user.ticketsNotBefore, `${where}.ticketsNotBefore`),
+    user.created === undefined ? null : checkEpoch(user.created, `${where}.created`),
   ];
 }
 
@@ -277,6 +292,8 @@ function toTokenRow(key: string, token: TokenRecord): TokenRow {
     checkBoolean(token.enable, `${where}.enable`),
     checkEpoch(token.expire, `${where}.expire`),
     checkOptionalString(token.comment, `${where}.comment`),
+    token.created === undefined ? null : checkEpoch(token.created, `${where}.created`),
+    token.previousSecretUntil === undefined ? null : checkEpoch(token.previousSecretUntil, `${where}.previousSecretUntil`),
   ];
 }
 
@@ -361,6 +378,10 @@ function expectString(value: unknown, location: string, what: string): string {
 function expectOptionalString(value: unknown, location: string, what: string): string | undefined {
   if (value === null || value === undefined) return undefined;
   return expectString(value, location, what);
+}
+
+function expectOptionalEpoch(value: unknown, location: string, what: string): number | undefined {
+  return value === null || value === undefined ? undefined : expectEpoch(value, location, what);
 }
 
 function expectBoolean(value: unknown, location: string, what: string): boolean {

@@ -38,6 +38,9 @@ export interface PostgresSql {
   insertAcl: string;
   readKeys: string;
   insertKeys: string;
+  insertAudit: string;
+  upsertLastUsed: string;
+  readLastUsed: string;
 }
 
 export function isPostgresSchemaName(name: string): boolean {
@@ -98,16 +101,18 @@ export function createPostgresSql(schema: string): PostgresSql {
         (SELECT p.hash FROM ${s}.password_hashes p WHERE p.userid = $1) AS hash
       FROM ${s}.generations g`,
     upsertUsers: `
-      INSERT INTO ${s}.users (userid, enable, expire, comment, firstname, lastname, email, tickets_not_before)
-      SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+      INSERT INTO ${s}.users (userid, enable, expire, comment, firstname, lastname, email, tickets_not_before, created)
+      SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+        $9::bigint[])
       ON CONFLICT (userid) DO UPDATE SET enable = EXCLUDED.enable, expire = EXCLUDED.expire,
         comment = EXCLUDED.comment, firstname = EXCLUDED.firstname, lastname = EXCLUDED.lastname, email = EXCLUDED.email,
-        tickets_not_before = EXCLUDED.tickets_not_before`,
+        tickets_not_before = EXCLUDED.tickets_not_before, created = EXCLUDED.created`,
     deleteUsers: `DELETE FROM ${s}.users WHERE userid = ANY($1::text[])`,
     upsertTokens: `
-      INSERT INTO ${s}.tokens (tokenid, enable, expire, comment)
-      SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::text[])
-      ON CONFLICT (tokenid) DO UPDATE SET enable = EXCLUDED.enable, expire = EXCLUDED.expire, comment = EXCLUDED.comment`,
+      INSERT INTO ${s}.tokens (tokenid, enable, expire, comment, created, previous_secret_until)
+      SELECT * FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[])
+      ON CONFLICT (tokenid) DO UPDATE SET enable = EXCLUDED.enable, expire = EXCLUDED.expire, comment = EXCLUDED.comment,
+        created = EXCLUDED.created, previous_secret_until = EXCLUDED.previous_secret_until`,
     deleteTokens: `DELETE FROM ${s}.tokens WHERE tokenid = ANY($1::text[])`,
     upsertTokenHashes: `
       INSERT INTO ${s}.token_hashes (authid, hash) SELECT * FROM unnest($1::text[], $2::text[])
@@ -125,5 +130,13 @@ export function createPostgresSql(schema: string): PostgresSql {
     insertKeys: `
       INSERT INTO ${s}.shared_keys (id, ticket_private_key_pem, ticket_public_key_pem, csrf_key_base64)
       VALUES (true, $1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+    insertAudit: `
+      INSERT INTO ${s}.audit (time, actor, source, action, target, outcome, request_id, detail)
+      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+    // Nodes merge by latest: an older batch arriving late changes nothing.
+    upsertLastUsed: `
+      INSERT INTO ${s}.last_used (id, time, source) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])
+      ON CONFLICT (id) DO UPDATE SET time = EXCLUDED.time, source = EXCLUDED.source WHERE EXCLUDED.time > ${s}.last_used.time`,
+    readLastUsed: `SELECT id, time::text AS time, source FROM ${s}.last_used`,
   };
 }

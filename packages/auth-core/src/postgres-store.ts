@@ -25,7 +25,11 @@ import type { PostgresSql } from "./postgres-sql.js";
 import { createPostgresSql, DEFAULT_POSTGRES_SCHEMA } from "./postgres-sql.js";
 import type { DraftChanges, HashPart, LoadedHashes } from "./state-draft.js";
 import { applyConfigChanges, createStateDraft, freezeConfig, RowsNotLoaded } from "./state-draft.js";
-import type { AccessStore, SecretChanges, StoredKeys, StoreVersions } from "./store.js";
+import type { AccessStore, MutationOptions, SecretChanges, StoredKeys, StoreVersions } from "./store.js";
+import { toStorableAuditEvent } from "./audit.js";
+import type { AuditEvent, AuditPage, AuditQuery, AuditRecord } from "./audit.js";
+import { isTokenAuthid } from "./ids.js";
+import type { LastUse } from "./last-used.js";
 
 /** Operational events for logs and metrics. Errors come from `pg` and carry no passwords. */
 export type PostgresStoreEvent = PostgresListenerEvent | { type: "pool-error"; error: unknown };
@@ -214,17 +218,22 @@ export class PostgresAccessStore implements AccessStore {
     return await this.readHash(this.sql.readPasswordHash, userid);
   }
 
-  async mutate<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }> {
+  async mutate<T>(change: (state: AccessState) => T, options?: MutationOptions): Promise<{ result: T; versions: StoreVersions }> {
     this.assertOpen();
     // The row lock serializes mutations across nodes anyway; queueing them here as
     // well keeps a burst from filling the pool with lock waiters that reads (and the
     // fallback version query) would then queue behind.
-    const run = this.mutationTail.then(() => this.mutateNow(change));
+    // Checked before the transaction: a record the table would refuse fails the call before any write.
+    const audit = (options?.audit ?? []).map(toStorableAuditEvent);
+    const run = this.mutationTail.then(() => this.mutateNow(change, audit));
     this.mutationTail = run.catch(() => undefined);
     return await run;
   }
 
-  private async mutateNow<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }> {
+  private async mutateNow<T>(
+    change: (state: AccessState) => T,
+    audit: readonly AuditEvent[],
+  ): Promise<{ result: T; versions: StoreVersions }> {
     this.assertOpen();
     const client = await this.pool.connect();
     let broken: Error | undefined;
@@ -236,7 +245,7 @@ export class PostgresAccessStore implements AccessStore {
           `SET LOCAL idle_in_transaction_session_timeout = ${STATEMENT_TIMEOUT_MS}`,
       );
       try {
-        return await this.mutateInTransaction(client, change);
+        return await this.mutateInTransaction(client, change, audit);
       } catch (error) {
         await client.query("ROLLBACK").catch((rollbackError: unknown) => {
           broken = rollbackError instanceof Error ? rollbackError : new Error("rollback failed");
@@ -259,6 +268,58 @@ export class PostgresAccessStore implements AccessStore {
     const stored = await this.readKeys();
     if (stored === null) throw new StoreCorruptError(`${this.sql.schema}.shared_keys`, "the keys row vanished after insert");
     return stored;
+  }
+
+  async appendAudit(events: readonly AuditEvent[]): Promise<void> {
+    this.assertOpen();
+    if (events.length > 0) await this.pool.query(this.sql.insertAudit, auditColumns(events));
+  }
+
+  async readAudit(query: AuditQuery): Promise<AuditPage> {
+    this.assertOpen();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const bind = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.since !== undefined) where.push(`time >= ${bind(query.since)}`);
+    if (query.until !== undefined) where.push(`time < ${bind(query.until)}`);
+    if (query.actor !== undefined) where.push(`actor = ${bind(query.actor)}`);
+    if (query.outcome !== undefined) where.push(`outcome = ${bind(query.outcome)}`);
+    if (query.action !== undefined) {
+      where.push(`(action = ${bind(query.action)} OR action LIKE ${bind(`${escapeLike(query.action)}.%`)})`);
+    }
+    if (query.target !== undefined) {
+      const ownTokens = isTokenAuthid(query.target) ? "" : ` OR target LIKE ${bind(`${escapeLike(query.target)}!%`)}`;
+      where.push(`(target = ${bind(query.target)}${ownTokens})`);
+    }
+    const filter = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
+    const table = `${this.sql.quotedSchema}.audit`;
+    const countParams = [...params];
+    const { rows } = await this.pool.query<Record<string, unknown>>(
+      `SELECT id::text AS id, time::text AS time, actor, source, action, target, outcome, request_id, detail
+       FROM ${table} ${filter} ORDER BY id DESC LIMIT ${bind(query.limit)} OFFSET ${bind(query.start)}`,
+      params,
+    );
+    const counted = await this.pool.query<{ total: string }>(`SELECT count(*)::text AS total FROM ${table} ${filter}`, countParams);
+    return { rows: rows.map(toAuditRecord), total: Number(counted.rows[0]?.total ?? 0) };
+  }
+
+  async recordLastUsed(uses: ReadonlyMap<string, LastUse>): Promise<void> {
+    this.assertOpen();
+    if (uses.size === 0) return;
+    const ids = [...uses.keys()];
+    const entries = [...uses.values()];
+    await this.pool.query(this.sql.upsertLastUsed, [ids, entries.map((use) => use.time), entries.map((use) => use.source ?? null)]);
+  }
+
+  async readLastUsed(): Promise<ReadonlyMap<string, LastUse>> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<{ id: string; time: string; source: string | null }>(this.sql.readLastUsed);
+    const uses = new Map<string, LastUse>();
+    for (const row of rows) uses.set(row.id, row.source === null ? { time: Number(row.time) } : { time: Number(row.time), source: row.source });
+    return uses;
   }
 
   subscribe(listener: (versions: StoreVersions) => void): () => void {
@@ -339,6 +400,7 @@ export class PostgresAccessStore implements AccessStore {
   private async mutateInTransaction<T>(
     client: PoolClient,
     change: (state: AccessState) => T,
+    audit: readonly AuditEvent[],
   ): Promise<{ result: T; versions: StoreVersions }> {
     let locked: Generations;
     try {
@@ -371,6 +433,8 @@ export class PostgresAccessStore implements AccessStore {
       ]);
       generations = parseGenerationsRow(bumped.rows[0], this.generationsLocation());
     }
+    // In the mutation's own transaction: the record commits with the change or not at all.
+    if (audit.length > 0) await client.query(this.sql.insertAudit, auditColumns(audit));
     await client.query("COMMIT");
     // Recorded only once committed: a rolled-back bump must leave no record for a generation another mutation will take.
     if (changed.secrets) this.listener.recordSecretChange(generations.secrets, listChangedTokenHashes(rows));
@@ -471,9 +535,9 @@ export class PostgresAccessStore implements AccessStore {
   private async writeChanges(client: PoolClient, changes: StateChanges): Promise<void> {
     const { sql } = this;
     if (changes.deleteUsers.length > 0) await client.query(sql.deleteUsers, [changes.deleteUsers]);
-    if (changes.upsertUsers.length > 0) await client.query(sql.upsertUsers, transpose(changes.upsertUsers, 8));
+    if (changes.upsertUsers.length > 0) await client.query(sql.upsertUsers, transpose(changes.upsertUsers, 9));
     if (changes.deleteTokens.length > 0) await client.query(sql.deleteTokens, [changes.deleteTokens]);
-    if (changes.upsertTokens.length > 0) await client.query(sql.upsertTokens, transpose(changes.upsertTokens, 4));
+    if (changes.upsertTokens.length > 0) await client.query(sql.upsertTokens, transpose(changes.upsertTokens, 6));
     if (changes.deleteTokenHashes.length > 0) await client.query(sql.deleteTokenHashes, [changes.deleteTokenHashes]);
     if (changes.upsertTokenHashes.length > 0) {
       await client.query(sql.upsertTokenHashes, transpose(changes.upsertTokenHashes, 2));
@@ -552,6 +616,40 @@ function formatChangeNotice(tokens: string[] | null, config: ConfigChangeNames |
   const withoutConfigNames = JSON.stringify({ ...secretsPart, config: config === null ? false : null });
   if (Buffer.byteLength(withoutConfigNames) <= CHANGE_NOTICE_MAX_BYTES) return withoutConfigNames;
   return JSON.stringify({ secrets: tokens !== null, tokens: null, config: config === null ? false : null });
+}
+
+/** Audit events as the columns of insertAudit, each checked to hold no credential. */
+function auditColumns(events: readonly AuditEvent[]): unknown[][] {
+  const stored = events.map(toStorableAuditEvent);
+  return [
+    stored.map((e) => e.time),
+    stored.map((e) => e.actor),
+    stored.map((e) => e.source ?? null),
+    stored.map((e) => e.action),
+    stored.map((e) => e.target ?? null),
+    stored.map((e) => e.outcome),
+    stored.map((e) => e.requestId ?? null),
+    stored.map((e) => e.detail ?? null),
+  ];
+}
+
+function toAuditRecord(row: Record<string, unknown>): AuditRecord {
+  const record: AuditRecord = {
+    id: Number(row.id),
+    time: Number(row.time),
+    actor: String(row.actor),
+    action: String(row.action),
+    outcome: String(row.outcome) as AuditRecord["outcome"],
+  };
+  if (typeof row.source === "string") record.source = row.source;
+  if (typeof row.target === "string") record.target = row.target;
+  if (typeof row.request_id === "string") record.requestId = row.request_id;
+  if (typeof row.detail === "string") record.detail = row.detail;
+  return record;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Rows to per-column arrays, the shape `unnest($1::text[], ...)` takes. */

@@ -1,3 +1,5 @@
+import type { AuditEvent, AuditPage, AuditQuery } from "./audit.js";
+import type { LastUse } from "./last-used.js";
 import type { AccessConfig, AccessState } from "./model.js";
 
 /**
@@ -17,6 +19,16 @@ export interface SecretChanges {
   version: string;
   /** Token ids whose hash was created, replaced or removed since the asked version; null when unknown. */
   changed: ReadonlySet<string> | null;
+}
+
+/** What a mutation writes besides the state it changes. */
+export interface MutationOptions {
+  /**
+   * The audit records of this change, written with it: on the file backend under
+   * the same lock, after every file of the change; on PostgreSQL in the same
+   * transaction. Written even when the change turned out to change nothing.
+   */
+  audit?: readonly AuditEvent[];
 }
 
 /** Key material shared by every process (and, with PostgreSQL, every node). */
@@ -90,7 +102,22 @@ export interface AccessStore {
    * draft is written when it returns, so a returned promise is refused.
    * The `state` it receives is a private copy; keeping it after the call changes nothing.
    */
-  mutate<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }>;
+  mutate<T>(change: (state: AccessState) => T, options?: MutationOptions): Promise<{ result: T; versions: StoreVersions }>;
+
+  /** Audit records of events that change no state (logins, refusals, throttles). */
+  appendAudit?(events: readonly AuditEvent[]): Promise<void>;
+
+  /** Audit records, newest first, filtered and paged. */
+  readAudit?(query: AuditQuery): Promise<AuditPage>;
+
+  /**
+   * Merges last-use times (issue 14) into the store, keeping the later time per id.
+   * Outside the generations: a last-use is not config and moves no version.
+   */
+  recordLastUsed?(uses: ReadonlyMap<string, LastUse>): Promise<void>;
+
+  /** Every stored last-use, by user or token id. */
+  readLastUsed?(): Promise<ReadonlyMap<string, LastUse>>;
 
   /** Loads the shared keys, creating them exactly once across processes/nodes. */
   loadOrCreateKeys(): Promise<StoredKeys>;

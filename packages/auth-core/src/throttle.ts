@@ -34,6 +34,8 @@ interface FailureWindow {
 }
 
 export class FailureThrottle {
+  /** Told once per window, when a key reaches its limit (the audit log's "throttle activated"). */
+  onLimitReached: ((key: string) => void) | undefined;
   private readonly clock: Clock;
   private readonly maxFailures: number;
   private readonly windowMs: number;
@@ -87,6 +89,7 @@ export class FailureThrottle {
     const window = this.readCurrentWindow(key, nowMs);
     if (window === undefined) {
       this.windows.set(key, { startMs: nowMs, failures: 1, seen: credential === undefined ? undefined : new Set([credential]) });
+      if (this.maxFailures === 1) this.onLimitReached?.(key);
       return;
     }
     if (credential !== undefined) {
@@ -94,6 +97,7 @@ export class FailureThrottle {
       if (window.failures < this.maxFailures) (window.seen ??= new Set()).add(credential);
     }
     window.failures++;
+    if (window.failures === this.maxFailures) this.onLimitReached?.(key);
   }
 
   /** Failures of `key` in its current window (0 when it has none). */
@@ -134,7 +138,14 @@ export interface CredentialThrottleOptions {
   perIdCeiling: ThrottleLimits;
   /** Keys remembered per throttle, and wrong credentials remembered. */
   maxKeys: number;
+  /**
+   * Told when a throttle reaches its limit, once per window: which throttle, the id
+   * (absent for the per-source one) and the address (absent for the per-id ceiling).
+   */
+  onLimitReached?: (scope: ThrottleScope, id: string | undefined, source: string | undefined) => void;
 }
+
+export type ThrottleScope = "source" | "id-and-source" | "id";
 
 /**
  * The failure throttles of one kind of credential (passwords or token secrets),
@@ -158,6 +169,16 @@ export class CredentialThrottle {
     this.perIdAndSource = make(opts.perIdAndSource);
     this.perIdCeiling = make(opts.perIdCeiling);
     this.knownWrong = new LRUCache({ max: opts.maxKeys });
+    const notify = opts.onLimitReached;
+    if (notify !== undefined) {
+      this.perSource.onLimitReached = (source) => notify("source", undefined, source);
+      this.perIdAndSource.onLimitReached = (pairKey) => {
+        const separator = pairKey.indexOf("\0");
+        const source = pairKey.slice(separator + 1);
+        notify("id-and-source", pairKey.slice(0, separator), source === "" ? undefined : source);
+      };
+      this.perIdCeiling.onLimitReached = (id) => notify("id", id, undefined);
+    }
   }
 
   /**

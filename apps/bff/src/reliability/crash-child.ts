@@ -5,15 +5,16 @@
  * until the parent SIGKILLs it.
  *
  * Before each mutation it prints `begin`, after it `ack` (with a new secret, if
- * any), each with one synchronous write: once a line is written it is in the
+ * any), each with one synchronous write. Each mutation carries the request id
+ * `crash-<seed>-<seq>`, so the parent can match audit records to mutations: once a line is written it is in the
  * pipe and survives the kill, and no mutation starts before the previous ack is
  * out. So the parent knows every acknowledged mutation and the one in flight.
  *
  * argv: <dataDir> <seed> <lockStaleMs>
  */
 import { writeSync } from "node:fs";
-import { AccessControl, SYSTEM_ACTOR, openFileStore } from "@gatehouse/auth-core";
-import { LINE_PREFIX, PROBE_USER, type ChildLine, type CrashOp } from "./crash-model.js";
+import { AccessControl, SYSTEM_ACTOR, openFileStore, type AuthContext } from "@gatehouse/auth-core";
+import { LINE_PREFIX, PROBE_USER, crashRequestId, type ChildLine, type CrashOp } from "./crash-model.js";
 import { FakeHasher } from "@gatehouse/auth-core/testing";
 import { createSeededRandom } from "../test-support/seeded-random.js";
 
@@ -83,50 +84,50 @@ function ownerOf(tokenid: string): string {
   return tokenid.slice(0, tokenid.lastIndexOf("!"));
 }
 
-async function runOp(accessControl: AccessControl, op: CrashOp, view: View): Promise<string | undefined> {
+async function runOp(accessControl: AccessControl, op: CrashOp, view: View, actor: AuthContext): Promise<string | undefined> {
   switch (op.kind) {
     case "user.add":
-      await accessControl.createUser(SYSTEM_ACTOR, { userid: op.userid, password: op.password });
+      await accessControl.createUser(actor, { userid: op.userid, password: op.password });
       view.users.set(op.userid, true);
       return undefined;
     case "user.passwd":
-      await accessControl.setPassword(SYSTEM_ACTOR, op.userid, op.password);
+      await accessControl.setPassword(actor, op.userid, op.password);
       return undefined;
     case "user.enable":
-      await accessControl.updateUser(SYSTEM_ACTOR, op.userid, { enable: op.enable });
+      await accessControl.updateUser(actor, op.userid, { enable: op.enable });
       view.users.set(op.userid, op.enable);
       return undefined;
     case "user.delete":
-      await accessControl.deleteUser(SYSTEM_ACTOR, op.userid);
+      await accessControl.deleteUser(actor, op.userid);
       view.users.delete(op.userid);
       for (const tokenid of [...view.tokens.keys()]) if (ownerOf(tokenid) === op.userid) view.tokens.delete(tokenid);
       for (const ugid of [...view.grants]) if (ugid === op.userid || ownerOf(ugid) === op.userid) view.grants.delete(ugid);
       return undefined;
     case "token.add": {
-      const created = await accessControl.createToken(SYSTEM_ACTOR, ownerOf(op.tokenid), tokenNameOf(op.tokenid), {});
+      const created = await accessControl.createToken(actor, ownerOf(op.tokenid), tokenNameOf(op.tokenid), {});
       view.tokens.set(op.tokenid, true);
       return created.value;
     }
     case "token.regenerate": {
-      const rotated = await accessControl.updateToken(SYSTEM_ACTOR, ownerOf(op.tokenid), tokenNameOf(op.tokenid), { regenerate: true });
+      const rotated = await accessControl.updateToken(actor, ownerOf(op.tokenid), tokenNameOf(op.tokenid), { regenerate: true });
       if (rotated === null) throw new Error("regenerate returned no secret");
       return rotated.secret;
     }
     case "token.enable":
-      await accessControl.updateToken(SYSTEM_ACTOR, ownerOf(op.tokenid), tokenNameOf(op.tokenid), { enable: op.enable });
+      await accessControl.updateToken(actor, ownerOf(op.tokenid), tokenNameOf(op.tokenid), { enable: op.enable });
       view.tokens.set(op.tokenid, op.enable);
       return undefined;
     case "token.delete":
-      await accessControl.deleteToken(SYSTEM_ACTOR, ownerOf(op.tokenid), tokenNameOf(op.tokenid));
+      await accessControl.deleteToken(actor, ownerOf(op.tokenid), tokenNameOf(op.tokenid));
       view.tokens.delete(op.tokenid);
       view.grants.delete(op.tokenid);
       return undefined;
     case "acl.grant":
-      await accessControl.updateAcl(SYSTEM_ACTOR, { path: "/access", role: "Audit", authId: op.ugid });
+      await accessControl.updateAcl(actor, { path: "/access", role: "Audit", authId: op.ugid });
       view.grants.add(op.ugid);
       return undefined;
     case "acl.revoke":
-      await accessControl.updateAcl(SYSTEM_ACTOR, { path: "/access", role: "Audit", authId: op.ugid, delete: true });
+      await accessControl.updateAcl(actor, { path: "/access", role: "Audit", authId: op.ugid, delete: true });
       view.grants.delete(op.ugid);
       return undefined;
     case "probe":
@@ -175,7 +176,8 @@ async function main(): Promise<void> {
   for (let seq = 0; ; seq += 1) {
     const op = chooseOp(random, view);
     emit({ type: "begin", seq, op });
-    const secret = await runOp(accessControl, op, view);
+    const actor: AuthContext = Object.freeze({ ...SYSTEM_ACTOR, requestId: crashRequestId(seed, seq) });
+    const secret = await runOp(accessControl, op, view, actor);
     emit(secret === undefined ? { type: "ack", seq, op } : { type: "ack", seq, op, secret });
   }
 }

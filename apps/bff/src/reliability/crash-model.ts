@@ -36,6 +36,11 @@ export type ChildLine =
 
 export const LINE_PREFIX = "crash-child:";
 
+/** The request id a child gives mutation `seq`: its audit record carries it (issue 14). */
+export function crashRequestId(childSeed: number, seq: number): string {
+  return `crash-${childSeed}-${seq}`;
+}
+
 /** The stored state as the files hold it. */
 export interface StoredState {
   users: Record<string, UserRecord>;

@@ -11,7 +11,10 @@
  * - a fresh store opens, accepts every acknowledged secret and password and
  *   rejects every superseded one;
  * - the next mutation succeeds within a bounded time, even when the kill left
- *   the store lock behind.
+ *   the store lock behind;
+ * - the audit log (issue 14) holds a record of every acknowledged mutation, and a
+ *   record of the one in flight only if every file it changes was written: a crash
+ *   never leaves a record of a change that did not happen.
  *
  * Several lanes, each with its own data dir, run side by side: a kill inside the
  * lock costs up to lockStaleMs of waiting, which the lanes overlap. The next child
@@ -25,12 +28,13 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, test } from "vitest";
-import { AccessControl, SYSTEM_ACTOR, STORE_FILES, openFileStore } from "@gatehouse/auth-core";
+import { AccessControl, AUDIT_FILE, SYSTEM_ACTOR, STORE_FILES, isAuditFileName, openFileStore } from "@gatehouse/auth-core";
 import { spawnTs, type SpawnedTs } from "../test-support/spawn-ts.js";
 import {
   LINE_PREFIX,
   PROBE_USER,
   applyOp,
+  crashRequestId,
   emptyStoredState,
   judgeCrashState,
   listChangedParts,
@@ -70,6 +74,10 @@ interface LaneStats {
   acknowledged: number;
   authChecks: number;
   maxRecoveryMs: number;
+  /** Acknowledged mutations whose audit record was found. */
+  auditRecordsChecked: number;
+  /** Kills that left the in-flight mutation written whole and recorded. */
+  pendingRecorded: number;
 }
 
 // --- the child --------------------------------------------------------------------
@@ -140,7 +148,7 @@ function readDataDir(dataDir: string): { state: StoredState; lockLeft: boolean }
     }
     // A crashed writer's temp file is expected; the next openFileStore removes it.
     if (TEMP_FILE.test(name)) continue;
-    expect(EXPECTED_FILES.has(name), `unexpected file ${name} in the data dir`).toBe(true);
+    expect(EXPECTED_FILES.has(name) || isAuditFileName(name), `unexpected file ${name} in the data dir`).toBe(true);
   }
   createPrivateKey(readFileSync(join(dataDir, STORE_FILES.ticketPrivateKey)));
   createPublicKey(readFileSync(join(dataDir, STORE_FILES.ticketPublicKey)));
@@ -150,7 +158,7 @@ function readDataDir(dataDir: string): { state: StoredState; lockLeft: boolean }
   const usersFile = (readJsonFile(dataDir, STORE_FILES.users) ?? { users: {}, tokens: {} }) as Pick<StoredState, "users" | "tokens">;
   const state: StoredState = {
     users: withoutTicketFloors(usersFile.users),
-    tokens: usersFile.tokens,
+    tokens: withoutCreated(usersFile.tokens),
     acl: (readJsonFile(dataDir, STORE_FILES.acl) ?? []) as StoredState["acl"],
     passwordHashes: (readJsonFile(dataDir, STORE_FILES.passwordShadow) ?? {}) as Record<string, string>,
     tokenHashes: (readJsonFile(dataDir, STORE_FILES.tokenShadow) ?? {}) as Record<string, string>,
@@ -167,10 +175,37 @@ function readDataDir(dataDir: string): { state: StoredState; lockLeft: boolean }
 function withoutTicketFloors(users: StoredState["users"]): StoredState["users"] {
   const stripped: StoredState["users"] = {};
   for (const [userid, record] of Object.entries(users)) {
-    const { ticketsNotBefore: _floor, ...rest } = record;
+    const { ticketsNotBefore: _floor, created: _created, ...rest } = record;
     stripped[userid] = rest;
   }
   return stripped;
+}
+
+/** `created` is the wall-clock second of the create: unknown to the model, like the floors above. */
+function withoutCreated(tokens: StoredState["tokens"]): StoredState["tokens"] {
+  const stripped: StoredState["tokens"] = {};
+  for (const [tokenid, record] of Object.entries(tokens)) {
+    const { created: _created, ...rest } = record;
+    stripped[tokenid] = rest;
+  }
+  return stripped;
+}
+
+/** The request ids of the audit records the kill left; a line torn by the kill would not parse and is not counted. */
+function readAuditRequestIds(dataDir: string): Set<string> {
+  let text = "";
+  try {
+    text = readFileSync(join(dataDir, AUDIT_FILE), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const ids = new Set<string>();
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const record = JSON.parse(line) as { requestId?: unknown };
+    if (typeof record.requestId === "string") ids.add(record.requestId);
+  }
+  return ids;
 }
 
 // --- one lane --------------------------------------------------------------------------
@@ -297,9 +332,15 @@ async function runLane(lane: number, kills: number, stats: LaneStats): Promise<v
       expect(failure, "the child failed on its own before the kill").toBeUndefined();
       let acknowledged = baseline;
       let pending: CrashOp | null = null;
+      let pendingSeq = -1;
+      const acknowledgedSeqs: number[] = [];
       for (const line of child.lines) {
-        if (line.type === "begin") pending = line.op;
+        if (line.type === "begin") {
+          pending = line.op;
+          pendingSeq = line.seq;
+        }
         if (line.type !== "ack") continue;
+        acknowledgedSeqs.push(line.seq);
         acknowledged = applyOp(acknowledged, line.op, line.secret);
         recordAcknowledged(credentials, line.op, line.secret);
         stats.acknowledged += 1;
@@ -316,6 +357,25 @@ async function runLane(lane: number, kills: number, stats: LaneStats): Promise<v
       if (pending !== null && verdict.appliedParts.length > 0) {
         const changed = listChangedParts(acknowledged, applyOp(acknowledged, pending));
         if (verdict.appliedParts.length < changed.length) stats.tornAcrossFiles += 1;
+      }
+      const childSeed = SEED * 1000 + lane * 100 + cycle;
+      const auditedIds = readAuditRequestIds(dataDir);
+      for (const seq of acknowledgedSeqs) {
+        expect(auditedIds.has(crashRequestId(childSeed, seq)), `lane ${lane}, kill ${cycle}: acknowledged mutation ${seq} has no audit record`).toBe(true);
+        stats.auditRecordsChecked += 1;
+      }
+      if (pending !== null) {
+        const changed = listChangedParts(acknowledged, applyOp(acknowledged, pending));
+        const fullyApplied = verdict.appliedParts.length === changed.length;
+        if (auditedIds.has(crashRequestId(childSeed, pendingSeq))) {
+          expect(fullyApplied, `lane ${lane}, kill ${cycle}: the in-flight mutation has a record but not all of its files`).toBe(true);
+          stats.pendingRecorded += 1;
+        }
+      }
+      // Nothing beyond the mutation in flight: no record of a change never begun.
+      for (const id of auditedIds) {
+        const match = /^crash-(\d+)-(\d+)$/.exec(id);
+        if (match !== null && Number(match[1]) === childSeed) expect(Number(match[2])).toBeLessThanOrEqual(pendingSeq);
       }
       reconcile(credentials, state, pending);
 
@@ -354,6 +414,8 @@ describe("crash safety of the file store (issue 6)", () => {
         acknowledged: 0,
         authChecks: 0,
         maxRecoveryMs: 0,
+        auditRecordsChecked: 0,
+        pendingRecorded: 0,
       }));
       await Promise.all(lanes.map((stats, lane) => runLane(lane, KILLS_PER_LANE, stats)));
       const sum = (key: keyof LaneStats) => lanes.reduce((total, stats) => total + stats[key], 0);
@@ -362,7 +424,8 @@ describe("crash safety of the file store (issue 6)", () => {
         `crash safety: ${kills} SIGKILLs survived in ${LANES} lanes (seed ${SEED}): ` +
           `${sum("killsMidMutation")} mid-mutation, ${sum("tornAcrossFiles")} with the mutation on some files only, ` +
           `${sum("killsLeavingLock")} leaving the store lock behind; ${sum("acknowledged")} acknowledged mutations, ` +
-          `${sum("authChecks")} credential checks; slowest recovery ${Math.round(Math.max(...lanes.map((s) => s.maxRecoveryMs)))} ms ` +
+          `${sum("authChecks")} credential checks, ${sum("auditRecordsChecked")} audit records matched ` +
+          `(${sum("pendingRecorded")} of a mutation in flight, each written whole); slowest recovery ${Math.round(Math.max(...lanes.map((s) => s.maxRecoveryMs)))} ms ` +
           `(bound ${RECOVERY_BOUND_MS} ms); ${Math.round((performance.now() - startedAt) / 1000)} s`,
       );
       expect(kills).toBeGreaterThanOrEqual(200);

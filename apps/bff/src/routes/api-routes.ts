@@ -1,5 +1,6 @@
 /** Every /api2/json route, in one list the app mounts and tests enumerate. */
 import { aclRoutes } from "./access/acl.js";
+import { auditRoutes } from "./access/audit.js";
 import { domainRoutes } from "./access/domains.js";
 import { passwordRoutes } from "./access/password.js";
 import { permissionRoutes } from "./access/permissions.js";
@@ -29,6 +30,7 @@ const RESOURCE_ROUTES: readonly ApiRoute[] = [
   ...permissionRoutes,
   ...roleRoutes,
   ...tfaRoutes,
+  ...auditRoutes,
 ];
 
 export const API_ROUTES: readonly ApiRoute[] = [...RESOURCE_ROUTES, ...createIndexRoutes(RESOURCE_ROUTES)];

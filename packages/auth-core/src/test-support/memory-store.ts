@@ -1,7 +1,11 @@
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { emptyAccessState } from "../model.js";
 import type { AccessConfig, AccessState } from "../model.js";
-import type { AccessStore, StoredKeys, StoreVersions } from "../store.js";
+import type { AccessStore, MutationOptions, StoredKeys, StoreVersions } from "../store.js";
+import { pageAuditRecords, toStorableAuditEvent } from "../audit.js";
+import type { AuditEvent, AuditPage, AuditQuery, AuditRecord } from "../audit.js";
+import { mergeLastUses } from "../last-used.js";
+import type { LastUse } from "../last-used.js";
 
 /**
  * What several MemoryAccessStore handles share, the way several processes share one
@@ -12,6 +16,8 @@ export class MemoryBackend {
   secretsGeneration = 0n;
   configGeneration = 0n;
   keys: StoredKeys | null = null;
+  audit: AuditRecord[] = [];
+  lastUsed = new Map<string, LastUse>();
 }
 
 export interface MemoryAccessStoreOptions {
@@ -92,9 +98,10 @@ export class MemoryAccessStore implements AccessStore {
     return readOwn(this.backend.state.passwordHashes, userid);
   }
 
-  async mutate<T>(change: (state: AccessState) => T): Promise<{ result: T; versions: StoreVersions }> {
+  async mutate<T>(change: (state: AccessState) => T, options?: MutationOptions): Promise<{ result: T; versions: StoreVersions }> {
     this.assertOpen();
     this.reads.mutate += 1;
+    const audit = (options?.audit ?? []).map(toStorableAuditEvent);
     // Yield first so that concurrent callers interleave the way they would around a lock.
     await Promise.resolve();
     const draft = structuredClone(this.backend.state);
@@ -108,7 +115,36 @@ export class MemoryAccessStore implements AccessStore {
     this.backend.state = structuredClone(draft);
     if (changed.secrets) this.backend.secretsGeneration += 1n;
     if (changed.config) this.backend.configGeneration += 1n;
+    this.pushAudit(audit);
     return { result, versions: this.currentVersions() };
+  }
+
+  async appendAudit(events: readonly AuditEvent[]): Promise<void> {
+    this.assertOpen();
+    await Promise.resolve();
+    this.pushAudit(events);
+  }
+
+  async readAudit(query: AuditQuery): Promise<AuditPage> {
+    this.assertOpen();
+    await Promise.resolve();
+    return pageAuditRecords(this.backend.audit, query);
+  }
+
+  async recordLastUsed(uses: ReadonlyMap<string, LastUse>): Promise<void> {
+    this.assertOpen();
+    await Promise.resolve();
+    mergeLastUses(this.backend.lastUsed, uses);
+  }
+
+  async readLastUsed(): Promise<ReadonlyMap<string, LastUse>> {
+    this.assertOpen();
+    await Promise.resolve();
+    return new Map(this.backend.lastUsed);
+  }
+
+  private pushAudit(events: readonly AuditEvent[]): void {
+    for (const event of events) this.backend.audit.push({ ...toStorableAuditEvent(event), id: this.backend.audit.length });
   }
 
   async loadOrCreateKeys(): Promise<StoredKeys> {

@@ -13,6 +13,13 @@ import {
 import type { TokenListQuery, UserListQuery } from "@gatehouse/auth-core";
 import { formInteger, oneOf, text } from "../../params.js";
 
+/** "Not used for N days" (issue 14): neither used nor created within the last N days. */
+export const unusedDaysField = {
+  "unused-days": formInteger({ min: 1, max: 36_500 })
+    .optional()
+    .meta({ description: "only records neither used nor created within this many days (Gatehouse extension)" }),
+};
+
 const commonListFields = {
   limit: formInteger({ min: 1, max: LIST_LIMIT_MAX }).optional(),
   start: formInteger({ min: 0, max: Number.MAX_SAFE_INTEGER }).optional(),

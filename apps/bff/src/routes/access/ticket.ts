@@ -7,7 +7,7 @@
  * With GATEHOUSE_LEGACY_TICKETS=off every login answers the HttpOnly way, the
  * future the PBS HttpOnly series prepares its client for (decision 025).
  */
-import type { Request } from "express";
+import type { Request, Response } from "express";
 import { z } from "zod";
 import { PARTIAL_TICKET_MAX_LENGTH, type LoginSuccess, type SecondFactorRequired } from "@gatehouse/auth-core";
 import {
@@ -20,6 +20,7 @@ import {
 } from "../../cookies.js";
 import { ApiError } from "../../errors.js";
 import { readSource } from "../../middleware/authenticate.js";
+import { readRequestId } from "../../middleware/request-logger.js";
 import { formInteger, pbsBoolean, text } from "../../params.js";
 import { defineRoute, type ApiRoute, type PublicRouteContext } from "../route.js";
 
@@ -38,6 +39,13 @@ const CONSOLE_TICKET_PREFIX = "PBSTERM:";
  * `user@realm`. `path`, `privs` and `port` only matter with a console ticket as
  * the password, and `tfa-challenge` only with a partial ticket from a first factor.
  */
+
+/** The request id for the login's audit record, when the request logger gave one. */
+function withRequestId(res: Response): { requestId?: string } {
+  const requestId = readRequestId(res);
+  return requestId === undefined ? {} : { requestId };
+}
+
 export const loginSchema = z.strictObject({
   username: text({ min: 1, max: 64 }),
   password: text({ max: MAX_PASSWORD_OR_TICKET_LENGTH }).optional(),
@@ -85,10 +93,10 @@ async function logIn({ input, accessControl, settings, req, res }: PublicRouteCo
   // The SPA renews by posting without a password: its __Host- cookie is the credential.
   const cookieTicket = httpOnly ? selectHostCookieTicket(req.headers.cookie) : null;
   if (cookieTicket !== null) {
-    login = await accessControl.login({ username, password: cookieTicket, source });
+    login = await accessControl.login({ username, password: cookieTicket, source, ...withRequestId(res) });
   }
   if (login === null && input.password !== undefined) {
-    login = await accessControl.login({ username, password: input.password, source });
+    login = await accessControl.login({ username, password: input.password, source, ...withRequestId(res) });
   }
   if (login === null) {
     if (cookieTicket !== null) markCookieRefused(req, TICKET_COOKIE);

@@ -3,13 +3,14 @@
  * appears in exactly one response and is never logged.
  */
 import { z } from "zod";
-import { pbsBoolean, propertyList } from "../../params.js";
+import { ROTATION_GRACE_MAX_S } from "@gatehouse/auth-core";
+import { formInteger, pbsBoolean, propertyList } from "../../params.js";
 import { defineRoute, type ApiRoute } from "../route.js";
-import { tokenListFields, toTokenListQuery } from "./list-query.js";
+import { tokenListFields, toTokenListQuery, unusedDaysField } from "./list-query.js";
 import { comment, digest, expire, tokenName, userid } from "./fields.js";
 
-export const listSchema = z.strictObject({ userid: userid(), ...tokenListFields });
-export const listAllSchema = z.strictObject(tokenListFields);
+export const listSchema = z.strictObject({ userid: userid(), ...tokenListFields, ...unusedDaysField });
+export const listAllSchema = z.strictObject({ ...tokenListFields, ...unusedDaysField });
 export const oneSchema = z.strictObject({ userid: userid(), tokenname: tokenName() });
 
 export const createSchema = z.strictObject({
@@ -28,6 +29,9 @@ export const updateSchema = z.strictObject({
   expire: expire().optional(),
   delete: propertyList(["comment"]).optional(),
   regenerate: pbsBoolean().optional(),
+  grace: formInteger({ min: 0, max: ROTATION_GRACE_MAX_S })
+    .optional()
+    .meta({ description: "with regenerate: seconds the replaced secret keeps working (Gatehouse extension); 0 refuses it at once" }),
   digest: digest().optional(),
 });
 
@@ -41,8 +45,8 @@ export const tokenRoutes: readonly ApiRoute[] = [
     auth: "required",
     params: listSchema,
     async handle({ input, accessControl, auth }) {
-      const { userid: owner, ...query } = input;
-      return accessControl.listTokens(auth, owner, toTokenListQuery(query));
+      const { userid: owner, "unused-days": unusedForDays, ...query } = input;
+      return accessControl.listTokens(auth, owner, toTokenListQuery(query), unusedForDays);
     },
   }),
   defineRoute({
@@ -52,7 +56,8 @@ export const tokenRoutes: readonly ApiRoute[] = [
     auth: "required",
     params: listAllSchema,
     async handle({ input, accessControl, auth }) {
-      return accessControl.listAllTokens(auth, toTokenListQuery(input));
+      const { "unused-days": unusedForDays, ...query } = input;
+      return accessControl.listAllTokens(auth, toTokenListQuery(query), unusedForDays);
     },
   }),
   defineRoute({

@@ -2,10 +2,10 @@
 import { z } from "zod";
 import { pbsBoolean, propertyList } from "../../params.js";
 import { defineRoute, type ApiRoute } from "../route.js";
-import { toUserListQuery, userListFields } from "./list-query.js";
+import { toUserListQuery, unusedDaysField, userListFields } from "./list-query.js";
 import { comment, digest, email, expire, password, personName, userid } from "./fields.js";
 
-export const listSchema = z.strictObject({ include_tokens: pbsBoolean().optional(), ...userListFields });
+export const listSchema = z.strictObject({ include_tokens: pbsBoolean().optional(), ...userListFields, ...unusedDaysField });
 
 export const createSchema = z.strictObject({
   userid: userid(),
@@ -38,8 +38,12 @@ export const userRoutes: readonly ApiRoute[] = [
     auth: "required",
     params: listSchema,
     async handle({ input, accessControl, auth }) {
-      const { include_tokens: includeTokens, ...query } = input;
-      return accessControl.listUsers(auth, { includeTokens: includeTokens ?? false, query: toUserListQuery(query) });
+      const { include_tokens: includeTokens, "unused-days": unusedForDays, ...query } = input;
+      return accessControl.listUsers(auth, {
+        includeTokens: includeTokens ?? false,
+        query: toUserListQuery(query),
+        ...(unusedForDays === undefined ? {} : { unusedForDays }),
+      });
     },
   }),
   defineRoute({
