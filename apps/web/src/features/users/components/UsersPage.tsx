@@ -93,7 +93,7 @@ export function UsersPage() {
           </Button>
           <Button
             variant="ghost"
-            aria-label={`End all sessions of ${row.userid}`}
+            aria-label={`End sessions of ${row.userid}`}
             disabledReason={accountActionRefusal(rights, row.userid, "end-sessions")}
             onClick={() => setDialog({ kind: "end-sessions", user: row })}
           >
