@@ -28,7 +28,8 @@ const webBoundaries = {
         type: "problem",
         schema: [],
         messages: {
-          crossFeature: "features/{{from}} may not import features/{{to}}: move the shared part to lib/ or components/, or compose them in app/.",
+          crossFeature:
+            "features/{{from}} may not import features/{{to}}: move the shared part to lib/ or components/, or compose them in app/.",
           outsideApp: "Only app/ imports features; features/{{to}} is imported from outside app/.",
         },
       },

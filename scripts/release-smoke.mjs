@@ -130,10 +130,14 @@ async function main() {
     const { tokenid, value: secret } = JSON.parse(created.text).data;
     step(`created token ${tokenid}`);
 
-    const version = await call(baseUrl, ca, "GET", "/api2/json/version", { headers: { authorization: `PBSAPIToken=${tokenid}:${secret}` } });
+    const version = await call(baseUrl, ca, "GET", "/api2/json/version", {
+      headers: { authorization: `PBSAPIToken=${tokenid}:${secret}` },
+    });
     expectStatus(version, 200, "token use");
     if (!/^[0-9a-f-]{36}$/.test(String(version.headers["x-request-id"]))) throw new Error("no X-Request-Id on the token request");
-    const refused = await call(baseUrl, ca, "GET", "/api2/json/version", { headers: { authorization: `PBSAPIToken=${tokenid}:not-the-secret` } });
+    const refused = await call(baseUrl, ca, "GET", "/api2/json/version", {
+      headers: { authorization: `PBSAPIToken=${tokenid}:not-the-secret` },
+    });
     expectStatus(refused, 401, "a wrong secret");
     step(`used the token: version ${JSON.parse(version.text).data.version}`);
 
@@ -150,7 +154,8 @@ async function main() {
     step("served the OpenAPI document, the console and the metrics of both workers");
 
     const cli = spawnSync(launcher, ["token", "list", ADMIN, "--json"], { cwd: root, env, encoding: "utf8" });
-    if (cli.status !== 0 || !cli.stdout.includes(tokenid)) throw new Error(`gatehouse token list failed (${cli.status}):\n${cli.stdout}${cli.stderr}`);
+    if (cli.status !== 0 || !cli.stdout.includes(tokenid))
+      throw new Error(`gatehouse token list failed (${cli.status}):\n${cli.stdout}${cli.stderr}`);
     step("the admin CLI of the release lists the token");
 
     server.kill("SIGTERM");

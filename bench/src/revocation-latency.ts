@@ -26,8 +26,7 @@ import { GatehouseApiError } from "@gatehouse/client";
 import { openAdminSession, type AdminSession } from "./admin-session.js";
 import { startServer, type RunningServer } from "./server-process.js";
 
-const DATABASE_URL =
-  process.env.BENCH_DATABASE_URL ?? process.env.GATEHOUSE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.GATEHOUSE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SCHEMA = process.env.BENCH_DATABASE_SCHEMA ?? "gatehouse_bench";
 const TRIALS = readPositiveInteger("BENCH_REVOCATION_TRIALS", 200);
 const ADMIN = "admin@pbs";

@@ -159,7 +159,8 @@ async function benchWorkers(workers: number): Promise<WorkerTable> {
         gateRejected: delta("gatehouse_argon2_gate_rejected_total"),
         throttled: delta("gatehouse_auth_throttled_total"),
       });
-      if (!sameWorkers(before, after)) console.log("  (the two scrapes did not cover the same workers; gate counts cover the workers seen)");
+      if (!sameWorkers(before, after))
+        console.log("  (the two scrapes did not cover the same workers; gate counts cover the workers seen)");
     }
     await flood.close();
     flood = null;
@@ -223,7 +224,9 @@ function describeLimits(workers: number, runs: Record<string, Run[]>, floodRound
     else if (total >= 0.9 * cores) verdict = `machine-bound (server and load generators share ${cores} cores)`;
     else verdict = "neither side busy: latency-bound";
     const floodPart = name === "token-flood" ? ` + flood client ${flood.toFixed(2)}` : "";
-    lines.push(`${name}: server ${server.toFixed(2)} cores, autocannon ${client.toFixed(2)}${floodPart}, others ${others.toFixed(2)} -> ${verdict}`);
+    lines.push(
+      `${name}: server ${server.toFixed(2)} cores, autocannon ${client.toFixed(2)}${floodPart}, others ${others.toFixed(2)} -> ${verdict}`,
+    );
   }
   return lines;
 }
@@ -266,7 +269,9 @@ function formatTable(table: WorkerTable): string {
   // A refused legitimate request is a failure of the server, not noise: say so next to the ratios.
   const refusalLines = (["baseline", "token", "cookie", "token-quiet", "token-flood"] as const).flatMap((name) => {
     const refused = (table.runs[name] ?? []).reduce((n, r) => n + r.non2xx + r.errors, 0);
-    return refused > 0 ? [`  WARNING: ${SCENARIO_TITLES[name]}: ${refused} requests refused or failed; its ratio is not a clean measurement`] : [];
+    return refused > 0
+      ? [`  WARNING: ${SCENARIO_TITLES[name]}: ${refused} requests refused or failed; its ratio is not a clean measurement`]
+      : [];
   });
   return [
     `workers: ${table.workers}   (medians of ${ROUNDS} interleaved rounds of ${DURATION_S} s, ${FLOOD_ROUNDS} for the flood pair; loop = server event-loop delay, worst worker and round)`,

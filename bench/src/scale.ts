@@ -156,7 +156,10 @@ async function dropBenchSchema(): Promise<void> {
 }
 
 /** The servers of one cell: `load` takes the request load, `mutate` the admin changes (the other node on PostgreSQL). */
-async function startCell(backend: Backend, users: number): Promise<{ load: RunningServer; mutate: RunningServer; all: RunningServer[]; seedS: number; startS: number; workersPerServer: number }> {
+async function startCell(
+  backend: Backend,
+  users: number,
+): Promise<{ load: RunningServer; mutate: RunningServer; all: RunningServer[]; seedS: number; startS: number; workersPerServer: number }> {
   const seedStartedAt = performance.now();
   if (backend === "file") {
     const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-scale-"));
@@ -203,7 +206,8 @@ function runLoad(url: string, requests: { headers: Record<string, string> }[] | 
 /** Token-cache misses (each one an argon2 verification) summed over every worker of every server. */
 async function scrapeMisses(servers: RunningServer[], session: AdminSession): Promise<number> {
   let misses = 0;
-  for (const server of servers) misses += readSample(await scrapeServer(server, cookieHeaders(session)), "gatehouse_token_cache_misses_total");
+  for (const server of servers)
+    misses += readSample(await scrapeServer(server, cookieHeaders(session)), "gatehouse_token_cache_misses_total");
   return misses;
 }
 
@@ -256,7 +260,13 @@ async function measureCell(backend: Backend, users: number): Promise<Cell> {
         if (i % 2 === 1) await inFlight[i - 1];
         const done = i % 2 === 0 ? churn.createToken(ADMIN, churnName) : churn.deleteToken(ADMIN, churnName);
         // A refused mutation is simply not counted, as before.
-        if (await done.then(() => true, () => false)) mutationsDone++;
+        if (
+          await done.then(
+            () => true,
+            () => false,
+          )
+        )
+          mutationsDone++;
       };
       inFlight.push(send());
     }, 1000 / MUTATIONS_PER_S);
@@ -389,7 +399,7 @@ async function main(): Promise<void> {
         cells.push(cell);
       } catch (error) {
         // A size the backend cannot serve is a result too: the table says what failed.
-        const reason = error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
+        const reason = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
         process.stderr.write(`  failed: ${reason}\n`);
         failures.push({ backend, users, reason });
       }
@@ -399,7 +409,9 @@ async function main(): Promise<void> {
   agent.destroy();
   console.log(formatTable(cells));
   for (const failure of failures) {
-    console.log(`| ${failure.backend === "file" ? "files, 2 workers" : "PostgreSQL, 2 nodes"} | ${failure.users.toLocaleString("en-US")} | failed: ${failure.reason} |`);
+    console.log(
+      `| ${failure.backend === "file" ? "files, 2 workers" : "PostgreSQL, 2 nodes"} | ${failure.users.toLocaleString("en-US")} | failed: ${failure.reason} |`,
+    );
   }
   console.log(
     `\n${CONNECTIONS} connections over ${ACTIVE_TOKENS} cached tokens, ${DURATION_S} s per run, ratio = median of ${ROUNDS} rounds; ` +

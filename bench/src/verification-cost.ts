@@ -90,7 +90,8 @@ async function main(): Promise<void> {
     if (argon2Verifies !== expectedVerifies) {
       throw new Error(`argon2 ran ${argon2Verifies} times, expected ${expectedVerifies}: a cached call reached the hasher`);
     }
-    const show = (values: number[]) => `${median(values).toFixed(2)} µs (rounds ${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)})`;
+    const show = (values: number[]) =>
+      `${median(values).toFixed(2)} µs (rounds ${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)})`;
     console.log(`auth-core verification cost, file store, argon2id m=19 MiB t=2 p=1, ${ROUNDS} rounds, medians:`);
     console.log(`  uncached token (argon2 per call)      ${(median(figures.uncached) / 1000).toFixed(1)} ms`);
     console.log(`  cached token, authenticateToken       ${show(figures.cachedAsync)}`);

@@ -52,7 +52,9 @@ try {
       `round ${round}: baseline ${baseline.toFixed(0)} req/s, cached token ${cached.toFixed(0)} (${(cached / baseline).toFixed(2)}), cookie ${cookie.toFixed(0)} (${(cookie / baseline).toFixed(2)})`,
     );
   }
-  console.log(`wrk median ratios over ${ROUNDS} rounds: cached token / baseline ${median(tokenRatios).toFixed(2)}, cookie / baseline ${median(cookieRatios).toFixed(2)}`);
+  console.log(
+    `wrk median ratios over ${ROUNDS} rounds: cached token / baseline ${median(tokenRatios).toFixed(2)}, cookie / baseline ${median(cookieRatios).toFixed(2)}`,
+  );
 } finally {
   await server.stop();
 }

@@ -36,7 +36,12 @@ export async function openApiSession(userid = ADMIN_USERID, password = ADMIN_PAS
 export async function fetchVersionStatusWithToken(tokenid: string, secret: string): Promise<number> {
   const transport = openTransport();
   // No retries: a test asking whether a token is refused wants the first answer.
-  const api = new GatehouseClient({ baseUrl: BASE_URL, auth: { tokenId: tokenid, secret }, fetch: transport.fetch, retry: { maxRetries: 0 } });
+  const api = new GatehouseClient({
+    baseUrl: BASE_URL,
+    auth: { tokenId: tokenid, secret },
+    fetch: transport.fetch,
+    retry: { maxRetries: 0 },
+  });
   try {
     await api.version();
     return 200;

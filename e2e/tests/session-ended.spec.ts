@@ -6,9 +6,7 @@ import { ADMIN_PASSWORD, ADMIN_USERID, BASE_URL, TICKET_COOKIE, resolveDataDir }
 import { expectLoginPage, expectScreen } from "../support/ui.js";
 
 async function replaceTicketCookie(context: BrowserContext, value: string): Promise<void> {
-  await context.addCookies([
-    { name: TICKET_COOKIE, value, url: `${BASE_URL}/`, httpOnly: true, secure: true, sameSite: "Lax" },
-  ]);
+  await context.addCookies([{ name: TICKET_COOKIE, value, url: `${BASE_URL}/`, httpOnly: true, secure: true, sameSite: "Lax" }]);
 }
 
 async function currentTicket(context: BrowserContext): Promise<string> {

@@ -207,7 +207,10 @@ describe("users, passwords, ACL and permissions", () => {
     expect(after.json?.data).not.toHaveProperty("comment");
     expect(after.json?.data).toMatchObject({ firstname: "Alice" });
 
-    const forbidden = await server.client.api("POST", "/access/users", { body: { userid: "mallory@pbs" }, headers: sessionHeaders(aliceAgain) });
+    const forbidden = await server.client.api("POST", "/access/users", {
+      body: { userid: "mallory@pbs" },
+      headers: sessionHeaders(aliceAgain),
+    });
     expect(forbidden.status).toBe(403);
 
     const deleted = await server.client.api("DELETE", "/access/users/alice@pbs", { headers: sessionHeaders(session) });
@@ -232,7 +235,10 @@ describe("users, passwords, ACL and permissions", () => {
       headers: sessionHeaders(session),
     });
     expect(set.status, set.text).toBe(200);
-    const exact = await server.client.api("GET", "/access/acl", { query: { path: "/system", exact: "1" }, headers: cookieHeaders(session) });
+    const exact = await server.client.api("GET", "/access/acl", {
+      query: { path: "/system", exact: "1" },
+      headers: cookieHeaders(session),
+    });
     expect(exact.json?.data).toEqual([{ path: "/system", ugid: "auditor@pbs", ugid_type: "user", roleid: "Audit", propagate: false }]);
 
     const permissions = await server.client.api("GET", "/access/permissions", {

@@ -99,7 +99,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(API_ROOT, function unknownApiFormatMiddleware(req, res) {
     useApiFormatter(res, JSON_FORMATTER);
     const format = req.path.split("/")[1] ?? "";
-    throw format === "" ? notFoundAt(req) : new ApiError("FORMAT_UNSUPPORTED", { message: `Unsupported output format '${limitForMessage(format)}'.` });
+    throw format === ""
+      ? notFoundAt(req)
+      : new ApiError("FORMAT_UNSUPPORTED", { message: `Unsupported output format '${limitForMessage(format)}'.` });
   });
   app.use(createSpaHandler({ distDir: deps.webDistDir ?? DEFAULT_WEB_DIST_DIR, accessControl }));
   app.use(function unknownRouteMiddleware() {
@@ -109,7 +111,12 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
-function createApiRouter(accessControl: AccessControl, bodyLimitBytes: number, settings: RouteSettings, formatter: ApiFormatter): express.Router {
+function createApiRouter(
+  accessControl: AccessControl,
+  bodyLimitBytes: number,
+  settings: RouteSettings,
+  formatter: ApiFormatter,
+): express.Router {
   checkCsrfExemptions(API_ROUTES);
   const router = express.Router({ caseSensitive: true });
   const exempt = new Set(CSRF_EXEMPT_ROUTES);
@@ -158,7 +165,9 @@ function checkCsrfExemptions(routes: readonly ApiRoute[]): void {
   }
   for (const route of routes) {
     if (route.method !== "GET" && route.auth === "none" && !CSRF_EXEMPT_ROUTES.includes(describeRoute(route))) {
-      throw new Error(`${describeRoute(route)} changes state without authentication; require auth or add it to CSRF_EXEMPT_ROUTES with a reason`);
+      throw new Error(
+        `${describeRoute(route)} changes state without authentication; require auth or add it to CSRF_EXEMPT_ROUTES with a reason`,
+      );
     }
   }
 }
@@ -197,7 +206,10 @@ function createRouteHandler(
   // refusal for permission is recorded. Reads stay as they are, so the cached
   // token path pays nothing for it.
   const respondAudited =
-    route.method === "GET" ? respond : (req: Request, res: Response, auth: AuthContext) => respondRecordingRefusals(accessControl, route, req, res, withRequestInfo(auth, req, res), respond);
+    route.method === "GET"
+      ? respond
+      : (req: Request, res: Response, auth: AuthContext) =>
+          respondRecordingRefusals(accessControl, route, req, res, withRequestInfo(auth, req, res), respond);
   if (!requiresCsrf) {
     return function authenticatedApiRouteHandler(req, res) {
       return whenResolved(authenticateRequest(accessControl, req), (auth) => respondAudited(req, res, auth));

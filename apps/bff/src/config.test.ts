@@ -163,7 +163,13 @@ describe("GATEHOUSE_CONFIG, the config file", () => {
       ].join("\n"),
     );
     const { config, warnings } = expectOk(loadConfig({ GATEHOUSE_CONFIG: path }, "/srv"));
-    expect(config).toMatchObject({ host: "0.0.0.0", port: 8443, dataDir: "/var/lib/gatehouse", workers: 3, adminPassword: "a long # password" });
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      port: 8443,
+      dataDir: "/var/lib/gatehouse",
+      workers: 3,
+      adminPassword: "a long # password",
+    });
     expect(warnings).toEqual([]);
   });
 

@@ -287,7 +287,8 @@ export function readConfigFile(path: string): Result<{ values: Map<string, { val
     const stat = statSync(path);
     if (!stat.isFile()) return err(`invalid configuration: ${where} is not a regular file`);
     if (stat.size > MAX_CONFIG_FILE_BYTES) return err(`invalid configuration: ${where} is larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
-    if ((stat.mode & 0o004) !== 0) warnings.push(`${where} is readable by every user; it may hold secrets (chmod 640 and chown root:gatehouse)`);
+    if ((stat.mode & 0o004) !== 0)
+      warnings.push(`${where} is readable by every user; it may hold secrets (chmod 640 and chown root:gatehouse)`);
     text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as { code?: unknown }).code;

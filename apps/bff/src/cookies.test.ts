@@ -1,6 +1,13 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { CLEAR_TICKET_COOKIE, clearingCookieFor, formatTicketCookie, readCookieTickets, selectCookieTicket, selectHostCookieTicket } from "./cookies.js";
+import {
+  CLEAR_TICKET_COOKIE,
+  clearingCookieFor,
+  formatTicketCookie,
+  readCookieTickets,
+  selectCookieTicket,
+  selectHostCookieTicket,
+} from "./cookies.js";
 
 const TICKET = "PBS:admin@pbs:6800A1B2::c2lnbmF0dXJlK2FuZC9tb3Jl";
 
@@ -42,7 +49,9 @@ describe("readCookieTickets", () => {
 
   test("each cookie has its own clearing header with the same attributes", () => {
     expect(clearingCookieFor("__Host-PBSAuthCookie")).toBe(CLEAR_TICKET_COOKIE);
-    expect(clearingCookieFor("PBSAuthCookie")).toBe("PBSAuthCookie=; Secure; HttpOnly; SameSite=Lax; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+    expect(clearingCookieFor("PBSAuthCookie")).toBe(
+      "PBSAuthCookie=; Secure; HttpOnly; SameSite=Lax; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+    );
   });
 
   test("percent-encoded and quoted values are decoded, and a bad encoding is kept as sent", () => {

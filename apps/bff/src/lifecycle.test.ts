@@ -62,7 +62,10 @@ describe("SIGTERM", () => {
         expect(line, `${step} in:\n${log}`).toBeDefined();
         return (JSON.parse(line ?? "{}") as { time: number }).time;
       });
-      expect([...loggedAt].sort((a, b) => a - b), log).toEqual(loggedAt);
+      expect(
+        [...loggedAt].sort((a, b) => a - b),
+        log,
+      ).toEqual(loggedAt);
     } finally {
       await server.stop();
     }
@@ -79,7 +82,9 @@ describe("SIGTERM", () => {
       socket.on("error", () => undefined);
       await new Promise<void>((resolve) => socket.once("secureConnect", () => resolve()));
       // A body that never completes.
-      socket.write("POST /api2/json/access/ticket HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
+      socket.write(
+        "POST /api2/json/access/ticket HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n",
+      );
       await waitUntil(() => received.includes("100 Continue"), "the server's 100 Continue");
       server.process.child.kill("SIGTERM");
       expect(await server.process.exited).toBe(0);

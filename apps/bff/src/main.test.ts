@@ -110,7 +110,8 @@ describe("two workers sharing the port", () => {
       return response.text;
     };
     const versionOk = 'gatehouse_http_request_duration_seconds_count{method="GET",route="/version",status="200"}';
-    const tokenChecks = (text: string) => readSample(text, "gatehouse_token_cache_hits_total") + readSample(text, "gatehouse_token_cache_misses_total");
+    const tokenChecks = (text: string) =>
+      readSample(text, "gatehouse_token_cache_hits_total") + readSample(text, "gatehouse_token_cache_misses_total");
     const before = await scrape();
     expect(before.match(/^gatehouse_worker_info\{worker="\d+"\} 1$/gm)).toHaveLength(2);
 
@@ -142,7 +143,10 @@ describe("logging", () => {
     try {
       const session = await logIn(server.client);
       const token = await createToken(session, TEST_ADMIN, "logged");
-      const probed = await server.client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, token.secret), query: { probe: "query-secret" } });
+      const probed = await server.client.api("GET", "/version", {
+        headers: tokenHeaders(token.tokenid, token.secret),
+        query: { probe: "query-secret" },
+      });
       const requestId = String(probed.headers["x-request-id"]);
       expect(requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       await server.client.api("POST", "/access/ticket", { form: { username: TEST_ADMIN, password: "wrong-password-in-log?" } });
@@ -157,7 +161,14 @@ describe("logging", () => {
       const requestLines = log.split("\n").filter((line) => line.includes('"msg":"request"'));
       expect(requestLines.length).toBeGreaterThanOrEqual(4);
       for (const line of requestLines) expect(line).toMatch(/"reqId":"[0-9a-f-]{36}"/);
-      for (const secret of [TEST_ADMIN_PASSWORD, "wrong-password-in-log?", session.ticket.split("::")[1] ?? "", session.csrf, token.secret, "query-secret"]) {
+      for (const secret of [
+        TEST_ADMIN_PASSWORD,
+        "wrong-password-in-log?",
+        session.ticket.split("::")[1] ?? "",
+        session.csrf,
+        token.secret,
+        "query-secret",
+      ]) {
         expect(secret.length).toBeGreaterThan(5);
         expect(log).not.toContain(secret);
       }

@@ -124,9 +124,7 @@ async function serve(config: ServerConfig, logger: Logger): Promise<{ server: Ru
 function describeListenError(error: unknown, config: ServerConfig): unknown {
   const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
   if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-    return new StartupError(
-      `cannot listen on ${config.host}:${config.port} (${code}); choose another GATEHOUSE_PORT or GATEHOUSE_HOST`,
-    );
+    return new StartupError(`cannot listen on ${config.host}:${config.port} (${code}); choose another GATEHOUSE_PORT or GATEHOUSE_HOST`);
   }
   return error;
 }
@@ -144,14 +142,22 @@ function onShutdownSignal(handler: (signal: string) => void): void {
  * Stops this serving process once, whichever trigger comes first: stop accepting,
  * let requests in flight finish within the deadline, close the store, exit.
  */
-function createGracefulStop(server: RunningServer, accessControl: AccessControl, config: ServerConfig, logger: Logger): (reason: string) => void {
+function createGracefulStop(
+  server: RunningServer,
+  accessControl: AccessControl,
+  config: ServerConfig,
+  logger: Logger,
+): (reason: string) => void {
   let stopping = false;
   const graceMs = config.shutdownTimeoutS * MS_PER_S;
   return (reason) => {
     if (stopping) return;
     stopping = true;
     void (async () => {
-      logger.info({ reason, deadlineS: config.shutdownTimeoutS }, "shutdown: no longer accepting connections; finishing requests in flight");
+      logger.info(
+        { reason, deadlineS: config.shutdownTimeoutS },
+        "shutdown: no longer accepting connections; finishing requests in flight",
+      );
       const closing = server.close(graceMs);
       await confirmNoMoreConnections();
       const { dropped } = await closing;
@@ -338,7 +344,10 @@ function runPrimary(config: ServerConfig, logger: Logger): void {
       const replacement = fork();
       logger.info({ pid: replacement.process.pid, replacing: old.process.pid }, "rolling restart: started a replacement worker");
       if (!(await waitUntilServing(replacement))) {
-        logger.error({ pid: replacement.process.pid }, "rolling restart: the replacement did not start; stopped here, the remaining workers keep serving");
+        logger.error(
+          { pid: replacement.process.pid },
+          "rolling restart: the replacement did not start; stopped here, the remaining workers keep serving",
+        );
         await retire(replacement);
         break;
       }

@@ -69,7 +69,10 @@ class SnapshotHistogram extends Histogram {
       const bound = snapshot.boundsS[i];
       return { labels: { le: bound === undefined ? "+Inf" : bound }, value: count, metricName: `${name}_bucket` };
     });
-    values.push({ labels: {}, value: snapshot.sumS, metricName: `${name}_sum` }, { labels: {}, value: snapshot.count, metricName: `${name}_count` });
+    values.push(
+      { labels: {}, value: snapshot.sumS, metricName: `${name}_sum` },
+      { labels: {}, value: snapshot.count, metricName: `${name}_count` },
+    );
     // prom-client's declared MetricType is an enum its JavaScript does not export; the value is the plain string.
     const type = "histogram" as unknown as HistogramValues["type"];
     return Promise.resolve({ name, help: this.helpText, type, values, aggregator: "sum", collect: () => undefined });

@@ -3,13 +3,7 @@
  * GATEHOUSE_DATABASE_URL is set, otherwise the file store in the data dir. main and
  * the CLI both come through here, so they always pick the same backend.
  */
-import {
-  DEFAULT_POSTGRES_SCHEMA,
-  openFileStore,
-  openPostgresStore,
-  type AccessStore,
-  type PostgresStoreEvent,
-} from "@gatehouse/auth-core";
+import { DEFAULT_POSTGRES_SCHEMA, openFileStore, openPostgresStore, type AccessStore, type PostgresStoreEvent } from "@gatehouse/auth-core";
 import type { ServerConfig } from "./config.js";
 import { StartupError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -24,7 +18,10 @@ export type StoreConfig = Pick<ServerConfig, "dataDir" | "databaseUrl"> &
 
 export async function openConfiguredStore(config: StoreConfig): Promise<AccessStore> {
   if (config.databaseUrl === undefined) {
-    return openFileStore({ dataDir: config.dataDir, ...(config.auditRetention === undefined ? {} : { auditRetention: config.auditRetention }) });
+    return openFileStore({
+      dataDir: config.dataDir,
+      ...(config.auditRetention === undefined ? {} : { auditRetention: config.auditRetention }),
+    });
   }
   const schema = config.databaseSchema ?? DEFAULT_POSTGRES_SCHEMA;
   const logger = config.logLevel === undefined ? undefined : createLogger({ level: config.logLevel });

@@ -16,7 +16,10 @@ describe("the OpenAPI document", () => {
     expect(result.valid).toBe(true);
     // The validator is not vacuous: the same document with one parameter broken fails.
     const broken = asData();
-    ((broken.paths as Record<string, { get: { parameters: { in: string }[] } }>)["/api2/json/access/users/{userid}"]?.get.parameters[0] ?? { in: "" }).in = "nowhere";
+    (
+      (broken.paths as Record<string, { get: { parameters: { in: string }[] } }>)["/api2/json/access/users/{userid}"]?.get
+        .parameters[0] ?? { in: "" }
+    ).in = "nowhere";
     expect((await new Validator().validate(broken)).valid).toBe(false);
     expect(document.openapi).toBe("3.1.0");
     expect(document.info.version).toBe("1.2.3");
@@ -30,12 +33,15 @@ describe("the OpenAPI document", () => {
       expect(operation, `${route.method} ${route.path}`).toBeDefined();
       if (operation === undefined) continue;
       expect(operation.security.length === 0, `${route.method} ${route.path} security`).toBe(route.auth === "none");
-      expect(operation.security.some((scheme) => "csrfToken" in scheme), `${route.method} ${route.path} CSRF`).toBe(route.csrf);
+      expect(
+        operation.security.some((scheme) => "csrfToken" in scheme),
+        `${route.method} ${route.path} CSRF`,
+      ).toBe(route.csrf);
       const documented = [
         ...operation.parameters.map((parameter) => parameter.name),
-        ...Object.keys((operation.requestBody?.content["application/json"]?.schema.properties ?? {})),
+        ...Object.keys(operation.requestBody?.content["application/json"]?.schema.properties ?? {}),
       ].sort();
-      const schemaKeys = Object.keys((API_ROUTES[i]?.params.shape ?? {})).sort();
+      const schemaKeys = Object.keys(API_ROUTES[i]?.params.shape ?? {}).sort();
       expect(documented, `${route.method} ${route.path} parameters`).toEqual(schemaKeys);
     }
     const operationCount = Object.values(document.paths).reduce((sum, item) => sum + Object.keys(item).length, 0);
@@ -47,7 +53,9 @@ describe("the OpenAPI document", () => {
     const create = document.paths["/api2/json/access/users"]?.post;
     const body = create?.requestBody?.content["application/x-www-form-urlencoded"]?.schema;
     expect(body?.required).toEqual(["userid"]);
-    expect((body?.properties as Record<string, unknown>).enable).toMatchObject({ anyOf: [{ type: "boolean" }, { type: "integer" }, { type: "string" }] });
+    expect((body?.properties as Record<string, unknown>).enable).toMatchObject({
+      anyOf: [{ type: "boolean" }, { type: "integer" }, { type: "string" }],
+    });
     expect((body?.properties as Record<string, unknown>).comment).toEqual({ type: "string", minLength: 0, maxLength: 256 });
     const read = document.paths["/api2/json/access/users/{userid}"]?.get;
     expect(read?.parameters).toEqual([

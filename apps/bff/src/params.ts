@@ -25,69 +25,78 @@ const FORM_INTEGER = /^-?\d{1,16}$/;
  * yes/no/on/off, which PBS accepts), in any case because Python clients send `True`.
  */
 export function pbsBoolean() {
-  return z.unknown().transform((value, ctx): boolean => {
-    if (value === true || value === 1) return true;
-    if (value === false || value === 0) return false;
-    if (typeof value === "string") {
-      const word = value.trim().toLowerCase();
-      if (TRUE_WORDS.has(word)) return true;
-      if (FALSE_WORDS.has(word)) return false;
-    }
-    ctx.issues.push({ code: "custom", message: "expected a boolean (true, false, 1 or 0)", input: value });
-    return z.NEVER;
-  }).meta({
-    anyOf: [
-      { type: "boolean" },
-      { type: "integer", enum: [0, 1] },
-      { type: "string", enum: [...TRUE_WORDS, ...FALSE_WORDS], description: "any letter case" },
-    ],
-  });
+  return z
+    .unknown()
+    .transform((value, ctx): boolean => {
+      if (value === true || value === 1) return true;
+      if (value === false || value === 0) return false;
+      if (typeof value === "string") {
+        const word = value.trim().toLowerCase();
+        if (TRUE_WORDS.has(word)) return true;
+        if (FALSE_WORDS.has(word)) return false;
+      }
+      ctx.issues.push({ code: "custom", message: "expected a boolean (true, false, 1 or 0)", input: value });
+      return z.NEVER;
+    })
+    .meta({
+      anyOf: [
+        { type: "boolean" },
+        { type: "integer", enum: [0, 1] },
+        { type: "string", enum: [...TRUE_WORDS, ...FALSE_WORDS], description: "any letter case" },
+      ],
+    });
 }
 
 /** An integer from JSON or from a decimal form string, within [min, max]. */
 export function formInteger(bounds: { min: number; max: number }) {
   const range = `an integer from ${bounds.min} to ${bounds.max}`;
-  return z.unknown().transform((value, ctx): number => {
-    let parsed: number | null = null;
-    if (typeof value === "number" && Number.isSafeInteger(value)) parsed = value;
-    if (typeof value === "string" && FORM_INTEGER.test(value.trim())) parsed = Number(value.trim());
-    if (parsed === null || !Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
-      ctx.issues.push({ code: "custom", message: `expected ${range}`, input: value });
-      return z.NEVER;
-    }
-    return parsed;
-  }).meta({
-    anyOf: [
-      { type: "integer", minimum: bounds.min, maximum: bounds.max },
-      { type: "string", pattern: FORM_INTEGER.source, description: `decimal digits, ${range}` },
-    ],
-  });
+  return z
+    .unknown()
+    .transform((value, ctx): number => {
+      let parsed: number | null = null;
+      if (typeof value === "number" && Number.isSafeInteger(value)) parsed = value;
+      if (typeof value === "string" && FORM_INTEGER.test(value.trim())) parsed = Number(value.trim());
+      if (parsed === null || !Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
+        ctx.issues.push({ code: "custom", message: `expected ${range}`, input: value });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .meta({
+      anyOf: [
+        { type: "integer", minimum: bounds.min, maximum: bounds.max },
+        { type: "string", pattern: FORM_INTEGER.source, description: `decimal digits, ${range}` },
+      ],
+    });
 }
 
 /** A string of bounded length; single-line unless `multiLine` is set. */
 export function text(bounds: { max: number; min?: number; multiLine?: boolean }) {
   const min = bounds.min ?? 0;
-  return z.unknown().transform((value, ctx): string => {
-    if (typeof value !== "string") {
-      ctx.issues.push({ code: "custom", message: "expected a single string value", input: value });
-      return z.NEVER;
-    }
-    if (value.length > bounds.max) {
-      ctx.issues.push({ code: "custom", message: `value too long (at most ${bounds.max} characters)`, input: value });
-      return z.NEVER;
-    }
-    if (value.length < min) {
-      ctx.issues.push({ code: "custom", message: `value too short (at least ${min} characters)`, input: value });
-      return z.NEVER;
-    }
-    // Single-line values hold no control or bidi override characters (auth-core's one
-    // rule), so a comment cannot forge lines in a CLI listing or a log, or reorder text.
-    if (bounds.multiLine !== true && hasForbiddenTextCharacter(value)) {
-      ctx.issues.push({ code: "custom", message: "control and bidi override characters are not allowed", input: value });
-      return z.NEVER;
-    }
-    return value;
-  }).meta({ type: "string", minLength: min, maxLength: bounds.max });
+  return z
+    .unknown()
+    .transform((value, ctx): string => {
+      if (typeof value !== "string") {
+        ctx.issues.push({ code: "custom", message: "expected a single string value", input: value });
+        return z.NEVER;
+      }
+      if (value.length > bounds.max) {
+        ctx.issues.push({ code: "custom", message: `value too long (at most ${bounds.max} characters)`, input: value });
+        return z.NEVER;
+      }
+      if (value.length < min) {
+        ctx.issues.push({ code: "custom", message: `value too short (at least ${min} characters)`, input: value });
+        return z.NEVER;
+      }
+      // Single-line values hold no control or bidi override characters (auth-core's one
+      // rule), so a comment cannot forge lines in a CLI listing or a log, or reorder text.
+      if (bounds.multiLine !== true && hasForbiddenTextCharacter(value)) {
+        ctx.issues.push({ code: "custom", message: "control and bidi override characters are not allowed", input: value });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .meta({ type: "string", minLength: min, maxLength: bounds.max });
 }
 
 /**
@@ -95,32 +104,38 @@ export function text(bounds: { max: number; min?: number; multiLine?: boolean })
  * name), so the id rules live in one place.
  */
 export function identifier(parse: (raw: string) => Result<unknown>, maxLength = 64) {
-  return z.unknown().transform((value, ctx): string => {
-    if (typeof value !== "string") {
-      ctx.issues.push({ code: "custom", message: "expected a single string value", input: value });
-      return z.NEVER;
-    }
-    if (value.length > maxLength) {
-      ctx.issues.push({ code: "custom", message: `value too long (at most ${maxLength} characters)`, input: value });
-      return z.NEVER;
-    }
-    const parsed = parse(value);
-    if (!parsed.ok) {
-      ctx.issues.push({ code: "custom", message: parsed.error, input: value });
-      return z.NEVER;
-    }
-    return value;
-  }).meta({ type: "string", maxLength });
+  return z
+    .unknown()
+    .transform((value, ctx): string => {
+      if (typeof value !== "string") {
+        ctx.issues.push({ code: "custom", message: "expected a single string value", input: value });
+        return z.NEVER;
+      }
+      if (value.length > maxLength) {
+        ctx.issues.push({ code: "custom", message: `value too long (at most ${maxLength} characters)`, input: value });
+        return z.NEVER;
+      }
+      const parsed = parse(value);
+      if (!parsed.ok) {
+        ctx.issues.push({ code: "custom", message: parsed.error, input: value });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .meta({ type: "string", maxLength });
 }
 
 /** One value of a fixed set. */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.unknown().transform((value, ctx): T[number] => {
-    const match = values.find((candidate) => candidate === value);
-    if (match !== undefined) return match;
-    ctx.issues.push({ code: "custom", message: `expected one of: ${values.join(", ")}`, input: value });
-    return z.NEVER;
-  }).meta({ type: "string", enum: [...values] });
+  return z
+    .unknown()
+    .transform((value, ctx): T[number] => {
+      const match = values.find((candidate) => candidate === value);
+      if (match !== undefined) return match;
+      ctx.issues.push({ code: "custom", message: `expected one of: ${values.join(", ")}`, input: value });
+      return z.NEVER;
+    })
+    .meta({ type: "string", enum: [...values] });
 }
 
 /**
@@ -129,34 +144,37 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
  */
 export function propertyList<const T extends readonly [string, ...string[]]>(allowed: T) {
   const known = new Set<string>(allowed);
-  return z.unknown().transform((value, ctx): T[number][] => {
-    const parts = Array.isArray(value) ? value : [value];
-    const names: T[number][] = [];
-    for (const part of parts) {
-      if (typeof part !== "string" || part.length > MAX_TEXT_LENGTH) {
-        ctx.issues.push({ code: "custom", message: "expected a list of property names", input: value });
-        return z.NEVER;
-      }
-      for (const name of part.split(/[,;\s]+/)) {
-        if (name === "") continue;
-        if (!known.has(name)) {
-          ctx.issues.push({
-            code: "custom",
-            message: `cannot delete '${name.slice(0, 32)}' (allowed: ${allowed.join(", ")})`,
-            input: value,
-          });
+  return z
+    .unknown()
+    .transform((value, ctx): T[number][] => {
+      const parts = Array.isArray(value) ? value : [value];
+      const names: T[number][] = [];
+      for (const part of parts) {
+        if (typeof part !== "string" || part.length > MAX_TEXT_LENGTH) {
+          ctx.issues.push({ code: "custom", message: "expected a list of property names", input: value });
           return z.NEVER;
         }
-        if (!names.includes(name)) names.push(name);
+        for (const name of part.split(/[,;\s]+/)) {
+          if (name === "") continue;
+          if (!known.has(name)) {
+            ctx.issues.push({
+              code: "custom",
+              message: `cannot delete '${name.slice(0, 32)}' (allowed: ${allowed.join(", ")})`,
+              input: value,
+            });
+            return z.NEVER;
+          }
+          if (!names.includes(name)) names.push(name);
+        }
       }
-    }
-    return names;
-  }).meta({
-    anyOf: [
-      { type: "array", items: { type: "string", enum: [...allowed] } },
-      { type: "string", description: `a list of ${allowed.join(", ")} separated by commas, semicolons or spaces` },
-    ],
-  });
+      return names;
+    })
+    .meta({
+      anyOf: [
+        { type: "array", items: { type: "string", enum: [...allowed] } },
+        { type: "string", description: `a list of ${allowed.join(", ")} separated by commas, semicolons or spaces` },
+      ],
+    });
 }
 
 /**

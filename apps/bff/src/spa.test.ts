@@ -7,7 +7,8 @@ import { cookieHeaders } from "./test-support/https-client.js";
 import { logIn, type Session } from "./test-support/sessions.js";
 import { TEST_ADMIN, startTestServer, type TestServer } from "./test-support/test-server.js";
 
-const INDEX_HTML = '<!doctype html><html><head><title>Gatehouse</title><script type="module" src="/assets/app.js"></script></head><body><div id="root"></div></body></html>';
+const INDEX_HTML =
+  '<!doctype html><html><head><title>Gatehouse</title><script type="module" src="/assets/app.js"></script></head><body><div id="root"></div></body></html>';
 
 let webDir: string;
 let server: TestServer;

@@ -65,7 +65,10 @@ export function createSpaHandler(options: SpaOptions): Router {
       return;
     }
     const session = await readSessionHint(accessControl, req.headers.cookie);
-    res.status(200).type("html").send(session === null ? html : injectSessionMeta(html, session));
+    res
+      .status(200)
+      .type("html")
+      .send(session === null ? html : injectSessionMeta(html, session));
   };
   router.use(serveIndex);
   return router;

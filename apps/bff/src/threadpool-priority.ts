@@ -21,9 +21,7 @@ export interface ThreadpoolPriorityOptions {
   niceIncrement?: number;
 }
 
-export type ThreadpoolPriorityResult =
-  | { lowered: true; threadIds: number[]; nice: number }
-  | { lowered: false; reason: string };
+export type ThreadpoolPriorityResult = { lowered: true; threadIds: number[]; nice: number } | { lowered: false; reason: string };
 
 const DEFAULT_NICE_INCREMENT = 10;
 const MAX_NICE = 19;

@@ -118,11 +118,7 @@ async function generateSelfSigned(): Promise<{ cert: string; key: string }> {
       { name: "extKeyUsage", serverAuth: true },
       {
         name: "subjectAltName",
-        altNames: [
-          ...names.map((value) => ({ type: 2 as const, value })),
-          { type: 7, ip: "127.0.0.1" },
-          { type: 7, ip: "::1" },
-        ],
+        altNames: [...names.map((value) => ({ type: 2 as const, value })), { type: 7, ip: "127.0.0.1" }, { type: 7, ip: "::1" }],
       },
     ],
   });

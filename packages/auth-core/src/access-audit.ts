@@ -89,7 +89,8 @@ export class AuditRecorder {
 export function describeUserUpdate(recorder: AuditRecorder, actor: AuthContext, userid: string, input: UpdateUserInput): AuditEvent[] {
   const fields = [...USER_UPDATE_FIELDS.filter((field) => input[field] !== undefined), ...(input.delete ?? []).map((field) => `-${field}`)];
   const events: AuditEvent[] = [];
-  if (fields.length > 0 || input.password === undefined) events.push(recorder.event(actor, "user.update", userid, describeFields(fields, input.enable)));
+  if (fields.length > 0 || input.password === undefined)
+    events.push(recorder.event(actor, "user.update", userid, describeFields(fields, input.enable)));
   if (input.password !== undefined) events.push(recorder.event(actor, "user.password", userid));
   return events;
 }
@@ -102,10 +103,14 @@ export function describeTokenUpdate(
   input: UpdateTokenInput,
   graceS: number,
 ): AuditEvent[] {
-  const fields = [...TOKEN_UPDATE_FIELDS.filter((field) => input[field] !== undefined), ...(input.delete ?? []).map((field) => `-${field}`)];
+  const fields = [
+    ...TOKEN_UPDATE_FIELDS.filter((field) => input[field] !== undefined),
+    ...(input.delete ?? []).map((field) => `-${field}`),
+  ];
   const events: AuditEvent[] = [];
   if (input.regenerate === true) events.push(recorder.event(actor, "token.regenerate", tokenid, `grace=${graceS}s`));
-  if (fields.length > 0 || input.regenerate !== true) events.push(recorder.event(actor, "token.update", tokenid, describeFields(fields, input.enable)));
+  if (fields.length > 0 || input.regenerate !== true)
+    events.push(recorder.event(actor, "token.update", tokenid, describeFields(fields, input.enable)));
   return events;
 }
 

@@ -62,9 +62,7 @@ describe("AccessControl: first start", () => {
       password: "chosen-password",
       generated: false,
     });
-    expect(store.backend.state.config.acl).toEqual([
-      { path: "/", ugid: "admin@pbs", roleid: "Admin", propagate: true },
-    ]);
+    expect(store.backend.state.config.acl).toEqual([{ path: "/", ugid: "admin@pbs", roleid: "Admin", propagate: true }]);
     expect(await ac.login({ username: "admin@pbs", password: "chosen-password" })).not.toBeNull();
   });
 
@@ -89,9 +87,7 @@ describe("AccessControl: first start", () => {
   it("creates the admin exactly once when several processes start at once", async () => {
     const first = new MemoryAccessStore();
     const handles = await Promise.all(
-      [first, first.openSibling(), first.openSibling()].map((store) =>
-        AccessControl.open({ store, hasher: new FakeHasher() }),
-      ),
+      [first, first.openSibling(), first.openSibling()].map((store) => AccessControl.open({ store, hasher: new FakeHasher() })),
     );
     const results = await Promise.all(handles.map((ac, i) => ac.ensureInitialAdmin(`password-${i}`)));
     const created = results.filter((r) => r !== null);
@@ -538,9 +534,7 @@ describe("AccessControl: users", () => {
 
   it("creates users only with Permissions.Modify, and pays no hash for a refused one", async () => {
     const { ac, hasher } = await setUp();
-    await expect(ac.createUser(ALICE, { userid: "carol@pbs", password: "carol-password" })).rejects.toBeInstanceOf(
-      PermissionDeniedError,
-    );
+    await expect(ac.createUser(ALICE, { userid: "carol@pbs", password: "carol-password" })).rejects.toBeInstanceOf(PermissionDeniedError);
     expect(hasher.hashes).toBe(0);
     await ac.createUser(ADMIN, { userid: "carol@pbs", password: "carol-password", comment: "new" });
     expect((await ac.readUser(ADMIN, "carol@pbs")).data).toEqual({
@@ -556,15 +550,9 @@ describe("AccessControl: users", () => {
     const { ac } = await setUp();
     await expect(ac.createUser(ADMIN, { userid: "alice@pbs" })).rejects.toBeInstanceOf(ConflictError);
     expect(paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pam" })))).toHaveProperty("userid");
-    expect(paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pbs", expire: -1 })))).toHaveProperty(
-      "expire",
-    );
-    expect(
-      paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pbs", comment: "two\nlines" }))),
-    ).toHaveProperty("comment");
-    expect(paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pbs", password: "abc" })))).toHaveProperty(
-      "password",
-    );
+    expect(paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pbs", expire: -1 })))).toHaveProperty("expire");
+    expect(paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pbs", comment: "two\nlines" })))).toHaveProperty("comment");
+    expect(paramErrors(await catchError(ac.createUser(ADMIN, { userid: "carol@pbs", password: "abc" })))).toHaveProperty("password");
   });
 
   it("updates and clears user fields, guarded by the digest", async () => {
@@ -572,9 +560,7 @@ describe("AccessControl: users", () => {
     const { digest } = await ac.readUser(ADMIN, "alice@pbs");
     await ac.updateUser(ADMIN, "alice@pbs", { comment: "c", email: "a@example.com", digest });
     await expect(ac.updateUser(ADMIN, "alice@pbs", { comment: "stale", digest })).rejects.toBeInstanceOf(ConflictError);
-    await expect(ac.updateUser(ADMIN, "alice@pbs", { comment: "x", digest: "0".repeat(64) })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await expect(ac.updateUser(ADMIN, "alice@pbs", { comment: "x", digest: "0".repeat(64) })).rejects.toBeInstanceOf(ConflictError);
     await ac.updateUser(ADMIN, "alice@pbs", { delete: ["comment"] });
     expect((await ac.readUser(ADMIN, "alice@pbs")).data).toEqual({
       userid: "alice@pbs",
@@ -582,9 +568,7 @@ describe("AccessControl: users", () => {
       expire: 0,
       email: "a@example.com",
     });
-    expect(paramErrors(await catchError(ac.updateUser(ADMIN, "alice@pbs", { delete: ["userid"] })))).toHaveProperty(
-      "delete",
-    );
+    expect(paramErrors(await catchError(ac.updateUser(ADMIN, "alice@pbs", { delete: ["userid"] })))).toHaveProperty("delete");
     await expect(ac.updateUser(ADMIN, "carol@pbs", { comment: "x" })).rejects.toBeInstanceOf(NotFoundError);
     // Her own comment is hers to edit (access-control.pbs-rules.test.ts); her expiry is not.
     await expect(ac.updateUser(ALICE, "alice@pbs", { expire: 1 })).rejects.toBeInstanceOf(PermissionDeniedError);
@@ -675,9 +659,7 @@ describe("AccessControl: tokens", () => {
     await expect(ac.listTokens(ALICE, "bob@pbs")).rejects.toBeInstanceOf(PermissionDeniedError);
     await expect(ac.readToken(ALICE, "bob@pbs", "ci")).rejects.toBeInstanceOf(PermissionDeniedError);
     await expect(ac.createToken(ALICE, "bob@pbs", "x", {})).rejects.toBeInstanceOf(PermissionDeniedError);
-    await expect(ac.updateToken(ALICE, "bob@pbs", "ci", { regenerate: true })).rejects.toBeInstanceOf(
-      PermissionDeniedError,
-    );
+    await expect(ac.updateToken(ALICE, "bob@pbs", "ci", { regenerate: true })).rejects.toBeInstanceOf(PermissionDeniedError);
     await expect(ac.deleteToken(ALICE, "bob@pbs", "ci")).rejects.toBeInstanceOf(PermissionDeniedError);
     await grant(ac, "alice@pbs", "/access/users", "Admin");
     expect((await ac.listTokens(ALICE, "bob@pbs")).data).toHaveLength(1);
@@ -691,12 +673,8 @@ describe("AccessControl: tokens", () => {
     await grant(ac, "alice@pbs", "/", "Admin");
     await grant(ac, "alice@pbs!ci", "/", "Admin");
     await expect(ac.createToken(ALICE_TOKEN, "alice@pbs", "more", {})).rejects.toBeInstanceOf(PermissionDeniedError);
-    await expect(ac.updateToken(ALICE_TOKEN, "alice@pbs", "ci", { comment: "x" })).rejects.toBeInstanceOf(
-      PermissionDeniedError,
-    );
-    await expect(ac.updateToken(ALICE_TOKEN, "alice@pbs", "ci", { regenerate: true })).rejects.toBeInstanceOf(
-      PermissionDeniedError,
-    );
+    await expect(ac.updateToken(ALICE_TOKEN, "alice@pbs", "ci", { comment: "x" })).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(ac.updateToken(ALICE_TOKEN, "alice@pbs", "ci", { regenerate: true })).rejects.toBeInstanceOf(PermissionDeniedError);
     await expect(ac.deleteToken(ALICE_TOKEN, "alice@pbs", "ci")).rejects.toBeInstanceOf(PermissionDeniedError);
     // Reading is allowed: it reveals no secret.
     expect((await ac.listTokens(ALICE_TOKEN, "alice@pbs")).data).toHaveLength(1);
@@ -758,12 +736,8 @@ describe("AccessControl: tokens", () => {
     await expect(ac.readToken(ALICE, "alice@pbs", "nope")).rejects.toBeInstanceOf(NotFoundError);
     await expect(ac.updateToken(ALICE, "alice@pbs", "nope", { comment: "x" })).rejects.toBeInstanceOf(NotFoundError);
     await expect(ac.deleteToken(ALICE, "alice@pbs", "nope")).rejects.toBeInstanceOf(NotFoundError);
-    expect(paramErrors(await catchError(ac.createToken(ALICE, "alice@pbs", "bad name", {})))).toHaveProperty(
-      "token-name",
-    );
-    expect(paramErrors(await catchError(ac.createToken(ALICE, "alice@pbs", "ok", { expire: 1.5 })))).toHaveProperty(
-      "expire",
-    );
+    expect(paramErrors(await catchError(ac.createToken(ALICE, "alice@pbs", "bad name", {})))).toHaveProperty("token-name");
+    expect(paramErrors(await catchError(ac.createToken(ALICE, "alice@pbs", "ok", { expire: 1.5 })))).toHaveProperty("expire");
   });
 
   it("refuses token updates and deletes against a stale digest", async () => {
@@ -771,9 +745,7 @@ describe("AccessControl: tokens", () => {
     await ac.createToken(ALICE, "alice@pbs", "ci", {});
     const { digest } = await ac.readToken(ALICE, "alice@pbs", "ci");
     await ac.updateToken(ALICE, "alice@pbs", "ci", { comment: "first", digest });
-    await expect(ac.updateToken(ALICE, "alice@pbs", "ci", { comment: "second", digest })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await expect(ac.updateToken(ALICE, "alice@pbs", "ci", { comment: "second", digest })).rejects.toBeInstanceOf(ConflictError);
     await expect(ac.deleteToken(ALICE, "alice@pbs", "ci", digest)).rejects.toBeInstanceOf(ConflictError);
     expect((await ac.readToken(ALICE, "alice@pbs", "ci")).data.comment).toBe("first");
   });
@@ -804,18 +776,13 @@ describe("AccessControl: ACL and permissions", () => {
     // PBS's ugid_type is "user" for users and tokens alike.
     expect(all.data.find((e) => e.ugid === "alice@pbs!ci")?.ugid_type).toBe("user");
     expect(all.data.find((e) => e.ugid === "bob@pbs")?.ugid_type).toBe("user");
-    expect((await ac.readAcl(ALICE, { path: "/access" })).data.map((e) => e.path).sort()).toEqual([
-      "/access",
-      "/access/users",
-    ]);
+    expect((await ac.readAcl(ALICE, { path: "/access" })).data.map((e) => e.path).sort()).toEqual(["/access", "/access/users"]);
     expect((await ac.readAcl(ALICE, { path: "/access", exact: true })).data.map((e) => e.ugid)).toEqual(["alice@pbs"]);
   });
 
   it("updates the ACL only with Permissions.Modify on /access/acl", async () => {
     const { ac, store } = await setUp();
-    await expect(ac.updateAcl(ALICE, { path: "/", role: "Admin", authId: "alice@pbs" })).rejects.toBeInstanceOf(
-      PermissionDeniedError,
-    );
+    await expect(ac.updateAcl(ALICE, { path: "/", role: "Admin", authId: "alice@pbs" })).rejects.toBeInstanceOf(PermissionDeniedError);
     await ac.updateAcl(ADMIN, { path: "/system", role: "Audit", authId: "alice@pbs", propagate: false });
     await ac.updateAcl(ADMIN, { path: "/system", role: "Audit", authId: "alice@pbs", propagate: true });
     const entries = () => store.backend.state.config.acl.filter((e) => e.ugid === "alice@pbs");
@@ -827,20 +794,16 @@ describe("AccessControl: ACL and permissions", () => {
   it("validates ACL updates and refuses a stale digest", async () => {
     const { ac } = await setUp();
     const { digest } = await ac.readAcl(ADMIN, {});
-    expect(paramErrors(await catchError(ac.updateAcl(ADMIN, { path: "no-slash", role: "Audit", authId: "alice@pbs" })))).toHaveProperty("path");
-    expect(
-      paramErrors(await catchError(ac.updateAcl(ADMIN, { path: "/", role: "Root" as "Admin", authId: "alice@pbs" }))),
-    ).toHaveProperty("role");
-    expect(paramErrors(await catchError(ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "nobody" })))).toHaveProperty(
-      "auth-id",
+    expect(paramErrors(await catchError(ac.updateAcl(ADMIN, { path: "no-slash", role: "Audit", authId: "alice@pbs" })))).toHaveProperty(
+      "path",
     );
-    await expect(ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "carol@pbs" })).rejects.toBeInstanceOf(
-      NotFoundError,
+    expect(paramErrors(await catchError(ac.updateAcl(ADMIN, { path: "/", role: "Root" as "Admin", authId: "alice@pbs" })))).toHaveProperty(
+      "role",
     );
+    expect(paramErrors(await catchError(ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "nobody" })))).toHaveProperty("auth-id");
+    await expect(ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "carol@pbs" })).rejects.toBeInstanceOf(NotFoundError);
     await ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "alice@pbs", digest });
-    await expect(ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "bob@pbs", digest })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await expect(ac.updateAcl(ADMIN, { path: "/", role: "Audit", authId: "bob@pbs", digest })).rejects.toBeInstanceOf(ConflictError);
   });
 
   it("shows a token the intersection of its own and its user's privileges", async () => {
@@ -863,9 +826,7 @@ describe("AccessControl: ACL and permissions", () => {
   it("needs Sys.Audit on /access to read someone else's permissions", async () => {
     const { ac } = await setUp();
     await expect(ac.readPermissions(ALICE, { authId: "bob@pbs" })).rejects.toBeInstanceOf(PermissionDeniedError);
-    await expect(ac.readPermissions(ALICE_TOKEN, { authId: "alice@pbs" })).rejects.toBeInstanceOf(
-      PermissionDeniedError,
-    );
+    await expect(ac.readPermissions(ALICE_TOKEN, { authId: "alice@pbs" })).rejects.toBeInstanceOf(PermissionDeniedError);
     await grant(ac, "alice@pbs", "/access", "Audit");
     expect(await ac.readPermissions(ALICE, { authId: "bob@pbs", path: "/access" })).toEqual({});
     const adminOnUsers = await ac.readPermissions(ADMIN, { path: "/access/users" });
@@ -989,10 +950,13 @@ describe("AccessControl: tickets not before (issue 15, finding 7)", () => {
     const changes: [string, () => Promise<void>][] = [
       ["password change", () => ac.setPassword(ADMIN, "alice@pbs", "alice-password")],
       ["password set by update", () => ac.updateUser(ADMIN, "alice@pbs", { password: "alice-password" })],
-      ["disable", async () => {
-        await ac.updateUser(ADMIN, "alice@pbs", { enable: false });
-        await ac.updateUser(ADMIN, "alice@pbs", { enable: true });
-      }],
+      [
+        "disable",
+        async () => {
+          await ac.updateUser(ADMIN, "alice@pbs", { enable: false });
+          await ac.updateUser(ADMIN, "alice@pbs", { enable: true });
+        },
+      ],
       ["end all sessions by an admin", () => ac.endSessions(ADMIN, "alice@pbs")],
       ["end all sessions by the user", () => ac.endSessions(ALICE, "alice@pbs")],
     ];

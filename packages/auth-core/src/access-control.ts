@@ -436,9 +436,7 @@ export class AccessControl {
    * Creates `admin@pbs` with the Admin role on `/` when the store has no users.
    * Returns the password used, or null when the store was already initialised.
    */
-  async ensureInitialAdmin(
-    password?: string,
-  ): Promise<{ userid: string; password: string; generated: boolean } | null> {
+  async ensureInitialAdmin(password?: string): Promise<{ userid: string; password: string; generated: boolean } | null> {
     if (password !== undefined) requirePassword(password);
     // Cheap early exit so that restarts do not pay for a hash they will not use.
     if (Object.keys((await this.readCurrentConfig()).config.users).length > 0) return null;
@@ -446,13 +444,16 @@ export class AccessControl {
     const chosen = password ?? randomBytes(GENERATED_PASSWORD_BYTES).toString("base64url");
     const hash = await this.hashGate.run(null, () => this.hasher.hash(chosen));
     // Decided under the store lock: of several processes starting at once, exactly one creates the admin.
-    const { result: created } = await this.store.mutate((state) => {
-      if (Object.keys(state.config.users).length > 0) return false;
-      state.config.users[INITIAL_ADMIN] = { userid: INITIAL_ADMIN, enable: true, expire: 0, created: nowEpochSeconds(this.clock) };
-      state.passwordHashes[INITIAL_ADMIN] = hash;
-      state.config.acl.push({ path: "/", ugid: INITIAL_ADMIN, roleid: "Admin", propagate: true });
-      return true;
-    }, { audit: [this.audit.event(SYSTEM_ACTOR, "user.create", INITIAL_ADMIN, "initial admin")] });
+    const { result: created } = await this.store.mutate(
+      (state) => {
+        if (Object.keys(state.config.users).length > 0) return false;
+        state.config.users[INITIAL_ADMIN] = { userid: INITIAL_ADMIN, enable: true, expire: 0, created: nowEpochSeconds(this.clock) };
+        state.passwordHashes[INITIAL_ADMIN] = hash;
+        state.config.acl.push({ path: "/", ugid: INITIAL_ADMIN, roleid: "Admin", propagate: true });
+        return true;
+      },
+      { audit: [this.audit.event(SYSTEM_ACTOR, "user.create", INITIAL_ADMIN, "initial admin")] },
+    );
     return created ? { userid: INITIAL_ADMIN, password: chosen, generated } : null;
   }
 
@@ -562,7 +563,11 @@ export class AccessControl {
     const outcome = await this.checkLogin(input);
     const userid = outcome?.username ?? null;
     if (outcome !== null && !("secondFactorRequired" in outcome)) this.lastUsed.note(outcome.username, this.clock.nowMs(), input.source);
-    const kind = input.password.startsWith("PBS:") ? "renewal" : outcome !== null && "secondFactorRequired" in outcome ? "password; second factor required" : "password";
+    const kind = input.password.startsWith("PBS:")
+      ? "renewal"
+      : outcome !== null && "secondFactorRequired" in outcome
+        ? "password; second factor required"
+        : "password";
     await this.audit.recordLogin(input, userid, kind);
     return outcome;
   }
@@ -584,7 +589,13 @@ export class AccessControl {
     if (!isUserActive(snapshot.config, userid, nowEpochSeconds(this.clock))) return null;
     const partial = await this.twoFactor.createLoginChallenge(userid);
     if (partial !== null) {
-      return { username: userid, ticket: partial.ticket, CSRFPreventionToken: "invalid", challenge: partial.challenge, secondFactorRequired: true };
+      return {
+        username: userid,
+        ticket: partial.ticket,
+        CSRFPreventionToken: "invalid",
+        challenge: partial.challenge,
+        secondFactorRequired: true,
+      };
     }
     return this.issueTicket(userid);
   }
@@ -652,7 +663,8 @@ export class AccessControl {
     const visible = seesEveryone ? index.users : index.users.filter((user) => user.userid === actor.userid);
     const nowS = nowEpochSeconds(this.clock);
     const lastUses = extended ? await this.readLastUses() : EMPTY_LAST_USES;
-    const unused = opts.unusedForDays === undefined ? visible : await filterUnused(visible, (u) => u.userid, lastUses, opts.unusedForDays, nowS);
+    const unused =
+      opts.unusedForDays === undefined ? visible : await filterUnused(visible, (u) => u.userid, lastUses, opts.unusedForDays, nowS);
     const { rows, total } = await selectUsers(unused, query);
     const data = await mapInSlices(rows, (user): UserView => {
       const view: UserView = extended ? toExtendedUserView(user, lastUses) : toUserView(user);
@@ -689,11 +701,18 @@ export class AccessControl {
     await this.requireActorPrivilege(actor, "/access/users", "Permissions.Modify");
     const passwordHash = input.password === undefined ? undefined : await this.hashPassword(actor, input.password);
     const audit = [this.audit.event(actor, "user.create", id, passwordHash === undefined ? undefined : "with password")];
-    await this.mutateAsActor(actor, "/access/users", "Permissions.Modify", undefined, (state) => {
-      if (Object.hasOwn(state.config.users, id)) throw new ConflictError(`user '${id}' already exists`);
-      state.config.users[id] = record;
-      if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
-    }, audit);
+    await this.mutateAsActor(
+      actor,
+      "/access/users",
+      "Permissions.Modify",
+      undefined,
+      (state) => {
+        if (Object.hasOwn(state.config.users, id)) throw new ConflictError(`user '${id}' already exists`);
+        state.config.users[id] = record;
+        if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
+      },
+      audit,
+    );
   }
 
   async updateUser(actor: AuthContext, userid: string, input: UpdateUserInput): Promise<void> {
@@ -703,41 +722,60 @@ export class AccessControl {
     const cleared = requireDeletable(input.delete, USER_TEXT_FIELDS);
     const audit = describeUserUpdate(this.audit, actor, id, input);
     if (isOwnProfileEdit(actor, id, input)) {
-      await this.mutateWithDigest(input.digest, (state) => {
-        const user = requireUser(state.config, id);
-        for (const field of cleared) delete user[field];
-        Object.assign(user, text);
-      }, actor, audit);
+      await this.mutateWithDigest(
+        input.digest,
+        (state) => {
+          const user = requireUser(state.config, id);
+          for (const field of cleared) delete user[field];
+          Object.assign(user, text);
+        },
+        actor,
+        audit,
+      );
       return;
     }
     // Checked before the hash so that a caller without the right cannot make us pay for one.
     await this.requireAccountAuthority(actor, id, "update");
     const passwordHash = input.password === undefined ? undefined : await this.hashPassword(actor, input.password);
-    await this.mutateAccount(actor, id, "update", input.digest, (state) => {
-      const user = requireUser(state.config, id);
-      if (input.enable !== undefined) user.enable = input.enable;
-      if (expire !== undefined) user.expire = expire;
-      for (const field of cleared) delete user[field];
-      Object.assign(user, text);
-      if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
-      // A new password or a disable ends every session; enabling again does not revive them.
-      if (passwordHash !== undefined || input.enable === false) user.ticketsNotBefore = nowEpochSeconds(this.clock);
-    }, audit);
+    await this.mutateAccount(
+      actor,
+      id,
+      "update",
+      input.digest,
+      (state) => {
+        const user = requireUser(state.config, id);
+        if (input.enable !== undefined) user.enable = input.enable;
+        if (expire !== undefined) user.expire = expire;
+        for (const field of cleared) delete user[field];
+        Object.assign(user, text);
+        if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
+        // A new password or a disable ends every session; enabling again does not revive them.
+        if (passwordHash !== undefined || input.enable === false) user.ticketsNotBefore = nowEpochSeconds(this.clock);
+      },
+      audit,
+    );
   }
 
   /** Also deletes the user's tokens and every ACL entry naming the user or its tokens. */
   async deleteUser(actor: AuthContext, userid: string, digest?: string): Promise<void> {
     const id = requireUserid(userid).userid;
     await this.requireAccountAuthority(actor, id, "delete");
-    await this.mutateAccount(actor, id, "delete", digest, (state) => {
-      requireUser(state.config, id);
-      delete state.config.users[id];
-      delete state.passwordHashes[id];
-      for (const tokenid of Object.keys(state.config.tokens)) {
-        if (ownerOfTokenId(tokenid) === id) deleteTokenFromState(state, tokenid);
-      }
-      state.config.acl = state.config.acl.filter((entry) => ownerOfUgid(entry.ugid) !== id);
-    }, [this.audit.event(actor, "user.delete", id)]);
+    await this.mutateAccount(
+      actor,
+      id,
+      "delete",
+      digest,
+      (state) => {
+        requireUser(state.config, id);
+        delete state.config.users[id];
+        delete state.passwordHashes[id];
+        for (const tokenid of Object.keys(state.config.tokens)) {
+          if (ownerOfTokenId(tokenid) === id) deleteTokenFromState(state, tokenid);
+        }
+        state.config.acl = state.config.acl.filter((entry) => ownerOfUgid(entry.ugid) !== id);
+      },
+      [this.audit.event(actor, "user.delete", id)],
+    );
     // PBS drops the user's second factors with the user. The user is gone either way;
     // should this fail, a user of the same name created later would be asked for the
     // old factors (harder to log in, never easier) until an admin removes them.
@@ -750,10 +788,17 @@ export class AccessControl {
     // Refused before the hash, so a caller without the right cannot make us pay for one.
     await this.requireAccountAuthority(actor, id, "set-password");
     const hash = await this.hashPassword(actor, password);
-    await this.mutateAccount(actor, id, "set-password", undefined, (state) => {
-      requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.clock);
-      state.passwordHashes[id] = hash;
-    }, [this.audit.event(actor, "user.password", id)]);
+    await this.mutateAccount(
+      actor,
+      id,
+      "set-password",
+      undefined,
+      (state) => {
+        requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.clock);
+        state.passwordHashes[id] = hash;
+      },
+      [this.audit.event(actor, "user.password", id)],
+    );
   }
 
   /**
@@ -797,9 +842,16 @@ export class AccessControl {
   async endSessions(actor: AuthContext, userid: string): Promise<void> {
     const id = requireUserid(userid).userid;
     await this.requireAccountAuthority(actor, id, "end-sessions");
-    await this.mutateAccount(actor, id, "end-sessions", undefined, (state) => {
-      requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.clock);
-    }, [this.audit.event(actor, "user.end-sessions", id)]);
+    await this.mutateAccount(
+      actor,
+      id,
+      "end-sessions",
+      undefined,
+      (state) => {
+        requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.clock);
+      },
+      [this.audit.event(actor, "user.end-sessions", id)],
+    );
   }
 
   // --- tokens -----------------------------------------------------------------
@@ -883,16 +935,19 @@ export class AccessControl {
     this.requireTokenQuota((await this.readCurrentConfig()).config, tokenid.userid);
     const secret = generateTokenSecret();
     const hash = await this.hashSecret(actor, secret);
-    await this.store.mutate((state) => {
-      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
-      requireUser(state.config, tokenid.userid);
-      if (Object.hasOwn(state.config.tokens, tokenid.authid)) {
-        throw new ConflictError(`token '${tokenid.authid}' already exists`);
-      }
-      this.requireTokenQuota(state.config, tokenid.userid);
-      state.config.tokens[tokenid.authid] = record;
-      state.tokenHashes[tokenid.authid] = hash;
-    }, { audit: [this.audit.event(actor, "token.create", tokenid.authid)] });
+    await this.store.mutate(
+      (state) => {
+        requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
+        requireUser(state.config, tokenid.userid);
+        if (Object.hasOwn(state.config.tokens, tokenid.authid)) {
+          throw new ConflictError(`token '${tokenid.authid}' already exists`);
+        }
+        this.requireTokenQuota(state.config, tokenid.userid);
+        state.config.tokens[tokenid.authid] = record;
+        state.tokenHashes[tokenid.authid] = hash;
+      },
+      { audit: [this.audit.event(actor, "token.create", tokenid.authid)] },
+    );
     return { tokenid: tokenid.authid, value: secret };
   }
 
@@ -912,15 +967,20 @@ export class AccessControl {
     const secret = input.regenerate === true ? generateTokenSecret() : null;
     const hash = secret === null ? null : await this.hashSecret(actor, secret);
     const audit = describeTokenUpdate(this.audit, actor, tokenid.authid, input, graceS);
-    const versionsAfter = await this.mutateWithDigest(input.digest, (state) => {
-      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
-      const token = requireToken(state.config, tokenid.authid);
-      if (input.enable !== undefined) token.enable = input.enable;
-      if (expire !== undefined) token.expire = expire;
-      for (const field of cleared) delete token[field];
-      Object.assign(token, text);
-      if (hash !== null) rotateTokenSecret(state, token, hash, graceS, nowEpochSeconds(this.clock));
-    }, actor, audit);
+    const versionsAfter = await this.mutateWithDigest(
+      input.digest,
+      (state) => {
+        requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
+        const token = requireToken(state.config, tokenid.authid);
+        if (input.enable !== undefined) token.enable = input.enable;
+        if (expire !== undefined) token.expire = expire;
+        for (const field of cleared) delete token[field];
+        Object.assign(token, text);
+        if (hash !== null) rotateTokenSecret(state, token, hash, graceS, nowEpochSeconds(this.clock));
+      },
+      actor,
+      audit,
+    );
     if (secret === null) return null;
     await this.cacheIssuedSecret(tokenid.authid, secret, versionsAfter);
     return { tokenid: tokenid.authid, secret };
@@ -951,11 +1011,16 @@ export class AccessControl {
   async deleteToken(actor: AuthContext, userid: string, tokenName: string, digest?: string): Promise<void> {
     const tokenid = requireTokenId(userid, tokenName);
     await this.requireAccountAuthority(actor, tokenid.userid, "manage-tokens");
-    await this.mutateWithDigest(digest, (state) => {
-      requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
-      requireToken(state.config, tokenid.authid);
-      deleteTokenFromState(state, tokenid.authid);
-    }, actor, [this.audit.event(actor, "token.delete", tokenid.authid)]);
+    await this.mutateWithDigest(
+      digest,
+      (state) => {
+        requireAuthorityOverAccount(state.config, actor, tokenid.userid, "manage-tokens");
+        requireToken(state.config, tokenid.authid);
+        deleteTokenFromState(state, tokenid.authid);
+      },
+      actor,
+      [this.audit.event(actor, "token.delete", tokenid.authid)],
+    );
   }
 
   // --- ACL and permissions ------------------------------------------------------
@@ -1007,10 +1072,15 @@ export class AccessControl {
     };
     // Removing or overriding (NoAccess) the last superuser's entry on `/` is refused.
     const detail = `${removing ? "remove" : "add"} ${role} for ${ugid}${removing || propagate ? "" : " (no propagate)"}`;
-    await this.mutateWithAclDigest(input.digest, (state) => {
-      requireAccess(state.config);
-      this.changeKeepingSuperuser(state, changeAcl);
-    }, actor, [this.audit.event(actor, "acl.update", path, detail)]);
+    await this.mutateWithAclDigest(
+      input.digest,
+      (state) => {
+        requireAccess(state.config);
+        this.changeKeepingSuperuser(state, changeAcl);
+      },
+      actor,
+      [this.audit.event(actor, "acl.update", path, detail)],
+    );
   }
 
   private requireAclUpdateAccess(
@@ -1101,7 +1171,13 @@ export class AccessControl {
    * second-factor step). Never throws: a record that cannot be written is
    * reported to `onAuditError`.
    */
-  async recordAuditEvent(actor: AuthContext | null, action: string, target?: string, outcome: AuditOutcome = "success", detail?: string): Promise<void> {
+  async recordAuditEvent(
+    actor: AuthContext | null,
+    action: string,
+    target?: string,
+    outcome: AuditOutcome = "success",
+    detail?: string,
+  ): Promise<void> {
     await this.audit.recordStandalone([this.audit.event(actor, action, target, detail, outcome)]);
   }
 
@@ -1133,7 +1209,11 @@ export class AccessControl {
     // wrong secrets never refuse this one (I7). The id's ceiling refuses only an
     // address that failed on the id itself, and never a secret this process
     // verified before (now past the TTL).
-    this.throwIfThrottled(throttleId, source, () => this.tokenCacheEnabled && this.secretCache.wasVerifiedEarlierCurrent(context.authid, secret));
+    this.throwIfThrottled(
+      throttleId,
+      source,
+      () => this.tokenCacheEnabled && this.secretCache.wasVerifiedEarlierCurrent(context.authid, secret),
+    );
     const fingerprint = this.throttle.fingerprint(throttleId, secret);
     // A secret that already failed against the hash stored now (a stale runner
     // after a rotation) is refused without a hash and is not counted again.
@@ -1442,7 +1522,9 @@ export class AccessControl {
       );
     }
     if (total >= this.maxTokens) {
-      throw new QuotaExceededError(`the server already holds ${total} API tokens, the most it allows (GATEHOUSE_MAX_TOKENS); delete some first`);
+      throw new QuotaExceededError(
+        `the server already holds ${total} API tokens, the most it allows (GATEHOUSE_MAX_TOKENS); delete some first`,
+      );
     }
   }
 
@@ -1501,10 +1583,15 @@ export class AccessControl {
     audit?: readonly AuditEvent[],
   ): Promise<void> {
     await this.requireActorPrivilege(actor, path, privilege);
-    await this.mutateWithDigest(digest, (state) => {
-      this.requirePrivilege(actor, state.config, path, privilege);
-      change(state);
-    }, actor, audit);
+    await this.mutateWithDigest(
+      digest,
+      (state) => {
+        this.requirePrivilege(actor, state.config, path, privilege);
+        change(state);
+      },
+      actor,
+      audit,
+    );
   }
 
   /**
@@ -1574,10 +1661,15 @@ export class AccessControl {
     change: (state: AccessState) => void,
     audit?: readonly AuditEvent[],
   ): Promise<StoreVersions> {
-    return this.mutateWithDigest(digest, (state) => {
-      requireAuthorityOverAccount(state.config, actor, userid, action);
-      this.changeKeepingSuperuser(state, change);
-    }, actor, audit);
+    return this.mutateWithDigest(
+      digest,
+      (state) => {
+        requireAuthorityOverAccount(state.config, actor, userid, action);
+        this.changeKeepingSuperuser(state, change);
+      },
+      actor,
+      audit,
+    );
   }
 
   /** Runs `change`, then refuses it if it took away the last active superuser. */
@@ -1594,7 +1686,8 @@ const EMPTY_LAST_USES: ReadonlyMap<string, LastUse> = new Map();
 function toTokenListRow(config: AccessConfig, token: TokenRecord, nowS: number, lastUses: ReadonlyMap<string, LastUse>): TokenListRow {
   const row: TokenListRow = { ...toTokenView(token), status: computeTokenStatus(config, token, ownerOfTokenId(token.tokenid), nowS) };
   if (token.created !== undefined) row.created = token.created;
-  if (isPreviousSecretLive(token, nowS) && token.previousSecretUntil !== undefined) row["previous-secret-until"] = token.previousSecretUntil;
+  if (isPreviousSecretLive(token, nowS) && token.previousSecretUntil !== undefined)
+    row["previous-secret-until"] = token.previousSecretUntil;
   addLastUse(row, lastUses.get(token.tokenid));
   return row;
 }

@@ -29,12 +29,7 @@ const USER_ADMIN_PATH = "/access/users";
 const USER_ADMIN_PRIVILEGE = "Permissions.Modify";
 
 /** Throws PermissionDeniedError unless `actor` may take `action` on `targetUserid`'s account. */
-export function requireAuthorityOverAccount(
-  config: AccessConfig,
-  actor: AuthContext,
-  targetUserid: string,
-  action: AccountAction,
-): void {
+export function requireAuthorityOverAccount(config: AccessConfig, actor: AuthContext, targetUserid: string, action: AccountAction): void {
   // The local admin CLI runs with file access to the data dir; it could edit the store anyway.
   if (actor.via === "system") return;
   if (actor.tokenName !== null) {

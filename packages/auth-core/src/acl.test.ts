@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  computePrivileges,
-  hasPrivilege,
-  isPrivilege,
-  isKnownAclPath,
-  isRoleId,
-  isValidAclPath,
-  PRIVILEGES,
-  ROLES,
-} from "./acl.js";
+import { computePrivileges, hasPrivilege, isPrivilege, isKnownAclPath, isRoleId, isValidAclPath, PRIVILEGES, ROLES } from "./acl.js";
 import type { Privilege } from "./acl.js";
 import type { AccessConfig, AclEntry, RoleId } from "./model.js";
 import { emptyAccessConfig } from "./model.js";

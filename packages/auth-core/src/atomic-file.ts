@@ -28,11 +28,7 @@ export function isAtomicTempFileName(name: string): boolean {
   return /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/.test(name);
 }
 
-export async function writeFileAtomic(
-  path: string,
-  data: string | Uint8Array,
-  options: { mode: number },
-): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode: number }): Promise<void> {
   const tempPath = makeTempPath(path);
   let handle: FileHandle | undefined;
   try {
@@ -134,12 +130,7 @@ export async function readFileSnapshot(path: string): Promise<FileSnapshot | nul
  * is a fast check that accepts only values the schema would return unchanged; what
  * it does not accept still goes through the schema (and its error message).
  */
-export function parseStoredJson<T>(
-  bytes: Uint8Array,
-  location: string,
-  schema: z.ZodType<T>,
-  isExactly?: (raw: unknown) => raw is T,
-): T {
+export function parseStoredJson<T>(bytes: Uint8Array, location: string, schema: z.ZodType<T>, isExactly?: (raw: unknown) => raw is T): T {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(bytes).toString("utf8"));

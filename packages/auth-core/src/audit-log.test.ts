@@ -66,12 +66,18 @@ function describeAuditLog(kind: BackendKind): void {
     await accessControl.setPassword(ADMIN, "alice@pbs", passwords[1] as string);
     await accessControl.updateUser(ADMIN, "alice@pbs", { comment: "ops", password: passwords[2] });
     await accessControl.updateAcl(ADMIN, { path: "/access", role: "Audit", authId: "alice@pbs!ci" });
-    const login = await accessControl.login({ username: "alice@pbs", password: passwords[2] as string, source: "198.51.100.7", requestId: "req-login" });
+    const login = await accessControl.login({
+      username: "alice@pbs",
+      password: passwords[2] as string,
+      source: "198.51.100.7",
+      requestId: "req-login",
+    });
     expect(login).not.toBeNull();
     const renewal = await accessControl.login({ username: "alice@pbs", password: login?.ticket ?? "", source: "198.51.100.7" });
     expect(renewal).not.toBeNull();
     const wrong = ["wrong-Guess-1", "wrong-Guess-2", "wrong-Guess-3"];
-    for (const guess of wrong) expect(await accessControl.login({ username: "alice@pbs", password: guess, source: "203.0.113.5" })).toBeNull();
+    for (const guess of wrong)
+      expect(await accessControl.login({ username: "alice@pbs", password: guess, source: "203.0.113.5" })).toBeNull();
     await waitForAction(accessControl, "throttle.activated");
     await accessControl.deleteToken(ADMIN, "alice@pbs", "ci");
     await accessControl.deleteUser(ADMIN, "alice@pbs");
@@ -93,7 +99,14 @@ function describeAuditLog(kind: BackendKind): void {
       expect(actions, expected).toContain(expected);
     }
     const regenerate = records.find((record) => record.action === "token.regenerate");
-    expect(regenerate).toMatchObject({ actor: "root@pam", source: "192.0.2.10", requestId: ADMIN.requestId, target: "alice@pbs!ci", outcome: "success", detail: "grace=3600s" });
+    expect(regenerate).toMatchObject({
+      actor: "root@pam",
+      source: "192.0.2.10",
+      requestId: ADMIN.requestId,
+      target: "alice@pbs!ci",
+      outcome: "success",
+      detail: "grace=3600s",
+    });
     const logins = records.filter((record) => record.action === "login");
     expect(logins.filter((record) => record.outcome === "success")).toHaveLength(2);
     expect(logins.filter((record) => record.outcome === "failure")).toHaveLength(3);
@@ -229,7 +242,13 @@ describeWithPostgres(postgres, "audit log: PostgreSQL backend", () => describeAu
 describe("audit records", () => {
   it("refuse anything shaped like a credential in any field", () => {
     const base: AuditEvent = { time: 1, actor: "root@pam", action: "user.update", outcome: "success" };
-    for (const bad of ["PBS:root@pam:65F0A1B2::sig", "PBS%3Aroot", "$argon2id$v=19$m=65536", "$5$rounds=5000$salt$hash", "PBSAPIToken=a!b:c"]) {
+    for (const bad of [
+      "PBS:root@pam:65F0A1B2::sig",
+      "PBS%3Aroot",
+      "$argon2id$v=19$m=65536",
+      "$5$rounds=5000$salt$hash",
+      "PBSAPIToken=a!b:c",
+    ]) {
       expect(looksLikeCredential(bad)).toBe(true);
       expect(() => toStorableAuditEvent({ ...base, detail: bad })).toThrow(TypeError);
       expect(() => toStorableAuditEvent({ ...base, target: bad })).toThrow(TypeError);

@@ -144,7 +144,8 @@ export function requireAuditQuery(query: Partial<AuditQuery>): AuditQuery {
     const value = query[key];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw invalidParameter(key, "expected epoch seconds");
   }
-  if (query.action !== undefined && !ACTION_PATTERN.test(query.action)) throw invalidParameter("action", "expected an action such as token.regenerate");
+  if (query.action !== undefined && !ACTION_PATTERN.test(query.action))
+    throw invalidParameter("action", "expected an action such as token.regenerate");
   if (query.outcome !== undefined && !(AUDIT_OUTCOMES as readonly string[]).includes(query.outcome)) {
     throw invalidParameter("outcome", `expected one of ${AUDIT_OUTCOMES.join(", ")}`);
   }

@@ -7,9 +7,7 @@
 import type { HashGateStats } from "./hash-gate.js";
 
 /** Upper bounds, in seconds, of the slow-verification latency buckets (Prometheus `le`). */
-export const VERIFY_LATENCY_BUCKETS_S: readonly number[] = Object.freeze([
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-]);
+export const VERIFY_LATENCY_BUCKETS_S: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
 
 /** A cumulative-count histogram in the shape Prometheus exposes. */
 export interface LatencyHistogramSnapshot {

@@ -68,13 +68,19 @@ describe("verifyCsrfToken", () => {
 
   test("every single-character edit of a valid token is refused", () => {
     check(
-      fc.property(userid, fc.integer({ min: NOW_S - 7000, max: NOW_S }), fc.nat(), fc.constantFrom(..."09AFaf_-:=+/ "), (user, issued, position, char) => {
-        const token = createCsrfToken(user, KEY, issued);
-        const at = position % token.length;
-        const edited = token.slice(0, at) + char + token.slice(at + 1);
-        fc.pre(edited !== token);
-        expect(verifyCsrfToken(edited, user, KEY, NOW_S)).toBe(false);
-      }),
+      fc.property(
+        userid,
+        fc.integer({ min: NOW_S - 7000, max: NOW_S }),
+        fc.nat(),
+        fc.constantFrom(..."09AFaf_-:=+/ "),
+        (user, issued, position, char) => {
+          const token = createCsrfToken(user, KEY, issued);
+          const at = position % token.length;
+          const edited = token.slice(0, at) + char + token.slice(at + 1);
+          fc.pre(edited !== token);
+          expect(verifyCsrfToken(edited, user, KEY, NOW_S)).toBe(false);
+        },
+      ),
       3000,
     );
   });

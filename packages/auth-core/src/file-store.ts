@@ -17,14 +17,7 @@ import { chmod, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ROLE_IDS } from "./roles.js";
-import {
-  ABSENT_STAMP,
-  readFileSnapshot,
-  readFileStamp,
-  parseStoredJson,
-  removeAtomicTempFiles,
-  writeFileAtomic,
-} from "./atomic-file.js";
+import { ABSENT_STAMP, readFileSnapshot, readFileStamp, parseStoredJson, removeAtomicTempFiles, writeFileAtomic } from "./atomic-file.js";
 import { AuditFileLog } from "./audit-file-log.js";
 import type { AuditRetention } from "./audit-file-log.js";
 import { toStorableAuditEvent } from "./audit.js";
@@ -60,7 +53,10 @@ const CSRF_KEY_BYTES = 32;
 // --- on-disk shapes -------------------------------------------------------------
 
 /** "__proto__" as a map key would set a prototype instead of an entry. */
-const mapKey = z.string().min(1).refine((key) => key !== "__proto__", "reserved key");
+const mapKey = z
+  .string()
+  .min(1)
+  .refine((key) => key !== "__proto__", "reserved key");
 
 const userRecordSchema = z.object({
   userid: z.string().min(1),
@@ -220,8 +216,20 @@ const PARTS: { [P in StoredPart]: PartSpec<PartValues[P]> } = {
     generation: "config",
   },
   acl: { file: STORE_FILES.acl, schema: aclFileSchema, empty: () => [], generation: "config" },
-  passwordShadow: { file: STORE_FILES.passwordShadow, schema: hashMapSchema, isExactly: isExactHashMap, empty: () => ({}), generation: "config" },
-  tokenShadow: { file: STORE_FILES.tokenShadow, schema: hashMapSchema, isExactly: isExactHashMap, empty: () => ({}), generation: "secrets" },
+  passwordShadow: {
+    file: STORE_FILES.passwordShadow,
+    schema: hashMapSchema,
+    isExactly: isExactHashMap,
+    empty: () => ({}),
+    generation: "config",
+  },
+  tokenShadow: {
+    file: STORE_FILES.tokenShadow,
+    schema: hashMapSchema,
+    isExactly: isExactHashMap,
+    empty: () => ({}),
+    generation: "secrets",
+  },
 };
 
 /** Indented and newline-terminated, so a hand edit or a diff stays readable. */
@@ -467,7 +475,8 @@ export class FileAccessStore implements AccessStore {
     if (!snapshot) return uses;
     const parsed = lastUsedFileSchema.safeParse(safeJsonParse(snapshot.bytes));
     if (!parsed.success) return uses;
-    for (const [id, use] of Object.entries(parsed.data)) uses.set(id, use.source === undefined ? { time: use.time } : { time: use.time, source: use.source });
+    for (const [id, use] of Object.entries(parsed.data))
+      uses.set(id, use.source === undefined ? { time: use.time } : { time: use.time, source: use.source });
     return uses;
   }
 
@@ -632,9 +641,7 @@ export class FileAccessStore implements AccessStore {
         ticketPrivateKeyPem = pair.privateKey;
         ticketPublicKeyPem = pair.publicKey;
       }
-      const csrfKeyBase64 = csrf
-        ? parseCsrfKey(csrf.bytes, csrfPath)
-        : randomBytes(CSRF_KEY_BYTES).toString("base64");
+      const csrfKeyBase64 = csrf ? parseCsrfKey(csrf.bytes, csrfPath) : randomBytes(CSRF_KEY_BYTES).toString("base64");
 
       held.assertHeld();
       if (!privatePem) await writeFileAtomic(privatePath, ticketPrivateKeyPem, { mode: SECRET_FILE_MODE });

@@ -198,8 +198,6 @@ describe("HashGate", () => {
     expect(() => new HashGate({ concurrency: 1, queueLimit: -1 })).toThrow(RangeError);
     expect(() => new HashGate({ concurrency: 1, queueLimit: Number.NaN })).toThrow(RangeError);
     expect(() => new HashGate({ concurrency: 1, queueLimit: 0, retryAfterS: 0 })).toThrow(RangeError);
-    expect(() => new HashGate({ concurrency: 1, queueLimit: 0, retryAfterS: Number.POSITIVE_INFINITY })).toThrow(
-      RangeError,
-    );
+    expect(() => new HashGate({ concurrency: 1, queueLimit: 0, retryAfterS: Number.POSITIVE_INFINITY })).toThrow(RangeError);
   });
 });

@@ -26,8 +26,32 @@ afterAll(() => {
 // count UTF-16 units or to trust \s: a lone surrogate, NBSP, a zero-width space,
 // a bidi override, an astral emoji and a combining mark.
 const EDGE_CHARACTERS = [
-  "a", "Z", "0", "_", ".", "-", "@", "!", ":", "/", " ", "\t", "\n", "\u0000", "\u007f",
-  "\u00a0", "\u200b", "\u202e", "\ud800", "é", "\u0301", "😀", "名", "%", "=", ";",
+  "a",
+  "Z",
+  "0",
+  "_",
+  ".",
+  "-",
+  "@",
+  "!",
+  ":",
+  "/",
+  " ",
+  "\t",
+  "\n",
+  "\u0000",
+  "\u007f",
+  "\u00a0",
+  "\u200b",
+  "\u202e",
+  "\ud800",
+  "é",
+  "\u0301",
+  "😀",
+  "名",
+  "%",
+  "=",
+  ";",
 ];
 const edgeString = (maxLength: number) => fc.string({ unit: fc.constantFrom(...EDGE_CHARACTERS), maxLength });
 const anyString = (maxLength: number) =>
@@ -96,7 +120,10 @@ const nameCharacter = fc.oneof(
   fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }).filter((c) => [...c].every(isPrintableNameCharacter)),
 );
 const userName = fc.string({ unit: nameCharacter, minLength: 1, maxLength: 40 });
-const validUserid = fc.tuple(userName, realm).map(([name, r]) => `${name}@${r}`).filter(isUserid);
+const validUserid = fc
+  .tuple(userName, realm)
+  .map(([name, r]) => `${name}@${r}`)
+  .filter(isUserid);
 const validTokenAuthid = fc
   .tuple(validUserid, safeId(30))
   // A `!` in the user name would move the split; a token authid's user part must not need it.
@@ -108,18 +135,25 @@ describe("id parsers under arbitrary input", () => {
   test("parseUserid, parseAuthid, parseTokenName and isTokenAuthid never throw and agree with the rules", () => {
     let accepted = 0;
     check(
-      fc.property(fc.oneof(anyString(90), validUserid, validTokenAuthid.map((t) => t.authid)), (s) => {
-        const userid = parseUserid(s);
-        const authid = parseAuthid(s);
-        const tokenName = parseTokenName(s);
-        expect(userid.ok).toBe(isUserid(s));
-        expect(authid.ok).toBe(isAuthid(s));
-        expect(tokenName.ok).toBe(isTokenName(s));
-        expect(isTokenAuthid(s)).toBe(authid.ok && authid.value.tokenName !== null);
-        if (!userid.ok) expect(userid.error).toMatch(/\S/);
-        if (!authid.ok) expect(authid.error).toMatch(/\S/);
-        if (authid.ok) accepted += 1;
-      }),
+      fc.property(
+        fc.oneof(
+          anyString(90),
+          validUserid,
+          validTokenAuthid.map((t) => t.authid),
+        ),
+        (s) => {
+          const userid = parseUserid(s);
+          const authid = parseAuthid(s);
+          const tokenName = parseTokenName(s);
+          expect(userid.ok).toBe(isUserid(s));
+          expect(authid.ok).toBe(isAuthid(s));
+          expect(tokenName.ok).toBe(isTokenName(s));
+          expect(isTokenAuthid(s)).toBe(authid.ok && authid.value.tokenName !== null);
+          if (!userid.ok) expect(userid.error).toMatch(/\S/);
+          if (!authid.ok) expect(authid.error).toMatch(/\S/);
+          if (authid.ok) accepted += 1;
+        },
+      ),
       3000,
     );
     // Both outcomes must have been exercised, or the agreement proves little.
@@ -203,9 +237,13 @@ describe("the PBSAPIToken Authorization header", () => {
 
   test("the first colon ends the authid: a raw colon in the secret stays in the secret", () => {
     check(
-      fc.property(validTokenAuthid, fc.string({ unit: fc.constantFrom("a", ":", "1"), minLength: 1, maxLength: 20 }), ({ authid }, plain) => {
-        expect(parseApiTokenHeader(`PBSAPIToken=${authid}:${plain}`)).toEqual({ ok: true, value: { authid, secret: plain } });
-      }),
+      fc.property(
+        validTokenAuthid,
+        fc.string({ unit: fc.constantFrom("a", ":", "1"), minLength: 1, maxLength: 20 }),
+        ({ authid }, plain) => {
+          expect(parseApiTokenHeader(`PBSAPIToken=${authid}:${plain}`)).toEqual({ ok: true, value: { authid, secret: plain } });
+        },
+      ),
       500,
     );
   });

@@ -64,13 +64,7 @@ export {
   verifySecretHash,
 } from "./password-hash.js";
 export type { SecretHasher } from "./password-hash.js";
-export {
-  ACL_PATH_MAX_LENGTH,
-  computePrivileges,
-  hasPrivilege,
-  isKnownAclPath,
-  isValidAclPath,
-} from "./acl.js";
+export { ACL_PATH_MAX_LENGTH, computePrivileges, hasPrivilege, isKnownAclPath, isValidAclPath } from "./acl.js";
 export { EXPIRE_MAX, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH } from "./limits.js";
 export { hasForbiddenTextCharacter, replaceForbiddenTextCharacters } from "./input-rules.js";
 export { isPrivilege, isRoleId, listRoles, NO_ACCESS_ROLE, PRIVILEGES, ROLE_DEFINITIONS, ROLE_IDS, ROLES } from "./roles.js";
@@ -117,7 +111,13 @@ export { applyPbsImport, PBS_CONFIG_FILES, PbsImportError, planPbsImport, readPb
 export type { ImportSkip, PbsConfigPlan, PbsImportReport } from "./pbs-import.js";
 export { classifyCryptHash, SHA256_CRYPT_MAX_ROUNDS, verifySha256Crypt } from "./legacy-crypt-hash.js";
 export type { SecondFactorInput, SecondFactorRequired } from "./access-control.js";
-export { createPartialTicket, isPartialTicket, PARTIAL_TICKET_LIFETIME_S, PARTIAL_TICKET_MAX_LENGTH, verifyPartialTicket } from "./tfa/partial-ticket.js";
+export {
+  createPartialTicket,
+  isPartialTicket,
+  PARTIAL_TICKET_LIFETIME_S,
+  PARTIAL_TICKET_MAX_LENGTH,
+  verifyPartialTicket,
+} from "./tfa/partial-ticket.js";
 export type { TfaChallenge } from "./tfa/partial-ticket.js";
 export { MemoryTfaStore } from "./tfa/tfa-store.js";
 export type { TfaStore } from "./tfa/tfa-store.js";

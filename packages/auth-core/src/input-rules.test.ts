@@ -139,7 +139,21 @@ describe("requireTextFields", () => {
 });
 
 describe("the control and bidi character rule (issue 15, finding 10)", () => {
-  const refused = ["\u0080", "\u0085", "\u009b[31m", "\u009f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"];
+  const refused = [
+    "\u0080",
+    "\u0085",
+    "\u009b[31m",
+    "\u009f",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+  ];
 
   it("refuses every C1 control and every bidi embedding, override and isolate in comments and names", () => {
     for (const bad of refused) {

@@ -81,10 +81,7 @@ export function requirePassword(password: string): void {
 }
 
 /** The given text fields, each checked to be one line of bounded length. */
-export function requireTextFields<F extends string>(
-  input: Partial<Record<F, string>>,
-  fields: readonly F[],
-): Partial<Record<F, string>> {
+export function requireTextFields<F extends string>(input: Partial<Record<F, string>>, fields: readonly F[]): Partial<Record<F, string>> {
   const out: Partial<Record<F, string>> = {};
   for (const field of fields) {
     const value = input[field];

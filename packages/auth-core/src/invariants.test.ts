@@ -120,10 +120,7 @@ describe("I1: revocation is immediate across processes", () => {
       seq += 1;
       child.send({ type: "state", seq, current: next, retired });
       const expected = seq;
-      await child.nextMessage(
-        (m) => isMessageOfType("ack")(m) && (m as { seq: number }).seq === expected,
-        20_000,
-      );
+      await child.nextMessage((m) => isMessageOfType("ack")(m) && (m as { seq: number }).seq === expected, 20_000);
     };
     await announce([], current);
 

@@ -64,7 +64,11 @@ function describeLastUse(kind: BackendKind): void {
 
     // This process shows its own uses before they are flushed.
     const own = await a.listAllTokens(SYSTEM_ACTOR, { limit: 10 });
-    expect(own.data[0]).toMatchObject({ tokenid: "lu@pbs!ci", "last-used": Math.floor(START_MS / 60_000) * 60, "last-used-source": "192.0.2.7" });
+    expect(own.data[0]).toMatchObject({
+      tokenid: "lu@pbs!ci",
+      "last-used": Math.floor(START_MS / 60_000) * 60,
+      "last-used-source": "192.0.2.7",
+    });
 
     clock.advanceSeconds(120);
     expect(await b.authenticateToken("lu@pbs!ci", secret, "192.0.2.9")).not.toBeNull();
@@ -75,7 +79,10 @@ function describeLastUse(kind: BackendKind): void {
     expect(listed.data[0]).toMatchObject({ "last-used": Math.floor(START_MS / 60_000) * 60 + 120, "last-used-source": "192.0.2.9" });
     expect(listed.data[0]?.created).toBe(Math.floor(START_MS / 1000));
     const users = await c.listUsers(SYSTEM_ACTOR, { query: { limit: 10 } });
-    expect(users.data.find((user) => user.userid === "lu@pbs")).toMatchObject({ "last-used-source": "192.0.2.8", created: Math.floor(START_MS / 1000) });
+    expect(users.data.find((user) => user.userid === "lu@pbs")).toMatchObject({
+      "last-used-source": "192.0.2.8",
+      created: Math.floor(START_MS / 1000),
+    });
   });
 
   it("filters tokens and users neither used nor created within N days", async () => {

@@ -4,7 +4,15 @@
  * ids.ts), so the console can bundle it as "@gatehouse/auth-core/limits". The id
  * lengths live beside the id parsers in ids.ts and are re-exported here.
  */
-export { AUTHID_MAX_LENGTH, AUTHID_MIN_LENGTH, REALM_MAX_LENGTH, REALM_MIN_LENGTH, TOKEN_NAME_MAX_LENGTH, USERID_MAX_LENGTH, USERID_MIN_LENGTH } from "./ids.js";
+export {
+  AUTHID_MAX_LENGTH,
+  AUTHID_MIN_LENGTH,
+  REALM_MAX_LENGTH,
+  REALM_MIN_LENGTH,
+  TOKEN_NAME_MAX_LENGTH,
+  USERID_MAX_LENGTH,
+  USERID_MIN_LENGTH,
+} from "./ids.js";
 
 /** PBS's lower bound for a password. */
 export const PASSWORD_MIN_LENGTH = 5;

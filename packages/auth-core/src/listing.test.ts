@@ -32,10 +32,7 @@ function configOf(users: UserRecord[], tokens: TokenRecord[]): AccessConfig {
 }
 
 describe("computeTokenStatus", () => {
-  const config = configOf(
-    [user("on@pbs"), user("off@pbs", { enable: false }), user("old@pbs", { expire: NOW_S - 1 })],
-    [],
-  );
+  const config = configOf([user("on@pbs"), user("off@pbs", { enable: false }), user("old@pbs", { expire: NOW_S - 1 })], []);
 
   it("reads the token's own state first, then its owner's", () => {
     expect(computeTokenStatus(config, token("on@pbs!a"), "on@pbs", NOW_S)).toBe("active");
@@ -84,10 +81,7 @@ describe("selectTokens", () => {
       "b@pbs!runner",
       "c@pbs!x",
     ]);
-    expect((await select({ sort: "expire", order: "desc", limit: 2 })).rows.map((t) => t.tokenid)).toEqual([
-      "c@pbs!x",
-      "b@pbs!runner",
-    ]);
+    expect((await select({ sort: "expire", order: "desc", limit: 2 })).rows.map((t) => t.tokenid)).toEqual(["c@pbs!x", "b@pbs!runner"]);
     expect((await select({ sort: "comment" })).rows.map((t) => t.tokenid)).toEqual([
       "a@pbs!old",
       "c@pbs!x",
@@ -129,7 +123,9 @@ describe("selectUsers", () => {
 
 describe("requireListQuery", () => {
   it("accepts good values and names the parameter of a bad one", () => {
-    expect(requireListQuery({ limit: 1000, start: 0, filter: "x".repeat(128), order: "desc", sort: "expire" }, USER_SORT_KEYS)).toBeDefined();
+    expect(
+      requireListQuery({ limit: 1000, start: 0, filter: "x".repeat(128), order: "desc", sort: "expire" }, USER_SORT_KEYS),
+    ).toBeDefined();
     const errorOf = (query: object, keys: readonly string[] = TOKEN_SORT_KEYS) => {
       try {
         requireListQuery(query, keys);

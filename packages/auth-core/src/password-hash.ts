@@ -54,8 +54,7 @@ export function verifySecretHash(hash: string, plain: string): Promise<boolean> 
  * away, so nothing can match it. Verifying against it costs what verifying a real
  * password costs.
  */
-export const DUMMY_PASSWORD_HASH =
-  "$argon2id$v=19$m=19456,p=1,t=2$S1LXcV5mOVXoL5Xiw91xTQ$vqFhf0xoE/Pxzq56NSFLx+Gh+XrDU70TE1fYH+FkzZI";
+export const DUMMY_PASSWORD_HASH = "$argon2id$v=19$m=19456,p=1,t=2$S1LXcV5mOVXoL5Xiw91xTQ$vqFhf0xoE/Pxzq56NSFLx+Gh+XrDU70TE1fYH+FkzZI";
 
 const dummyHashes = new WeakMap<SecretHasher, Promise<string>>();
 

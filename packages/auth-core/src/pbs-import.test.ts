@@ -88,7 +88,10 @@ describe("import-pbs: reading PBS's files", () => {
       passwords: null,
       tokenSecrets: null,
     });
-    expect(plan.acl.map((entry) => `${entry.path} ${entry.roleid} ${entry.propagate}`)).toEqual(["/system NoAccess false", "/remote RemoteAudit true"]);
+    expect(plan.acl.map((entry) => `${entry.path} ${entry.roleid} ${entry.propagate}`)).toEqual([
+      "/system NoAccess false",
+      "/remote RemoteAudit true",
+    ]);
   });
 });
 

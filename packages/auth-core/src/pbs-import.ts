@@ -117,7 +117,12 @@ export function planPbsImport(files: { users: string; acl: string; passwords: st
     }
     const refusal = refuseHash(hash);
     if (refusal === null) tokenSecrets.set(tokenid, hash);
-    else skipped.push({ kind: "token-secret", id: tokenid, reason: `${refusal}; give the token a new secret with 'gatehouse token regenerate ${tokenid}'` });
+    else
+      skipped.push({
+        kind: "token-secret",
+        id: tokenid,
+        reason: `${refusal}; give the token a new secret with 'gatehouse token regenerate ${tokenid}'`,
+      });
   }
   return { users, tokens, acl, passwords, tokenSecrets, skipped };
 }
@@ -169,7 +174,8 @@ function mergePlan(state: AccessState, plan: PbsConfigPlan): PbsImportReport {
   for (const token of plan.tokens) {
     const owner = token.tokenid.slice(0, token.tokenid.lastIndexOf("!"));
     if (Object.hasOwn(config.tokens, token.tokenid)) report.unchanged.tokens++;
-    else if (!Object.hasOwn(config.users, owner)) report.skipped.push({ kind: "token", id: token.tokenid, reason: `its user ${owner} is not there` });
+    else if (!Object.hasOwn(config.users, owner))
+      report.skipped.push({ kind: "token", id: token.tokenid, reason: `its user ${owner} is not there` });
     else {
       config.tokens[token.tokenid] = { ...token };
       report.added.tokens++;
@@ -205,7 +211,11 @@ function mergePlan(state: AccessState, plan: PbsConfigPlan): PbsImportReport {
     // NoAccess and other roles never sit together for one id on one path (insert_user_role);
     // the store's own entries win over the imported ones.
     if (sameId.some((existing) => existing.roleid === NO_ACCESS_ROLE) || (entry.roleid === NO_ACCESS_ROLE && sameId.length > 0)) {
-      report.skipped.push({ kind: "acl", id, reason: "Gatehouse already has a conflicting role for this id on this path (NoAccess excludes the others)" });
+      report.skipped.push({
+        kind: "acl",
+        id,
+        reason: "Gatehouse already has a conflicting role for this id on this path (NoAccess excludes the others)",
+      });
       continue;
     }
     config.acl.push({ ...entry });
@@ -386,7 +396,12 @@ function parseHashMap(text: string | null, file: string, skipped: ImportSkip[]):
   const pairs: [string, string][] = [];
   for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (typeof value === "string") pairs.push([key, value]);
-    else skipped.push({ kind: file === PBS_CONFIG_FILES.passwords ? "password" : "token-secret", id: key, reason: "the hash is not a string" });
+    else
+      skipped.push({
+        kind: file === PBS_CONFIG_FILES.passwords ? "password" : "token-secret",
+        id: key,
+        reason: "the hash is not a string",
+      });
   }
   return pairs;
 }

@@ -86,12 +86,8 @@ describe("PostgresGenerationListener without a connection", () => {
   const base = { clientConfig: {}, schema: "gatehouse", readGenerationsSql: "SELECT 1" };
 
   it("refuses a backoff whose maximum is below its initial delay", () => {
-    expect(() => new PostgresGenerationListener({ ...base, backoff: { initialDelayMs: 100, maxDelayMs: 50 } })).toThrow(
-      RangeError,
-    );
-    expect(() => new PostgresGenerationListener({ ...base, backoff: { initialDelayMs: 0, maxDelayMs: 50 } })).toThrow(
-      RangeError,
-    );
+    expect(() => new PostgresGenerationListener({ ...base, backoff: { initialDelayMs: 100, maxDelayMs: 50 } })).toThrow(RangeError);
+    expect(() => new PostgresGenerationListener({ ...base, backoff: { initialDelayMs: 0, maxDelayMs: 50 } })).toThrow(RangeError);
   });
 
   it("is not trusted before it has connected", () => {
@@ -132,9 +128,15 @@ describe("parseChangeNotification (decision 012)", () => {
       "gatehouse",
     );
     expect(named).toEqual({ generations: { secrets: 3n, config: 4n }, secrets: { bumped: true, tokens: ["a@pbs!x"] } });
-    const unnamed = parseChangeNotification('{"schema":"gatehouse","secrets":"3","config":"4","changed":{"secrets":true,"tokens":null}}', "gatehouse");
+    const unnamed = parseChangeNotification(
+      '{"schema":"gatehouse","secrets":"3","config":"4","changed":{"secrets":true,"tokens":null}}',
+      "gatehouse",
+    );
     expect(unnamed?.secrets).toEqual({ bumped: true, tokens: null });
-    const bogusIds = parseChangeNotification(`{"schema":"gatehouse","secrets":"3","config":"4","changed":{"secrets":true,"tokens":[1,"${"x".repeat(65)}"]}}`, "gatehouse");
+    const bogusIds = parseChangeNotification(
+      `{"schema":"gatehouse","secrets":"3","config":"4","changed":{"secrets":true,"tokens":[1,"${"x".repeat(65)}"]}}`,
+      "gatehouse",
+    );
     expect(bogusIds?.secrets?.tokens).toBeNull();
     expect(parseChangeNotification('{"schema":"gatehouse","secrets":"3","config":"4"}', "gatehouse")?.secrets).toBeUndefined();
   });

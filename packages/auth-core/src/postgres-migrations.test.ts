@@ -124,8 +124,16 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
   it("a lower version that lands after a higher one is still applied, once (versions are handed out in parallel)", async () => {
     const schema = freshSchema();
     const pool = openPool();
-    const gap: PostgresMigration = { version: LATEST_VERSION + 2, name: "gap top", statements: (s) => [`CREATE TABLE ${s}.gap_top (x int)`] };
-    const filler: PostgresMigration = { version: LATEST_VERSION + 1, name: "gap filler", statements: (s) => [`CREATE TABLE ${s}.gap_filler (x int)`] };
+    const gap: PostgresMigration = {
+      version: LATEST_VERSION + 2,
+      name: "gap top",
+      statements: (s) => [`CREATE TABLE ${s}.gap_top (x int)`],
+    };
+    const filler: PostgresMigration = {
+      version: LATEST_VERSION + 1,
+      name: "gap filler",
+      statements: (s) => [`CREATE TABLE ${s}.gap_filler (x int)`],
+    };
     await migratePostgresSchema(pool, schema, [...POSTGRES_MIGRATIONS, gap]);
     expect(await migratePostgresSchema(pool, schema, [...POSTGRES_MIGRATIONS, filler, gap])).toEqual([LATEST_VERSION + 1]);
     expect(await migratePostgresSchema(pool, schema, [...POSTGRES_MIGRATIONS, filler, gap])).toEqual([]);
@@ -141,11 +149,19 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
       name: "needs the middle one's table",
       statements: (s) => [`ALTER TABLE ${s}.gap_test ADD COLUMN b int`],
     };
-    const middle: PostgresMigration = { version: LATEST_VERSION + 10, name: "gap table", statements: (s) => [`CREATE TABLE ${s}.gap_test (a int)`] };
+    const middle: PostgresMigration = {
+      version: LATEST_VERSION + 10,
+      name: "gap table",
+      statements: (s) => [`CREATE TABLE ${s}.gap_test (a int)`],
+    };
     // Listed out of order: the runner sorts, so the table exists before the column is added.
     expect(await migratePostgresSchema(pool, schema, [...base, high, middle])).toEqual([1, 2, LATEST_VERSION + 10, LATEST_VERSION + 20]);
     // A number below the newest applied one, arriving later (another branch's migration), is applied once.
-    const late: PostgresMigration = { version: LATEST_VERSION + 15, name: "late", statements: (s) => [`CREATE TABLE ${s}.late_test (a int)`] };
+    const late: PostgresMigration = {
+      version: LATEST_VERSION + 15,
+      name: "late",
+      statements: (s) => [`CREATE TABLE ${s}.late_test (a int)`],
+    };
     expect(await migratePostgresSchema(pool, schema, [...base, middle, late, high])).toEqual([LATEST_VERSION + 15]);
     expect(await migratePostgresSchema(pool, schema, [...base, middle, late, high])).toEqual([]);
   });
@@ -157,9 +173,7 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
       name: "broken",
       statements: (s) => [`CREATE TABLE ${s}.half_done (x int)`, "SELECT no_such_function()"],
     };
-    await expect(migratePostgresSchema(openPool(), schema, [...POSTGRES_MIGRATIONS, broken])).rejects.toThrow(
-      /no_such_function/,
-    );
+    await expect(migratePostgresSchema(openPool(), schema, [...POSTGRES_MIGRATIONS, broken])).rejects.toThrow(/no_such_function/);
     const exists = await runAdminQuery("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
     expect(exists).toHaveLength(0);
   });
@@ -167,7 +181,11 @@ describeWithPostgres(postgres, "PostgreSQL migrations", () => {
   it("migration 3: an ACL with roles beyond Admin/Audit/NoAccess is stored, also on a schema made by migrations 1-2", async () => {
     const schema = freshSchema();
     // The schema as a release before migration 3 left it, with its three-role check.
-    await migratePostgresSchema(openPool(), schema, POSTGRES_MIGRATIONS.filter((m) => m.version < 3));
+    await migratePostgresSchema(
+      openPool(),
+      schema,
+      POSTGRES_MIGRATIONS.filter((m) => m.version < 3),
+    );
     await expect(
       runAdminQuery(`INSERT INTO "${schema}".acl (position, path, ugid, roleid, propagate) VALUES (0, '/', 'a@pbs', 'RemoteAudit', true)`),
     ).rejects.toThrow(/acl_roleid_check/);

@@ -110,7 +110,16 @@ describe("computeConfigDigest", () => {
 });
 
 describe("parsing rows", () => {
-  const user = { userid: "alice@pbs", enable: true, expire: 0, comment: null, firstname: "A", lastname: null, email: null, tickets_not_before: 0 };
+  const user = {
+    userid: "alice@pbs",
+    enable: true,
+    expire: 0,
+    comment: null,
+    firstname: "A",
+    lastname: null,
+    email: null,
+    tickets_not_before: 0,
+  };
 
   it("maps NULL columns to absent fields", () => {
     const config = parseConfigColumns({ users: [user], tokens: [], acl: [] }, "s");
@@ -118,10 +127,7 @@ describe("parsing rows", () => {
   });
 
   it("keeps a __proto__ key as an own entry instead of changing the prototype", () => {
-    const state = parseStateColumns(
-      { users: [], tokens: [], acl: [], token_hashes: [["__proto__", "h"]], password_hashes: [] },
-      "s",
-    );
+    const state = parseStateColumns({ users: [], tokens: [], acl: [], token_hashes: [["__proto__", "h"]], password_hashes: [] }, "s");
     expect(Object.hasOwn(state.tokenHashes, "__proto__")).toBe(true);
     expect(Object.getPrototypeOf(state.tokenHashes)).toBe(Object.prototype);
   });

@@ -318,7 +318,8 @@ export class PostgresAccessStore implements AccessStore {
     this.assertOpen();
     const { rows } = await this.pool.query<{ id: string; time: string; source: string | null }>(this.sql.readLastUsed);
     const uses = new Map<string, LastUse>();
-    for (const row of rows) uses.set(row.id, row.source === null ? { time: Number(row.time) } : { time: Number(row.time), source: row.source });
+    for (const row of rows)
+      uses.set(row.id, row.source === null ? { time: Number(row.time) } : { time: Number(row.time), source: row.source });
     return uses;
   }
 

@@ -80,10 +80,7 @@ export const ROLE_DEFINITIONS: Readonly<Record<RoleId, RoleDefinition>> = Object
     "Datastore Reader (inspect datastore content and do restores)",
   ),
   DatastoreBackup: defineRole(["Datastore.Backup"], "Datastore Backup (backup and restore owned backups)"),
-  DatastorePowerUser: defineRole(
-    ["Datastore.Prune", "Datastore.Backup"],
-    "Datastore PowerUser (backup, restore and prune owned backup)",
-  ),
+  DatastorePowerUser: defineRole(["Datastore.Prune", "Datastore.Backup"], "Datastore PowerUser (backup, restore and prune owned backup)"),
   DatastoreAudit: defineRole(["Datastore.Audit"], "Datastore Auditor"),
   RemoteAudit: defineRole(["Remote.Audit"], "Remote Auditor"),
   RemoteAdmin: defineRole(["Remote.Audit", "Remote.Modify", "Remote.Read"], "Remote Administrator"),

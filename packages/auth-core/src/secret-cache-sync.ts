@@ -32,9 +32,11 @@ export class SecretCacheSync {
     const promise = this.tail.then(() => this.applyChangesUpTo(secretsVersion));
     this.pending = { requestedVersion: secretsVersion, promise };
     this.tail = promise.catch(() => undefined);
-    void promise.finally(() => {
-      if (this.pending?.promise === promise) this.pending = null;
-    }).catch(() => undefined);
+    void promise
+      .finally(() => {
+        if (this.pending?.promise === promise) this.pending = null;
+      })
+      .catch(() => undefined);
     return promise;
   }
 

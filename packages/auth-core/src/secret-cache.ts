@@ -190,13 +190,7 @@ export class TokenSecretCache {
    * hash was being checked: the secret may already be rotated away, and caching it
    * would resurrect it (I2, no zombie inserts). Callers insert successes only.
    */
-  insertIfUnchanged(
-    authid: string,
-    secret: string,
-    versionBeforeHashing: string,
-    versionNow: string,
-    nowMs: number,
-  ): boolean {
+  insertIfUnchanged(authid: string, secret: string, versionBeforeHashing: string, versionNow: string, nowMs: number): boolean {
     if (versionBeforeHashing !== versionNow) return false;
     // Entries always belong to the adopted version; adopting this one (flushing
     // the rest when it differs) keeps that true whichever version is newer.

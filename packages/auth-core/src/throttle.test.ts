@@ -131,7 +131,8 @@ describe("CredentialThrottle (I7)", () => {
       perIdCeiling: { maxFailures: 4, windowS: 60 },
       maxKeys: 100,
     });
-    const fail = (id: string, source: string, guess: string) => throttle.recordFailure(id, source, throttle.fingerprint(id, guess), "hash-1");
+    const fail = (id: string, source: string, guess: string) =>
+      throttle.recordFailure(id, source, throttle.fingerprint(id, guess), "hash-1");
     return { clock, throttle, fail };
   }
 

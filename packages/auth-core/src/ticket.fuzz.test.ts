@@ -6,14 +6,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
-import {
-  createTicket,
-  formatTicketInfo,
-  TICKET_LIFETIME_S,
-  TICKET_MAX_SKEW_S,
-  VerifiedTicketCache,
-  verifyTicket,
-} from "./ticket.js";
+import { createTicket, formatTicketInfo, TICKET_LIFETIME_S, TICKET_MAX_SKEW_S, VerifiedTicketCache, verifyTicket } from "./ticket.js";
 
 const SEED = Number(process.env.GATEHOUSE_FUZZ_SEED ?? 0x71c);
 let casesRun = 0;

@@ -7,15 +7,8 @@ vi.mock("node:crypto", async (importOriginal) => {
 });
 
 const { createPrivateKey, createPublicKey, generateKeyPairSync, verify: cryptoVerify } = await import("node:crypto");
-const {
-  createTicket,
-  formatTicketInfo,
-  generateTicketKeyPair,
-  TICKET_LIFETIME_S,
-  TICKET_MAX_SKEW_S,
-  VerifiedTicketCache,
-  verifyTicket,
-} = await import("./ticket.js");
+const { createTicket, formatTicketInfo, generateTicketKeyPair, TICKET_LIFETIME_S, TICKET_MAX_SKEW_S, VerifiedTicketCache, verifyTicket } =
+  await import("./ticket.js");
 
 const pair = generateTicketKeyPair();
 const privateKey = createPrivateKey(pair.privateKeyPem);

@@ -151,9 +151,16 @@ describe("rotation grace parameter", () => {
     const [a] = await openWorkers("memory", clock);
     await a.accessControl.createUser(SYSTEM_ACTOR, { userid: OWNER });
     await a.accessControl.createToken(SYSTEM_ACTOR, OWNER, "deploy", {});
-    for (const input of [{ grace: 60 }, { regenerate: true, grace: -1 }, { regenerate: true, grace: 1.5 }, { regenerate: true, grace: ROTATION_GRACE_MAX_S + 1 }]) {
+    for (const input of [
+      { grace: 60 },
+      { regenerate: true, grace: -1 },
+      { regenerate: true, grace: 1.5 },
+      { regenerate: true, grace: ROTATION_GRACE_MAX_S + 1 },
+    ]) {
       await expect(a.accessControl.updateToken(SYSTEM_ACTOR, OWNER, "deploy", input)).rejects.toBeInstanceOf(InvalidParameterError);
     }
-    expect(await a.accessControl.updateToken(SYSTEM_ACTOR, OWNER, "deploy", { regenerate: true, grace: ROTATION_GRACE_MAX_S })).not.toBeNull();
+    expect(
+      await a.accessControl.updateToken(SYSTEM_ACTOR, OWNER, "deploy", { regenerate: true, grace: ROTATION_GRACE_MAX_S }),
+    ).not.toBeNull();
   });
 });

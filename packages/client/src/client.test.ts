@@ -74,7 +74,13 @@ describe("password login", () => {
     const server = fakeServer((request) =>
       isLogin(request)
         ? {
-            body: { data: { username: "admin@pbs", "ticket-info": `PBS:admin@pbs:${T0_S.toString(16).toUpperCase()}::ticketinfo`, CSRFPreventionToken: "c" } },
+            body: {
+              data: {
+                username: "admin@pbs",
+                "ticket-info": `PBS:admin@pbs:${T0_S.toString(16).toUpperCase()}::ticketinfo`,
+                CSRFPreventionToken: "c",
+              },
+            },
             setCookies: [`__Host-PBSAuthCookie=${encodeURIComponent(cookieTicket)}; Secure; HttpOnly; SameSite=Lax; Path=/`],
           }
         : { body: { data: null } },
@@ -233,7 +239,10 @@ describe("429 and 503", () => {
 
 describe("errors and encoding", () => {
   test("a 400 carries the per-parameter errors", async () => {
-    const server = fakeServer(() => ({ status: 400, body: { data: null, message: "parameter verification failed", errors: { userid: "bad" } } }));
+    const server = fakeServer(() => ({
+      status: 400,
+      body: { data: null, message: "parameter verification failed", errors: { userid: "bad" } },
+    }));
     const { client } = makeClient(server, { nowS: T0_S }, { auth: { tokenId: "ci@pbs!bot", secret: "s" } });
     const error = (await client.createUser({ userid: "x" }).catch((e: unknown) => e)) as GatehouseApiError;
     expect(error.errors).toEqual({ userid: "bad" });
@@ -251,7 +260,10 @@ describe("errors and encoding", () => {
     const client = new GatehouseClient({
       baseUrl: "https://pbs.example:8007",
       auth: { tokenId: "ci@pbs!bot", secret: "s" },
-      fetch: () => Promise.reject(new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) })),
+      fetch: () =>
+        Promise.reject(
+          new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) }),
+        ),
     });
     const error = (await client.version().catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(GatehouseConnectionError);
@@ -264,9 +276,16 @@ describe("browser mode", () => {
     const clock = { nowS: T0_S };
     const info = (s: number) => `PBS:admin@pbs:${s.toString(16).toUpperCase()}::ticketinfo`;
     const server = fakeServer((request) =>
-      isLogin(request) ? { body: { data: { username: "admin@pbs", "ticket-info": info(clock.nowS), CSRFPreventionToken: "c" } } } : { body: { data: null } },
+      isLogin(request)
+        ? { body: { data: { username: "admin@pbs", "ticket-info": info(clock.nowS), CSRFPreventionToken: "c" } } }
+        : { body: { data: null } },
     );
-    const client = new GatehouseClient({ baseUrl: "https://console.example", cookies: "browser", fetch: server.fetch, now: () => clock.nowS * 1000 });
+    const client = new GatehouseClient({
+      baseUrl: "https://console.example",
+      cookies: "browser",
+      fetch: server.fetch,
+      now: () => clock.nowS * 1000,
+    });
     await client.login({ username: "admin@pbs", password: "pw" });
     clock.nowS += RENEW_AFTER_S;
     await client.setPassword("admin@pbs", "new password");
@@ -277,7 +296,9 @@ describe("browser mode", () => {
   });
 
   test("refuses to keep a password for later logins", () => {
-    expect(() => new GatehouseClient({ baseUrl: "", cookies: "browser", auth: { username: "a@pbs", password: "p" } })).toThrow(/not as `auth`/);
+    expect(() => new GatehouseClient({ baseUrl: "", cookies: "browser", auth: { username: "a@pbs", password: "p" } })).toThrow(
+      /not as `auth`/,
+    );
   });
 });
 
@@ -290,14 +311,21 @@ describe("the ExtJS format (PBS's own UI path, formatter.rs)", () => {
     const clock = { nowS: T0_S };
     const server = fakeServer((request) =>
       request.url.pathname === "/api2/extjs/access/ticket"
-        ? { body: { success: true, status: 200, ...legacyLogin(T0_S).body as object } }
+        ? { body: { success: true, status: 200, ...(legacyLogin(T0_S).body as object) } }
         : extjsFailure(400, "parameter verification errors", { expire: "must be in the future" }),
     );
     const { client } = makeClient(server, clock, { format: "extjs" });
     const error = await client.createToken("admin@pbs", "ci", { expire: 1 }).catch((caught: unknown) => caught);
-    expect(server.seen.map((request) => request.url.pathname)).toEqual(["/api2/extjs/access/ticket", "/api2/extjs/access/users/admin%40pbs/token/ci"]);
+    expect(server.seen.map((request) => request.url.pathname)).toEqual([
+      "/api2/extjs/access/ticket",
+      "/api2/extjs/access/users/admin%40pbs/token/ci",
+    ]);
     expect(error).toBeInstanceOf(GatehouseApiError);
-    expect(error).toMatchObject({ status: 400, serverMessage: "parameter verification errors", errors: { expire: "must be in the future" } });
+    expect(error).toMatchObject({
+      status: 400,
+      serverMessage: "parameter verification errors",
+      errors: { expire: "must be in the future" },
+    });
   });
 
   test("unwraps a success with its data, digest and total", async () => {
@@ -323,7 +351,9 @@ describe("the ExtJS format (PBS's own UI path, formatter.rs)", () => {
   });
 
   test("a non-200 answer (a proxy, a refused request) still speaks through the HTTP status", async () => {
-    const server = fakeServer((request) => (request.url.pathname.endsWith("/ticket") ? legacyLogin(T0_S) : { status: 502, body: { message: "bad gateway" } }));
+    const server = fakeServer((request) =>
+      request.url.pathname.endsWith("/ticket") ? legacyLogin(T0_S) : { status: 502, body: { message: "bad gateway" } },
+    );
     const { client } = makeClient(server, { nowS: T0_S }, { format: "extjs", retry: { maxRetries: 0 } });
     await expect(client.request("GET", "/version")).rejects.toMatchObject({ status: 502, serverMessage: "bad gateway" });
   });

@@ -37,7 +37,13 @@ import type {
   UserReading,
   VersionInfo,
 } from "@gatehouse/bff/wire";
-import { GatehouseApiError, GatehouseConnectionError, LoginFlowError, SecondFactorRequiredError, TlsFingerprintMismatchError } from "./errors.js";
+import {
+  GatehouseApiError,
+  GatehouseConnectionError,
+  LoginFlowError,
+  SecondFactorRequiredError,
+  TlsFingerprintMismatchError,
+} from "./errors.js";
 import { parseRetryAfter } from "./retry-after.js";
 import { readTicketTime } from "./ticket-time.js";
 
@@ -263,9 +269,17 @@ export class GatehouseClient {
     if (this.cookies !== "browser") throw new TypeError("GatehouseClient.resumeSession: only in browser mode");
     // Without the ticket-info the ticket's age is unknown: treat it as due for renewal,
     // so the first call renews it before anything else.
-    const ticketTime = session.ticketInfo === undefined ? Math.floor(this.now() / 1000) - RENEW_AFTER_S : readTicketTime(session.ticketInfo);
+    const ticketTime =
+      session.ticketInfo === undefined ? Math.floor(this.now() / 1000) - RENEW_AFTER_S : readTicketTime(session.ticketInfo);
     if (ticketTime === null) throw new TypeError("GatehouseClient.resumeSession: ticketInfo is not a PBS ticket-info");
-    this.session = { username: session.username, csrf: session.CSRFPreventionToken, ticketTime, carriedBy: "cookie", cookieHeader: null, ticket: null };
+    this.session = {
+      username: session.username,
+      csrf: session.CSRFPreventionToken,
+      ticketTime,
+      carriedBy: "cookie",
+      cookieHeader: null,
+      ticket: null,
+    };
   }
 
   /**
@@ -318,7 +332,8 @@ export class GatehouseClient {
 
   /** The realms; needs no login. */
   async listDomains(options: CallOptions = {}): Promise<Domains> {
-    return (await this.send("GET", "/access/domains", {}, { authenticate: false, retryLogin: false, signal: options.signal })).data as Domains;
+    return (await this.send("GET", "/access/domains", {}, { authenticate: false, retryLogin: false, signal: options.signal }))
+      .data as Domains;
   }
 
   listUsers(params: ListUsersParams = {}): Promise<UserListing> {
@@ -372,7 +387,11 @@ export class GatehouseClient {
   }
 
   /** Creates a token; its secret (`value`) is in this answer only. */
-  async createToken(userid: string, tokenName: string, options: Without<CreateTokenParams, "userid" | "tokenname"> = {}): Promise<CreatedToken> {
+  async createToken(
+    userid: string,
+    tokenName: string,
+    options: Without<CreateTokenParams, "userid" | "tokenname"> = {},
+  ): Promise<CreatedToken> {
     return (await this.request<CreatedToken>("POST", tokenPath(userid, tokenName), options)).data;
   }
 
@@ -385,7 +404,11 @@ export class GatehouseClient {
   }
 
   /** Replaces a token's secret; the old one is refused from this answer on. */
-  async regenerateToken(userid: string, tokenName: string, options: { digest?: string } = {}): Promise<{ tokenid: string; secret: string }> {
+  async regenerateToken(
+    userid: string,
+    tokenName: string,
+    options: { digest?: string } = {},
+  ): Promise<{ tokenid: string; secret: string }> {
     const { data } = await this.request<UpdatedToken>("PUT", tokenPath(userid, tokenName), { ...options, regenerate: true });
     if (data === null) throw new LoginFlowError("the server answered a regenerate without the new secret");
     return data;
@@ -406,7 +429,11 @@ export class GatehouseClient {
   }
 
   async deleteTfa(userid: string, id: string, password?: string): Promise<void> {
-    await this.request("DELETE", `/access/tfa/${encodeURIComponent(userid)}/${encodeURIComponent(id)}`, password === undefined ? {} : { password });
+    await this.request(
+      "DELETE",
+      `/access/tfa/${encodeURIComponent(userid)}/${encodeURIComponent(id)}`,
+      password === undefined ? {} : { password },
+    );
   }
 
   /** Clears a user's TOTP lock and second-factor lockout; whether it was locked. */
@@ -499,7 +526,9 @@ export class GatehouseClient {
       }
       if (login === null) {
         throw new TypeError(
-          session === null ? "GatehouseClient: not logged in (call login() or pass `auth`)" : "GatehouseClient: the session has expired; log in again",
+          session === null
+            ? "GatehouseClient: not logged in (call login() or pass `auth`)"
+            : "GatehouseClient: the session has expired; log in again",
         );
       }
       return this.singleLogin(() => this.postTicket(login.username, login.password));
@@ -571,7 +600,13 @@ export class GatehouseClient {
         // script writing document.cookie, which the HttpOnly design forbids.
         throw new LoginFlowError("the server answered with the legacy flow; the browser client needs the HttpOnly flow");
       }
-      return { ...base, ticketTime, carriedBy: "body", ticket: login.ticket, cookieHeader: `${LEGACY_TICKET_COOKIE}=${encodeURIComponent(login.ticket)}` };
+      return {
+        ...base,
+        ticketTime,
+        carriedBy: "body",
+        ticket: login.ticket,
+        cookieHeader: `${LEGACY_TICKET_COOKIE}=${encodeURIComponent(login.ticket)}`,
+      };
     }
     const infoTime = typeof login["ticket-info"] === "string" ? readTicketTime(login["ticket-info"]) : null;
     if (this.cookies === "browser") {
@@ -617,7 +652,14 @@ export class GatehouseClient {
       try {
         const response = await this.fetchImpl(target, init);
         const text = await response.text();
-        answer = { format: this.format, status: response.status, statusText: response.statusText, headers: response.headers, text, body: parseJson(text) };
+        answer = {
+          format: this.format,
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+          text,
+          body: parseJson(text),
+        };
       } catch (error) {
         if (signal?.aborted === true) throw signal.reason;
         throw toConnectionError(target, error);

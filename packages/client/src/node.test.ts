@@ -30,7 +30,11 @@ afterAll(async () => {
 function clientWith(options: Parameters<typeof createNodeTransport>[0]) {
   const transport = createNodeTransport(options);
   transports.push(transport);
-  return new GatehouseClient({ baseUrl: server.baseUrl, auth: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD }, fetch: transport.fetch });
+  return new GatehouseClient({
+    baseUrl: server.baseUrl,
+    auth: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD },
+    fetch: transport.fetch,
+  });
 }
 
 describe("normalizeFingerprint", () => {
@@ -49,7 +53,9 @@ describe("normalizeFingerprint", () => {
 
 describe("fingerprint pinning", () => {
   test("without a CA or a pin, the self-signed server is refused by the normal CA check", async () => {
-    const error = (await clientWith({}).version().catch((e: unknown) => e)) as GatehouseConnectionError;
+    const error = (await clientWith({})
+      .version()
+      .catch((e: unknown) => e)) as GatehouseConnectionError;
     expect(error).toBeInstanceOf(GatehouseConnectionError);
     expect(error.message).toContain("self-signed certificate");
   });
@@ -61,11 +67,15 @@ describe("fingerprint pinning", () => {
   });
 
   test("a wrong fingerprint is refused with both fingerprints in the message", async () => {
-    const error = (await clientWith({ fingerprint: WRONG_FINGERPRINT }).version().catch((e: unknown) => e)) as TlsFingerprintMismatchError;
+    const error = (await clientWith({ fingerprint: WRONG_FINGERPRINT })
+      .version()
+      .catch((e: unknown) => e)) as TlsFingerprintMismatchError;
     expect(error).toBeInstanceOf(TlsFingerprintMismatchError);
     expect(error.expected).toBe(WRONG_FINGERPRINT);
     expect(error.actual).toBe(fingerprint.toLowerCase());
-    expect(error.message).toMatch(/^refusing to connect to 127\.0\.0\.1:\d+: its TLS certificate fingerprint .* does not match the pinned fingerprint ab:ab/);
+    expect(error.message).toMatch(
+      /^refusing to connect to 127\.0\.0\.1:\d+: its TLS certificate fingerprint .* does not match the pinned fingerprint ab:ab/,
+    );
   });
 
   test("a pin is a pin: a wrong fingerprint is refused even when a trusted CA vouches for the certificate", async () => {

@@ -80,7 +80,11 @@ describe("the new client", () => {
   });
 
   test("against an old server that refuses http-only: the default login never sends it", async () => {
-    const client = new GatehouseClient({ baseUrl: oldServer.baseUrl, auth: { username: OLD_PBS_USER, password: OLD_PBS_PASSWORD }, fetch: transport.fetch });
+    const client = new GatehouseClient({
+      baseUrl: oldServer.baseUrl,
+      auth: { username: OLD_PBS_USER, password: OLD_PBS_PASSWORD },
+      fetch: transport.fetch,
+    });
     expect((await client.version()).repoid).toBe("old");
     expect(oldServer.logins.at(-1)).toEqual({ username: OLD_PBS_USER, password: OLD_PBS_PASSWORD });
   });
@@ -102,12 +106,17 @@ describe("the new client", () => {
 describe("a legacy-only client (as proxmoxer logs in)", () => {
   test("works against the default server", async () => {
     const session = await logInLegacyOnly(transport.fetch, defaultServer.baseUrl, TEST_ADMIN, TEST_ADMIN_PASSWORD);
-    const response = await transport.fetch(`${defaultServer.baseUrl}/api2/json/version`, { method: "GET", headers: { cookie: session.cookie } });
+    const response = await transport.fetch(`${defaultServer.baseUrl}/api2/json/version`, {
+      method: "GET",
+      headers: { cookie: session.cookie },
+    });
     expect(response.status).toBe(200);
   });
 
   test("fails against a server with the legacy flow off, and the answer says why", async () => {
-    const error = (await logInLegacyOnly(legacyOffTransport.fetch, legacyOffServer.baseUrl, TEST_ADMIN, TEST_ADMIN_PASSWORD).catch((e: unknown) => e)) as Error;
+    const error = (await logInLegacyOnly(legacyOffTransport.fetch, legacyOffServer.baseUrl, TEST_ADMIN, TEST_ADMIN_PASSWORD).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(error).toBeInstanceOf(LegacyLoginError);
     expect(error.message).toContain("no ticket in the login answer");
     expect(error.message).toContain("GATEHOUSE_LEGACY_TICKETS=off");

@@ -25,7 +25,11 @@ export interface AdminApi {
   endSessions(userid: string): Promise<void>;
   /** One user's tokens, or every token the caller may see. */
   listTokens(userid?: string): Promise<TokenView[]>;
-  createToken(userid: string, tokenName: string, options: { enable: boolean; expire?: number; comment?: string }): Promise<{ tokenid: string; value: string }>;
+  createToken(
+    userid: string,
+    tokenName: string,
+    options: { enable: boolean; expire?: number; comment?: string },
+  ): Promise<{ tokenid: string; value: string }>;
   regenerateToken(userid: string, tokenName: string): Promise<{ tokenid: string; secret: string }>;
   setTokenEnabled(userid: string, tokenName: string, enable: boolean): Promise<void>;
   deleteToken(userid: string, tokenName: string): Promise<void>;
@@ -86,7 +90,13 @@ export function createRemoteAdminApi(client: GatehouseClient, transport: NodeTra
     deleteToken: (userid, tokenName) => client.deleteToken(userid, tokenName),
     readAcl: async (path) => (await client.readAcl(path === undefined ? {} : { path })).data,
     updateAcl: (change) =>
-      client.updateAcl({ path: change.path, "auth-id": change.authId, role: change.role, propagate: change.propagate, delete: change.delete }),
+      client.updateAcl({
+        path: change.path,
+        "auth-id": change.authId,
+        role: change.role,
+        propagate: change.propagate,
+        delete: change.delete,
+      }),
     async close() {
       await transport.close();
     },

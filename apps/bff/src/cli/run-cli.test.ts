@@ -56,7 +56,13 @@ describe("usage", () => {
   });
 
   test("unknown commands, options and missing arguments exit 2 with a message", async () => {
-    for (const argv of [["frobnicate"], ["user", "explode"], ["user", "list", "--bogus"], ["user", "add"], ["token", "add", "no-bang@pbs"]]) {
+    for (const argv of [
+      ["frobnicate"],
+      ["user", "explode"],
+      ["user", "list", "--bogus"],
+      ["user", "add"],
+      ["token", "add", "no-bang@pbs"],
+    ]) {
       const run = await cli(argv);
       expect(run.code, argv.join(" ")).toBe(EXIT_USAGE);
       expect(run.stderr, argv.join(" ")).toMatch(/gatehouse: /);
@@ -199,26 +205,40 @@ describe("remote mode (--server), through @gatehouse/client", () => {
     cli(["--server", server.baseUrl, "--fingerprint", fingerprintOf(server.certPem), ...argv], { env: {}, ...options });
 
   test("logs in with the password from stdin, adds a token and prints its secret, which the server accepts", async () => {
-    const add = await remote(["token", "add", `${TEST_ADMIN}!remote-cli`, "--comment", "from a laptop"], { stdin: `${TEST_ADMIN_PASSWORD}\n` });
+    const add = await remote(["token", "add", `${TEST_ADMIN}!remote-cli`, "--comment", "from a laptop"], {
+      stdin: `${TEST_ADMIN_PASSWORD}\n`,
+    });
     expect(add.stderr).toBe("");
     expect(add.code).toBe(EXIT_OK);
     expect((await version({ tokenid: `${TEST_ADMIN}!remote-cli`, secret: readSecret(add.stdout) })).status).toBe(200);
     const list = await remote(["token", "list", TEST_ADMIN, "--json"], { stdin: `${TEST_ADMIN_PASSWORD}\n` });
-    expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ tokenid: `${TEST_ADMIN}!remote-cli`, comment: "from a laptop" }));
+    expect(JSON.parse(list.stdout)).toContainEqual(
+      expect.objectContaining({ tokenid: `${TEST_ADMIN}!remote-cli`, comment: "from a laptop" }),
+    );
   });
 
   test("stdin holds the login password first, then the new user's password", async () => {
-    const add = await remote(["user", "add", "remote-made@pbs", "--password-stdin"], { stdin: `${TEST_ADMIN_PASSWORD}\nthe new user's password\n` });
+    const add = await remote(["user", "add", "remote-made@pbs", "--password-stdin"], {
+      stdin: `${TEST_ADMIN_PASSWORD}\nthe new user's password\n`,
+    });
     expect(add.code, add.stderr).toBe(EXIT_OK);
-    const login = await server.client.api("POST", "/access/ticket", { body: { username: "remote-made@pbs", password: "the new user's password" } });
+    const login = await server.client.api("POST", "/access/ticket", {
+      body: { username: "remote-made@pbs", password: "the new user's password" },
+    });
     expect(login.status).toBe(200);
   });
 
   test("passwd confirms with the login password, as the server demands of a user session", async () => {
-    expect((await remote(["user", "add", "remote-passwd@pbs", "--password-stdin"], { stdin: `${TEST_ADMIN_PASSWORD}\nfirst password\n` })).code).toBe(EXIT_OK);
-    const run = await remote(["user", "passwd", "remote-passwd@pbs", "--password-stdin"], { stdin: `${TEST_ADMIN_PASSWORD}\nsecond password\n` });
+    expect(
+      (await remote(["user", "add", "remote-passwd@pbs", "--password-stdin"], { stdin: `${TEST_ADMIN_PASSWORD}\nfirst password\n` })).code,
+    ).toBe(EXIT_OK);
+    const run = await remote(["user", "passwd", "remote-passwd@pbs", "--password-stdin"], {
+      stdin: `${TEST_ADMIN_PASSWORD}\nsecond password\n`,
+    });
     expect(run.code, run.stderr).toBe(EXIT_OK);
-    const login = await server.client.api("POST", "/access/ticket", { body: { username: "remote-passwd@pbs", password: "second password" } });
+    const login = await server.client.api("POST", "/access/ticket", {
+      body: { username: "remote-passwd@pbs", password: "second password" },
+    });
     expect(login.status).toBe(200);
   });
 
@@ -237,7 +257,9 @@ describe("remote mode (--server), through @gatehouse/client", () => {
       stdin: `${TEST_ADMIN_PASSWORD}\n`,
     });
     expect(run.code).toBe(EXIT_FAILED);
-    expect(run.stderr).toMatch(/^gatehouse: refusing to connect to 127\.0\.0\.1:\d+: its TLS certificate fingerprint [0-9a-f:]{95} does not match the pinned fingerprint 00:00/);
+    expect(run.stderr).toMatch(
+      /^gatehouse: refusing to connect to 127\.0\.0\.1:\d+: its TLS certificate fingerprint [0-9a-f:]{95} does not match the pinned fingerprint 00:00/,
+    );
     const tokens = await cli(["token", "list", TEST_ADMIN, "--json"]);
     expect(tokens.stdout).not.toContain("!never");
   });

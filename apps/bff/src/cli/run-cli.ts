@@ -25,7 +25,13 @@ import {
   type PbsImportReport,
   type AccessStore,
 } from "@gatehouse/auth-core";
-import { GatehouseApiError, GatehouseClient, GatehouseConnectionError, LoginFlowError, TlsFingerprintMismatchError } from "@gatehouse/client";
+import {
+  GatehouseApiError,
+  GatehouseClient,
+  GatehouseConnectionError,
+  LoginFlowError,
+  TlsFingerprintMismatchError,
+} from "@gatehouse/client";
 import { createNodeTransport, normalizeFingerprint } from "@gatehouse/client/node";
 import { StartupError } from "../errors.js";
 import { openConfiguredStore } from "../open-store.js";

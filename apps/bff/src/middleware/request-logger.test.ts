@@ -76,7 +76,13 @@ describe("createRequestLogger", () => {
 
   test("counts the request's duration by method, route pattern and status, whatever the log level", async () => {
     const { logger } = captureLogger("warn");
-    const metrics = new ServerMetrics({ readAuth: () => { throw new Error("not read here"); }, eventLoop: null, worker: "1" });
+    const metrics = new ServerMetrics({
+      readAuth: () => {
+        throw new Error("not read here");
+      },
+      eventLoop: null,
+      worker: "1",
+    });
     const middleware = createRequestLogger({ logger, metrics });
     const { req, res } = fakeExchange("/api2/json/access/users/a@pbs?x=1");
     (req as unknown as { route: { path: string } }).route = { path: "/access/users/:userid" };
@@ -86,7 +92,7 @@ describe("createRequestLogger", () => {
     const { req: other, res: otherRes } = fakeExchange("/favicon.ico");
     middleware(other, otherRes, () => undefined);
     otherRes.emit("finish");
-    const text = (await metrics.registry.getSingleMetricAsString("gatehouse_http_request_duration_seconds"));
+    const text = await metrics.registry.getSingleMetricAsString("gatehouse_http_request_duration_seconds");
     expect(text).toContain('gatehouse_http_request_duration_seconds_count{method="GET",route="/access/users/:userid",status="404"} 1');
     expect(text).toContain('gatehouse_http_request_duration_seconds_count{method="GET",route="unmatched",status="200"} 1');
   });

@@ -65,7 +65,9 @@ describe("ExtJS formatter (/api2/extjs)", () => {
     // No cookie was refused, so none is cleared (issue 15, finding 9)...
     expect(unauthenticated.setCookies).toEqual([]);
     // ...but a refused cookie is cleared on the 401, whatever the HTTP status says.
-    const refused = await server.client.call("GET", "/api2/extjs/version", { headers: { cookie: "__Host-PBSAuthCookie=PBS:admin@pbs:00000000::forged" } });
+    const refused = await server.client.call("GET", "/api2/extjs/version", {
+      headers: { cookie: "__Host-PBSAuthCookie=PBS:admin@pbs:00000000::forged" },
+    });
     expect(refused.json).toMatchObject({ success: false, status: 401 });
     expect(refused.setCookies.join()).toContain("__Host-PBSAuthCookie=; Secure; HttpOnly; SameSite=Lax; Path=/; Expires=Thu, 01 Jan 1970");
 

@@ -37,7 +37,9 @@ async function requireProxmoxer(): Promise<void> {
   try {
     await run(DEBIAN_PYTHON, ["-c", "import proxmoxer"], { timeout: RUN_TIMEOUT_MS });
   } catch {
-    throw new Error("python3-proxmoxer is not installed: run scripts/ensure-test-services.sh (as root) or apt-get install python3-proxmoxer");
+    throw new Error(
+      "python3-proxmoxer is not installed: run scripts/ensure-test-services.sh (as root) or apt-get install python3-proxmoxer",
+    );
   }
 }
 

@@ -144,7 +144,10 @@ describe("a user without privileges (src/api2/access/acl.rs read_acl/update_acl,
     expect(profile.status, profile.text).toBe(200);
     const read = await server.client.api("GET", "/access/users/self@pbs", { headers: cookieHeaders(self) });
     expect(read.json?.data).toMatchObject({ comment: "on call this week", email: "self@example.com" });
-    const expire = await server.client.api("PUT", "/access/users/self@pbs", { form: { expire: "4102444800" }, headers: sessionHeaders(self) });
+    const expire = await server.client.api("PUT", "/access/users/self@pbs", {
+      form: { expire: "4102444800" },
+      headers: sessionHeaders(self),
+    });
     expect(expire.status).toBe(403);
   });
 });

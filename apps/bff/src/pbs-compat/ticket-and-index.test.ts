@@ -23,7 +23,9 @@ afterAll(async () => {
 
 describe("POST /access/ticket (proxmox-auth-api)", () => {
   test("takes the full user@realm and no separate realm parameter", async () => {
-    const withRealm = await server.client.api("POST", "/access/ticket", { form: { username: "admin", realm: "pbs", password: TEST_ADMIN_PASSWORD } });
+    const withRealm = await server.client.api("POST", "/access/ticket", {
+      form: { username: "admin", realm: "pbs", password: TEST_ADMIN_PASSWORD },
+    });
     expect(withRealm.status).toBe(400);
     expect(readParameterErrors(withRealm)).toEqual({ realm: "unknown parameter" });
   });
@@ -34,7 +36,9 @@ describe("POST /access/ticket (proxmox-auth-api)", () => {
     });
     expect(response.status, response.text).toBe(200);
     expect((response.json?.data as { ticket: string }).ticket).toMatch(/^PBS:admin@pbs:/);
-    const badPort = await server.client.api("POST", "/access/ticket", { form: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD, port: "70000" } });
+    const badPort = await server.client.api("POST", "/access/ticket", {
+      form: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD, port: "70000" },
+    });
     expect(Object.keys(readParameterErrors(badPort))).toEqual(["port"]);
   });
 
@@ -56,7 +60,9 @@ describe("POST /access/ticket (proxmox-auth-api)", () => {
     });
     expect(renewed.status, renewed.text).toBe(200);
     expect(renewed.setCookies).toHaveLength(1);
-    expect(renewed.setCookies[0]).toMatch(/^__Host-PBSAuthCookie=PBS:admin@pbs:[0-9A-F]{8}::[^;]+; Secure; HttpOnly; SameSite=Lax; Path=\/$/);
+    expect(renewed.setCookies[0]).toMatch(
+      /^__Host-PBSAuthCookie=PBS:admin@pbs:[0-9A-F]{8}::[^;]+; Secure; HttpOnly; SameSite=Lax; Path=\/$/,
+    );
     const data = renewed.json?.data as Record<string, string>;
     expect(data).not.toHaveProperty("ticket");
     expect(data["ticket-info"]).toMatch(/^PBS:admin@pbs:[0-9A-F]{8}::ticketinfo$/);
@@ -108,6 +114,8 @@ describe("PUT /access/password (change_password, src/api2/access/mod.rs)", () =>
       headers: sessionHeaders(admin),
     });
     expect(right.status, right.text).toBe(200);
-    expect((await server.client.api("POST", "/access/ticket", { form: { username: "confirm-me@pbs", password: "second-password" } })).status).toBe(200);
+    expect(
+      (await server.client.api("POST", "/access/ticket", { form: { username: "confirm-me@pbs", password: "second-password" } })).status,
+    ).toBe(200);
   });
 });

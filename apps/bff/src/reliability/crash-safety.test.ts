@@ -265,7 +265,10 @@ function reconcile(credentials: Credentials, state: StoredState, pending: CrashO
   for (const [userid, password] of [...credentials.passwords]) {
     if (state.passwordHashes[userid] !== computeFakeHash(password)) credentials.passwords.delete(userid);
   }
-  if ((pending?.kind === "user.add" || pending?.kind === "user.passwd") && state.passwordHashes[pending.userid] === computeFakeHash(pending.password)) {
+  if (
+    (pending?.kind === "user.add" || pending?.kind === "user.passwd") &&
+    state.passwordHashes[pending.userid] === computeFakeHash(pending.password)
+  ) {
     credentials.passwords.set(pending.userid, pending.password);
   }
 }
@@ -361,7 +364,10 @@ async function runLane(lane: number, kills: number, stats: LaneStats): Promise<v
       const childSeed = SEED * 1000 + lane * 100 + cycle;
       const auditedIds = readAuditRequestIds(dataDir);
       for (const seq of acknowledgedSeqs) {
-        expect(auditedIds.has(crashRequestId(childSeed, seq)), `lane ${lane}, kill ${cycle}: acknowledged mutation ${seq} has no audit record`).toBe(true);
+        expect(
+          auditedIds.has(crashRequestId(childSeed, seq)),
+          `lane ${lane}, kill ${cycle}: acknowledged mutation ${seq} has no audit record`,
+        ).toBe(true);
         stats.auditRecordsChecked += 1;
       }
       if (pending !== null) {
@@ -382,7 +388,10 @@ async function runLane(lane: number, kills: number, stats: LaneStats): Promise<v
       // The next mutation must get through: open (removes temp files, breaks a stale lock), check, probe.
       const store = await openFileStore({ dataDir, lockStaleMs: LOCK_STALE_MS });
       const openedAt = performance.now();
-      expect(readdirSync(dataDir).filter((name) => TEMP_FILE.test(name)), "temp files left after reopening").toEqual([]);
+      expect(
+        readdirSync(dataDir).filter((name) => TEMP_FILE.test(name)),
+        "temp files left after reopening",
+      ).toEqual([]);
       const accessControl = await AccessControl.open({ store, hasher: new FakeHasher() });
       try {
         stats.authChecks += await checkCredentials(accessControl, state, credentials);

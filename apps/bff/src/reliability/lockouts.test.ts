@@ -174,7 +174,10 @@ describe("two workers on one host", () => {
     let refusals = 0;
     // Fresh connections, so the primary hands them to both workers in turn.
     for (let attempt = 0; attempt < 60 && refusals < 6; attempt += 1) {
-      const response = await pair.client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, randomUUID()), freshConnection: true });
+      const response = await pair.client.api("GET", "/version", {
+        headers: tokenHeaders(token.tokenid, randomUUID()),
+        freshConnection: true,
+      });
       expect([401, 429]).toContain(response.status);
       const worker = String(response.headers["x-gatehouse-worker"]);
       if (response.status === 401) failuresByWorker.set(worker, (failuresByWorker.get(worker) ?? 0) + 1);

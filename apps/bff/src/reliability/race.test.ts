@@ -64,7 +64,8 @@ beforeAll(async () => {
   server = await startTestServer({ workers: 2, env: { GATEHOUSE_TEST_EXPOSE_WORKER: "1" } });
   session = await logIn(server.client);
   await createUser(session, OWNER, "race owner password");
-  for (let i = 1; i <= SOURCE_ADDRESSES; i += 1) clients.push(new RawHttpsClient(server.baseUrl, server.certPem, { localAddress: `127.0.4.${i}` }));
+  for (let i = 1; i <= SOURCE_ADDRESSES; i += 1)
+    clients.push(new RawHttpsClient(server.baseUrl, server.certPem, { localAddress: `127.0.4.${i}` }));
 });
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));

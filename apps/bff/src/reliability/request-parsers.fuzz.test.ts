@@ -33,26 +33,47 @@ afterAll(() => {
 });
 
 describe("the Cookie header", () => {
-  const cookieName = fc.oneof(
-    fc.constantFrom("theme", "__Host-PBSAuthCookie2", "x__Host-PBSAuthCookie", "__host-pbsauthcookie", "PBSAuthCookieX", "pbsauthcookie", "__Secure-PBSAuthCookie"),
-    fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/),
-  ).filter((name) => name !== TICKET_COOKIE && name !== LEGACY_TICKET_COOKIE);
+  const cookieName = fc
+    .oneof(
+      fc.constantFrom(
+        "theme",
+        "__Host-PBSAuthCookie2",
+        "x__Host-PBSAuthCookie",
+        "__host-pbsauthcookie",
+        "PBSAuthCookieX",
+        "pbsauthcookie",
+        "__Secure-PBSAuthCookie",
+      ),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/),
+    )
+    .filter((name) => name !== TICKET_COOKIE && name !== LEGACY_TICKET_COOKIE);
   const cookieValue = fc.stringMatching(/^[A-Za-z0-9!#$&'()*+\-./:<=>?@[\]^_`{|}~]{0,40}$/);
-  const otherCookies = fc.array(fc.tuple(cookieName, cookieValue).map(([name, value]) => `${name}=${value}`), { maxLength: 6 });
+  const otherCookies = fc.array(
+    fc.tuple(cookieName, cookieValue).map(([name, value]) => `${name}=${value}`),
+    { maxLength: 6 },
+  );
   const ticket = fc.stringMatching(/^PBS:[a-z]{1,8}@pbs:[0-9A-F]{8}::[A-Za-z0-9+/]{10,86}$/);
 
   test("the ticket cookies are found anywhere among other cookies, and no look-alike name counts", () => {
     check(
-      fc.property(otherCookies, otherCookies, ticket, ticket, fc.boolean(), fc.boolean(), (before, after, hostTicket, legacyTicket, withHost, withLegacy) => {
-        const pairs = [...before];
-        if (withLegacy) pairs.push(`${LEGACY_TICKET_COOKIE}=${legacyTicket}`);
-        pairs.push(...after);
-        if (withHost) pairs.splice(Math.floor(pairs.length / 2), 0, `${TICKET_COOKIE}=${hostTicket}`);
-        const tickets = readCookieTickets(pairs.join("; "));
-        expect(tickets).toEqual({ ticket: withHost ? hostTicket : null, legacyTicket: withLegacy ? legacyTicket : null });
-        // The __Host- cookie wins wherever it stands, then the legacy one.
-        expect(selectCookieTicket(tickets)?.value ?? null).toBe(withHost ? hostTicket : withLegacy ? legacyTicket : null);
-      }),
+      fc.property(
+        otherCookies,
+        otherCookies,
+        ticket,
+        ticket,
+        fc.boolean(),
+        fc.boolean(),
+        (before, after, hostTicket, legacyTicket, withHost, withLegacy) => {
+          const pairs = [...before];
+          if (withLegacy) pairs.push(`${LEGACY_TICKET_COOKIE}=${legacyTicket}`);
+          pairs.push(...after);
+          if (withHost) pairs.splice(Math.floor(pairs.length / 2), 0, `${TICKET_COOKIE}=${hostTicket}`);
+          const tickets = readCookieTickets(pairs.join("; "));
+          expect(tickets).toEqual({ ticket: withHost ? hostTicket : null, legacyTicket: withLegacy ? legacyTicket : null });
+          // The __Host- cookie wins wherever it stands, then the legacy one.
+          expect(selectCookieTicket(tickets)?.value ?? null).toBe(withHost ? hostTicket : withLegacy ? legacyTicket : null);
+        },
+      ),
       1500,
     );
   });
@@ -71,7 +92,25 @@ describe("the Cookie header", () => {
 describe("PBS parameter helpers", () => {
   const anyValue = fc.oneof(
     fc.jsonValue({ maxDepth: 2 }),
-    fc.constantFrom<unknown>("1", "0", "TRUE", " yes ", "On", "off", "2", "", "01", "-0", "1e3", "0x10", " 12 ", undefined, NaN, Infinity, -0),
+    fc.constantFrom<unknown>(
+      "1",
+      "0",
+      "TRUE",
+      " yes ",
+      "On",
+      "off",
+      "2",
+      "",
+      "01",
+      "-0",
+      "1e3",
+      "0x10",
+      " 12 ",
+      undefined,
+      NaN,
+      Infinity,
+      -0,
+    ),
     fc.string({ unit: "binary", maxLength: 20 }),
   );
 
@@ -121,19 +160,31 @@ describe("PBS parameter helpers", () => {
     const list = z.strictObject({ v: propertyList(["comment", "email", "firstname"]) });
     const part = fc.oneof(fc.constantFrom("comment", "email", "firstname", "bogus", "", ",", " ; "), fc.string({ maxLength: 10 }));
     check(
-      fc.property(fc.oneof(fc.array(part, { maxLength: 5 }).map((parts) => parts.join(",")), fc.array(part, { maxLength: 5 }), anyValue), (value) => {
-        const parsed = list.safeParse({ v: value });
-        if (!parsed.success) return;
-        expect(new Set(parsed.data.v).size).toBe(parsed.data.v.length);
-        for (const name of parsed.data.v) expect(["comment", "email", "firstname"]).toContain(name);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.array(part, { maxLength: 5 }).map((parts) => parts.join(",")),
+          fc.array(part, { maxLength: 5 }),
+          anyValue,
+        ),
+        (value) => {
+          const parsed = list.safeParse({ v: value });
+          if (!parsed.success) return;
+          expect(new Set(parsed.data.v).size).toBe(parsed.data.v.length);
+          for (const name of parsed.data.v) expect(["comment", "email", "firstname"]).toContain(name);
+        },
+      ),
       2000,
     );
   });
 
   test("merging sources never changes Object.prototype and refuses exactly the repeated keys", () => {
-    const key = fc.oneof(fc.constantFrom("__proto__", "constructor", "prototype", "toString", "a", "b", "hasOwnProperty"), fc.string({ maxLength: 6 }));
-    const source = fc.array(fc.tuple(key, fc.jsonValue({ maxDepth: 2 })), { maxLength: 5 }).map((pairs) => toPlainRecord(JSON.parse(JSON.stringify(Object.fromEntries(pairs))) as unknown));
+    const key = fc.oneof(
+      fc.constantFrom("__proto__", "constructor", "prototype", "toString", "a", "b", "hasOwnProperty"),
+      fc.string({ maxLength: 6 }),
+    );
+    const source = fc
+      .array(fc.tuple(key, fc.jsonValue({ maxDepth: 2 })), { maxLength: 5 })
+      .map((pairs) => toPlainRecord(JSON.parse(JSON.stringify(Object.fromEntries(pairs))) as unknown));
     check(
       fc.property(source, source, source, (query, body, path) => {
         const keys = [query, body, path].flatMap((record) => Object.keys(record));
@@ -179,15 +230,18 @@ describe("JSON and form body parsing", () => {
 
   function post(headers: Record<string, string>, body: Buffer): Promise<{ status: number; code: string; body: unknown }> {
     return new Promise((resolvePost, rejectPost) => {
-      const req = request({ host: "127.0.0.1", port, method: "POST", path: "/", headers: { ...headers, "content-length": String(body.length) } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => {
-          const parsed = JSON.parse(text) as { code: string; body: unknown };
-          resolvePost({ status: res.statusCode ?? 0, ...parsed });
-        });
-      });
+      const req = request(
+        { host: "127.0.0.1", port, method: "POST", path: "/", headers: { ...headers, "content-length": String(body.length) } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => {
+            const parsed = JSON.parse(text) as { code: string; body: unknown };
+            resolvePost({ status: res.statusCode ?? 0, ...parsed });
+          });
+        },
+      );
       req.setTimeout(10_000, () => req.destroy(new Error("body parsing hung")));
       req.on("error", rejectPost);
       req.end(body);
@@ -196,15 +250,26 @@ describe("JSON and form body parsing", () => {
 
   test("any body, content type and encoding is parsed or refused with a 4xx, never a 5xx or a hang", async () => {
     const contentType = fc.constantFrom(
-      "application/json", "application/json; charset=utf-8", "application/json; charset=latin1", "application/json; charset=utf-16",
-      "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=iso-8859-1", "text/plain", "application/*+json", "",
+      "application/json",
+      "application/json; charset=utf-8",
+      "application/json; charset=latin1",
+      "application/json; charset=utf-16",
+      "application/x-www-form-urlencoded",
+      "application/x-www-form-urlencoded; charset=iso-8859-1",
+      "text/plain",
+      "application/*+json",
+      "",
     );
     const bodyBytes = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }).map((value) => Buffer.from(JSON.stringify(value))),
-      fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })).map((record) => Buffer.from(new URLSearchParams(record).toString())),
+      fc
+        .dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }))
+        .map((record) => Buffer.from(new URLSearchParams(record).toString())),
       fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
       fc.integer({ min: 201, max: 260 }).map((n) => Buffer.from(Array.from({ length: n }, (_, i) => `k${i}=v`).join("&"))),
-      fc.integer({ min: LIMIT_BYTES - 10, max: LIMIT_BYTES + 10 }).map((n) => Buffer.from(JSON.stringify({ a: "x".repeat(Math.max(0, n - 8)) }))),
+      fc
+        .integer({ min: LIMIT_BYTES - 10, max: LIMIT_BYTES + 10 })
+        .map((n) => Buffer.from(JSON.stringify({ a: "x".repeat(Math.max(0, n - 8)) }))),
     );
     const encoding = fc.constantFrom<string | null>(null, null, null, "identity", "gzip", "deflate", "br", "x-garbage");
     const seen = new Map<string, number>();
@@ -227,6 +292,7 @@ describe("JSON and form body parsing", () => {
       }),
       1500,
     );
-    for (const code of ["OK", "BODY_MALFORMED", "BODY_TOO_LARGE", "UNSUPPORTED_ENCODING"]) expect(seen.get(code) ?? 0, code).toBeGreaterThan(0);
+    for (const code of ["OK", "BODY_MALFORMED", "BODY_TOO_LARGE", "UNSUPPORTED_ENCODING"])
+      expect(seen.get(code) ?? 0, code).toBeGreaterThan(0);
   });
 });

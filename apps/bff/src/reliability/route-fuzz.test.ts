@@ -58,13 +58,49 @@ function encodeSegment(value: string): string {
 }
 
 const PARAM_NAMES = [
-  "userid", "password", "comment", "enable", "expire", "digest", "regenerate", "delete", "path", "role",
-  "auth-id", "propagate", "include_tokens", "http-only", "username", "realm", "exact", "tokenname",
-  "firstname", "lastname", "email", "_dc", "__proto__", "constructor", "toString", "",
+  "userid",
+  "password",
+  "comment",
+  "enable",
+  "expire",
+  "digest",
+  "regenerate",
+  "delete",
+  "path",
+  "role",
+  "auth-id",
+  "propagate",
+  "include_tokens",
+  "http-only",
+  "username",
+  "realm",
+  "exact",
+  "tokenname",
+  "firstname",
+  "lastname",
+  "email",
+  "_dc",
+  "__proto__",
+  "constructor",
+  "toString",
+  "",
 ] as const;
 
 const idValue = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(TARGET_USER, "nobody@pbs", "root@pam", "a@b", "x@pbs!tok", `${TARGET_USER}!t1`, "ü@pbs", "😀@pbs", "fuzz-new@pbs") },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      TARGET_USER,
+      "nobody@pbs",
+      "root@pam",
+      "a@b",
+      "x@pbs!tok",
+      `${TARGET_USER}!t1`,
+      "ü@pbs",
+      "😀@pbs",
+      "fuzz-new@pbs",
+    ),
+  },
   { weight: 2, arbitrary: fc.constantFrom("t1", "t2", "new", "..", ".", "__proto__", "constructor", "a b", "%", "a/b") },
   { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ minLength: 60, maxLength: 400 }) },
@@ -133,7 +169,9 @@ function plausibleParams(keys: readonly string[]): fc.Arbitrary<[string, unknown
   if (keys.length === 0) return fc.constant([]);
   return fc
     .subarray([...keys])
-    .chain((chosen) => fc.tuple(...chosen.map((key) => (PLAUSIBLE_VALUES[key] ?? paramValue).map((value): [string, unknown] => [key, value]))));
+    .chain((chosen) =>
+      fc.tuple(...chosen.map((key) => (PLAUSIBLE_VALUES[key] ?? paramValue).map((value): [string, unknown] => [key, value]))),
+    );
 }
 
 const plausibleSegments = fc.record({
@@ -150,7 +188,12 @@ const target = fc.oneof(
   {
     weight: 7,
     arbitrary: fc
-      .tuple(fc.constantFrom(...SERVED_ROUTES), fc.array(segment, { minLength: 3, maxLength: 3 }), plausibleSegments, fc.integer({ min: 0, max: 9 }))
+      .tuple(
+        fc.constantFrom(...SERVED_ROUTES),
+        fc.array(segment, { minLength: 3, maxLength: 3 }),
+        plausibleSegments,
+        fc.integer({ min: 0, max: 9 }),
+      )
       .map(([route, values, plausible, roll]) => {
         const method = roll < 8 ? route.method : "GET";
         // Half the time the path names a real user and token names that may exist.
@@ -160,29 +203,69 @@ const target = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.tuple(
-      fc.oneof(
-        { weight: 8, arbitrary: fc.constantFrom("GET", "POST", "PUT", "DELETE") },
-        { weight: 1, arbitrary: fc.constantFrom("PATCH", "HEAD", "OPTIONS", "PROPFIND", "get", "TRACE-ISH", "M-SEARCH") },
-      ),
-      fc.oneof(
-        fc.tuple(fc.constantFrom(...ROUTE_TEMPLATES), fc.array(segment, { minLength: 3, maxLength: 3 })).map(([t, v]) => fillTemplate(t, v)),
-        fc.array(segment, { maxLength: 5 }).map((parts) => `/api2/json/${parts.join("/")}`),
-        fc.constantFrom(
-          "/", "/index.html", "/assets/x.js", "/api2", "/api2/json", "/api2/json/", "//api2/json/version",
-          "/api2/json/version/", "/API2/JSON/version", "/api2/json/access/../version", "/favicon.ico",
-          "/%2e%2e/%2e%2e/etc/passwd", "/api2/json/access/users/%", "/tokens", "/login",
+    arbitrary: fc
+      .tuple(
+        fc.oneof(
+          { weight: 8, arbitrary: fc.constantFrom("GET", "POST", "PUT", "DELETE") },
+          { weight: 1, arbitrary: fc.constantFrom("PATCH", "HEAD", "OPTIONS", "PROPFIND", "get", "TRACE-ISH", "M-SEARCH") },
         ),
-      ),
-    ).map(([method, path]) => ({ method, path, keys: [] as readonly string[] })),
+        fc.oneof(
+          fc
+            .tuple(fc.constantFrom(...ROUTE_TEMPLATES), fc.array(segment, { minLength: 3, maxLength: 3 }))
+            .map(([t, v]) => fillTemplate(t, v)),
+          fc.array(segment, { maxLength: 5 }).map((parts) => `/api2/json/${parts.join("/")}`),
+          fc.constantFrom(
+            "/",
+            "/index.html",
+            "/assets/x.js",
+            "/api2",
+            "/api2/json",
+            "/api2/json/",
+            "//api2/json/version",
+            "/api2/json/version/",
+            "/API2/JSON/version",
+            "/api2/json/access/../version",
+            "/favicon.ico",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/api2/json/access/users/%",
+            "/tokens",
+            "/login",
+          ),
+        ),
+      )
+      .map(([method, path]) => ({ method, path, keys: [] as readonly string[] })),
   },
 );
 
 const headerText = (maxLength: number) =>
-  fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff })).map((c) => String.fromCharCode(c)), maxLength });
+  fc.string({
+    unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff })).map((c) => String.fromCharCode(c)),
+    maxLength,
+  });
 
 const paramValue: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom("1", "0", "true", "false", "yes", "Admin", "Audit", "NoAccess", "/", "/access", "/system", TARGET_USER, `${TARGET_USER}!t1`, "comment", "a".repeat(64), "0".repeat(64), "fuzz password") },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      "1",
+      "0",
+      "true",
+      "false",
+      "yes",
+      "Admin",
+      "Audit",
+      "NoAccess",
+      "/",
+      "/access",
+      "/system",
+      TARGET_USER,
+      `${TARGET_USER}!t1`,
+      "comment",
+      "a".repeat(64),
+      "0".repeat(64),
+      "fuzz password",
+    ),
+  },
   { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) },
   { weight: 1, arbitrary: fc.string({ minLength: 200, maxLength: 5000 }) },
   { weight: 2, arbitrary: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true })) },
@@ -190,7 +273,10 @@ const paramValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
 );
 
-const paramKey = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...PARAM_NAMES) }, { weight: 1, arbitrary: fc.string({ maxLength: 80 }) });
+const paramKey = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(...PARAM_NAMES) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 80 }) },
+);
 const params = fc.array(fc.tuple(paramKey, paramValue), { maxLength: 6 });
 
 function formOf(pairs: [string, unknown][]): string {
@@ -220,14 +306,33 @@ const body: fc.Arbitrary<FuzzBody> = fc.oneof(
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => bodyOf("json-any", JSON.stringify(value))) },
   { weight: 3, arbitrary: params.map((pairs) => bodyOf("form", formOf(pairs))) },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 200 }).map((text) => bodyOf("raw", text)) },
-  { weight: 1, arbitrary: fc.constantFrom('{"userid": "a', "{", "[1,2", '{"a":1}{"b":2}', "a=%zz&b", "%", "\u0000").map((text) => bodyOf("truncated-json", text)) },
-  { weight: 1, arbitrary: fc.integer({ min: 60_000, max: 80_000 }).map((size) => bodyOf("huge", JSON.stringify({ comment: "a".repeat(size) }))) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('{"userid": "a', "{", "[1,2", '{"a":1}{"b":2}', "a=%zz&b", "%", "\u0000")
+      .map((text) => bodyOf("truncated-json", text)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 60_000, max: 80_000 }).map((size) => bodyOf("huge", JSON.stringify({ comment: "a".repeat(size) }))),
+  },
 );
 
 const CONTENT_TYPES = [
-  "application/json", "application/json; charset=utf-8", "application/json; charset=latin1", "application/json; charset=utf-16",
-  "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=UTF-8", "application/x-www-form-urlencoded; charset=koi8-r",
-  "multipart/form-data; boundary=x", "text/plain", "application/xml", "application/*", "*/*", "garbage", "",
+  "application/json",
+  "application/json; charset=utf-8",
+  "application/json; charset=latin1",
+  "application/json; charset=utf-16",
+  "application/x-www-form-urlencoded",
+  "application/x-www-form-urlencoded; charset=UTF-8",
+  "application/x-www-form-urlencoded; charset=koi8-r",
+  "multipart/form-data; boundary=x",
+  "text/plain",
+  "application/xml",
+  "application/*",
+  "*/*",
+  "garbage",
+  "",
 ];
 
 type Credential = "none" | "cookie" | "cookie-no-csrf" | "token" | "garbage";
@@ -254,37 +359,57 @@ const fuzzCase: fc.Arbitrary<FuzzCase> = fc
   .tuple(target, query)
   .chain(([t, q]) =>
     fc.record({
-    target: fc.constant({ method: t.method, path: t.path + q }),
-    credential: fc.constantFrom<Credential>("none", "cookie", "cookie", "cookie", "cookie-no-csrf", "token", "token", "token", "garbage"),
-    garbageHeaders: fc.oneof(
-      { weight: 3, arbitrary: fc.constant<[string, string][]>([]) },
-      {
-        weight: 1,
-        arbitrary: fc.array(
-          fc.tuple(
-            fc.constantFrom("cookie", "authorization", "csrfpreventiontoken", "x-forwarded-for", "accept", "accept-encoding", "origin", "referer", "x-gatehouse-worker", "range", "if-none-match"),
-            headerText(300),
-          ),
-          { minLength: 1, maxLength: 3 },
-        ),
-      },
-    ),
-    contentType: fc.oneof({ weight: 4, arbitrary: fc.constant("honest") }, { weight: 1, arbitrary: fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: null }) }),
-    contentEncoding: fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom("gzip", "deflate", "br", "identity", "x-garbage") }),
-    body:
-      t.keys.length === 0
-        ? body
-        : fc.oneof(
-            { weight: 1, arbitrary: body },
-            {
-              weight: 2,
-              arbitrary: fc.tuple(plausibleParams(t.keys), fc.boolean()).map(([pairs, asForm]) =>
-                asForm ? bodyOf("form", formOf(pairs)) : bodyOf("json-params", JSON.stringify(Object.fromEntries(pairs))),
+      target: fc.constant({ method: t.method, path: t.path + q }),
+      credential: fc.constantFrom<Credential>("none", "cookie", "cookie", "cookie", "cookie-no-csrf", "token", "token", "token", "garbage"),
+      garbageHeaders: fc.oneof(
+        { weight: 3, arbitrary: fc.constant<[string, string][]>([]) },
+        {
+          weight: 1,
+          arbitrary: fc.array(
+            fc.tuple(
+              fc.constantFrom(
+                "cookie",
+                "authorization",
+                "csrfpreventiontoken",
+                "x-forwarded-for",
+                "accept",
+                "accept-encoding",
+                "origin",
+                "referer",
+                "x-gatehouse-worker",
+                "range",
+                "if-none-match",
               ),
-            },
+              headerText(300),
+            ),
+            { minLength: 1, maxLength: 3 },
           ),
-    source: fc.nat({ max: SOURCE_ADDRESSES - 1 }),
-  }),
+        },
+      ),
+      contentType: fc.oneof(
+        { weight: 4, arbitrary: fc.constant("honest") },
+        { weight: 1, arbitrary: fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: null }) },
+      ),
+      contentEncoding: fc.oneof(
+        { weight: 12, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.constantFrom("gzip", "deflate", "br", "identity", "x-garbage") },
+      ),
+      body:
+        t.keys.length === 0
+          ? body
+          : fc.oneof(
+              { weight: 1, arbitrary: body },
+              {
+                weight: 2,
+                arbitrary: fc
+                  .tuple(plausibleParams(t.keys), fc.boolean())
+                  .map(([pairs, asForm]) =>
+                    asForm ? bodyOf("form", formOf(pairs)) : bodyOf("json-params", JSON.stringify(Object.fromEntries(pairs))),
+                  ),
+              },
+            ),
+      source: fc.nat({ max: SOURCE_ADDRESSES - 1 }),
+    }),
   )
   .map(({ target: t, contentType, ...rest }) => ({
     ...rest,
@@ -353,14 +478,22 @@ describe("random requests against every route of the real server (issue 6)", () 
               expect(response.text.trim(), where).not.toBe("");
             } else {
               // Refused by Node's HTTP parser before any route (server.ts), where no format is known yet.
-              expect(response.json, where).toMatchObject({ data: null, message: expect.stringMatching(/^(malformed HTTP request|request headers too large)$/) as unknown });
+              expect(response.json, where).toMatchObject({
+                data: null,
+                message: expect.stringMatching(/^(malformed HTTP request|request headers too large)$/) as unknown,
+              });
             }
           }
         }),
         { seed: SEED, numRuns: NUM_RUNS },
       );
-      const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}:${count}`).join(" ");
-      console.info(`route fuzz: ${sent} requests (${NUM_RUNS} cases, fast-check seed ${SEED}); statuses ${byStatus}; ${parserReplies} refused by Node's HTTP parser`);
+      const byStatus = [...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([status, count]) => `${status}:${count}`)
+        .join(" ");
+      console.info(
+        `route fuzz: ${sent} requests (${NUM_RUNS} cases, fast-check seed ${SEED}); statuses ${byStatus}; ${parserReplies} refused by Node's HTTP parser`,
+      );
       for (const [template, hits] of templateHits) expect(hits, `requests that reached ${template}`).toBeGreaterThanOrEqual(10);
       // The handlers must have been reached with valid credentials, not only refused at the door.
       expect(statuses.get(200) ?? 0).toBeGreaterThan(NUM_RUNS / 20);

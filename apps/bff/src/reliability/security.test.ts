@@ -118,7 +118,13 @@ beforeAll(async () => {
   const totpUri = generateTotpUri("Gatehouse", TFA_USER);
   remember(totpUri);
   const enrolled = await api("POST", `/access/tfa/${TFA_USER}`, {
-    body: { type: "totp", description: "csrf test", totp: totpUri, value: (URI.parse(totpUri) as TOTP).generate(), password: TEST_ADMIN_PASSWORD },
+    body: {
+      type: "totp",
+      description: "csrf test",
+      totp: totpUri,
+      value: (URI.parse(totpUri) as TOTP).generate(),
+      password: TEST_ADMIN_PASSWORD,
+    },
     headers: cookie(session),
   });
   expect(enrolled.status, enrolled.text).toBe(200);
@@ -214,7 +220,9 @@ describe("security headers", () => {
 
 describe("cookies", () => {
   test("the HttpOnly login sets exactly the __Host- session cookie, Secure, HttpOnly, Path=/, without expiry", async () => {
-    const response = await api("POST", "/access/ticket", { body: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD, "http-only": true } });
+    const response = await api("POST", "/access/ticket", {
+      body: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD, "http-only": true },
+    });
     expect(response.status, response.text).toBe(200);
     expect(response.setCookies).toHaveLength(1);
     expect(expectTicketCookie(response.setCookies[0] ?? "", "http-only login")).toBe("session");
@@ -231,11 +239,14 @@ describe("cookies", () => {
     const forgedLegacy = await api("GET", "/version", { headers: { cookie: "PBSAuthCookie=PBS:admin@pbs:00000000::forged" } });
     expect(forgedLegacy.status).toBe(401);
     expect(forgedLegacy.setCookies.map((header) => header.split("=")[0])).toEqual(["PBSAuthCookie"]);
-    for (const header of [...forgedHost.setCookies, ...forgedLegacy.setCookies]) expect(expectTicketCookie(header, "refused")).toBe("cleared");
+    for (const header of [...forgedHost.setCookies, ...forgedLegacy.setCookies])
+      expect(expectTicketCookie(header, "refused")).toBe("cleared");
     // No forced logout: a 401 for a missing CSRF token, a wrong API token or no credential clears nothing.
     const untouched = [
       await api("GET", "/version"),
-      await api("GET", "/version", { headers: { authorization: `PBSAPIToken=${victimToken.tokenid}:00000000-0000-0000-0000-000000000000` } }),
+      await api("GET", "/version", {
+        headers: { authorization: `PBSAPIToken=${victimToken.tokenid}:00000000-0000-0000-0000-000000000000` },
+      }),
       await api("PUT", `/access/users/${VICTIM}`, { body: { comment: "x" }, headers: cookie({ ticket: session.ticket }) }),
       await api("POST", "/access/ticket", { body: { username: TEST_ADMIN, password: "wrong-password" } }),
     ];
@@ -312,7 +323,9 @@ describe("CSRF on every cookie-authenticated state change, enumerated from the l
     }
     // And no route the table marks as authenticated is served by the handler that skips authentication.
     const requiresAuth = new Set(
-      API_ROUTES.filter((route) => route.auth === "required").flatMap((route) => API_FORMAT_PREFIXES.map((prefix) => `${route.method} ${prefix}${route.path}`)),
+      API_ROUTES.filter((route) => route.auth === "required").flatMap((route) =>
+        API_FORMAT_PREFIXES.map((prefix) => `${route.method} ${prefix}${route.path}`),
+      ),
     );
     for (const route of routes) {
       const name = `${route.method} ${route.path}`;
@@ -364,12 +377,17 @@ describe("login", () => {
       const wrong = `wrong-${randomBytes(9).toString("base64url")}`;
       remember(wrong);
       const wrongPassword = await api("POST", "/access/ticket", { body: { username: VICTIM, password: wrong, "http-only": httpOnly } });
-      const unknownUser = await api("POST", "/access/ticket", { body: { username: "nobody-here@pbs", password: wrong, "http-only": httpOnly } });
+      const unknownUser = await api("POST", "/access/ticket", {
+        body: { username: "nobody-here@pbs", password: wrong, "http-only": httpOnly },
+      });
       expect(wrongPassword.status).toBe(401);
       expect(unknownUser.status).toBe(401);
       expect(unknownUser.text).toBe(wrongPassword.text);
       expect(unknownUser.setCookies).toEqual(wrongPassword.setCookies);
-      const headerNames = (r: ApiResponse) => Object.keys(r.headers).filter((name) => name !== "date").sort();
+      const headerNames = (r: ApiResponse) =>
+        Object.keys(r.headers)
+          .filter((name) => name !== "date")
+          .sort();
       expect(headerNames(unknownUser)).toEqual(headerNames(wrongPassword));
       expect(wrongPassword.text).toBe(ERRORS.LOGIN_FAILED.message);
     }
@@ -473,7 +491,11 @@ describe("size and length limits", () => {
           expect(response.text).toBe(ERRORS.BODY_TOO_LARGE.message);
         } else {
           // ExtJS: HTTP 200, the real status in the body.
-          expect(response.json, `${route.method} ${route.path}`).toMatchObject({ success: false, status: 413, message: ERRORS.BODY_TOO_LARGE.message });
+          expect(response.json, `${route.method} ${route.path}`).toMatchObject({
+            success: false,
+            status: 413,
+            message: ERRORS.BODY_TOO_LARGE.message,
+          });
         }
       }
     }
@@ -520,10 +542,13 @@ describe("TLS", () => {
   function handshake(options: ConnectionOptions): Promise<string> {
     const url = new URL(server.baseUrl);
     return new Promise((resolveHandshake) => {
-      const socket = connect({ host: url.hostname, port: Number(url.port), ca: server.certPem, servername: "localhost", ...options }, () => {
-        resolveHandshake(socket.getProtocol() ?? "none");
-        socket.end();
-      });
+      const socket = connect(
+        { host: url.hostname, port: Number(url.port), ca: server.certPem, servername: "localhost", ...options },
+        () => {
+          resolveHandshake(socket.getProtocol() ?? "none");
+          socket.end();
+        },
+      );
       socket.once("error", (error: Error) => resolveHandshake(`error: ${error.message}`));
     });
   }

@@ -64,7 +64,9 @@ describe("GET /metrics", () => {
       expect(Number.isFinite(readSample(second.text, series)), series).toBe(true);
     }
     // The first scrape's own request was counted by the time the second one rendered.
-    expect(readSample(second.text, 'gatehouse_http_request_duration_seconds_count{method="GET",route="/metrics",status="200"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      readSample(second.text, 'gatehouse_http_request_duration_seconds_count{method="GET",route="/metrics",status="200"}'),
+    ).toBeGreaterThanOrEqual(1);
     expect(second.text).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(second.text).not.toContain(token.secret);
   });

@@ -10,7 +10,8 @@ export interface ApiResponse {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** The parsed JSON body, or undefined when the body is not JSON. */
-  json: { data?: unknown; message?: string; errors?: Record<string, string>; digest?: string; success?: boolean; status?: number } | undefined;
+  json:
+    { data?: unknown; message?: string; errors?: Record<string, string>; digest?: string; success?: boolean; status?: number } | undefined;
   /** Every Set-Cookie header, in order. */
   setCookies: string[];
 }

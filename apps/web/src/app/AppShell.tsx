@@ -30,7 +30,11 @@ function renderRoute(route: RouteId | null) {
         <section className="page">
           <h1 tabIndex={-1}>Page not found</h1>
           <p>
-            There is nothing at this address. <NavLink to={paths.tokens} current={false}>Go to the API tokens</NavLink>.
+            There is nothing at this address.{" "}
+            <NavLink to={paths.tokens} current={false}>
+              Go to the API tokens
+            </NavLink>
+            .
           </p>
         </section>
       );

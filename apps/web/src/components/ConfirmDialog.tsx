@@ -30,13 +30,7 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onCanc
     <Dialog title={title} onClose={onCancel} tone="danger" busy={pending}>
       <div className="dialog__content">{children}</div>
       {confirmPhrase === undefined ? null : (
-        <TextField
-          label={`Type ${confirmPhrase} to confirm`}
-          value={typed}
-          onChange={setTyped}
-          autoComplete="off"
-          spellCheck={false}
-        />
+        <TextField label={`Type ${confirmPhrase} to confirm`} value={typed} onChange={setTyped} autoComplete="off" spellCheck={false} />
       )}
       <ErrorMessage error={error} />
       <div className="actions">

@@ -6,14 +6,7 @@
  * suites: "Search", "Previous page", "Next page", and a role="status" count such as
  * "1 to 50 of 100,000 tokens".
  */
-import {
-  flexRender,
-  getCoreRowModel,
-  useReactTable,
-  type ColumnDef,
-  type PaginationState,
-  type SortingState,
-} from "@tanstack/react-table";
+import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type PaginationState, type SortingState } from "@tanstack/react-table";
 import { useEffect, useId, useRef, type ReactNode } from "react";
 import { Button } from "./Button.js";
 import { isPermissionDenied } from "../lib/api-error.js";
@@ -25,7 +18,7 @@ export interface DataColumnMeta {
 }
 
 function readMeta(meta: unknown): DataColumnMeta {
-  return typeof meta === "object" && meta !== null ? (meta) : {};
+  return typeof meta === "object" && meta !== null ? meta : {};
 }
 
 export interface DataTableProps<Row> {
@@ -119,12 +112,8 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
       <p className="list-count" role="status">
         {isLoading ? `Loading ${caption.toLowerCase()}…` : count}
       </p>
-      {error !== null && error !== undefined ? (
-        <ErrorMessage error={error} onRetry={onRetry} retrying={isFetching} />
-      ) : null}
-      {rows !== undefined && rows.length === 0 && !isLoading ? (
-        <p className="table-status table-status--empty">{emptyMessage}</p>
-      ) : null}
+      {error !== null && error !== undefined ? <ErrorMessage error={error} onRetry={onRetry} retrying={isFetching} /> : null}
+      {rows !== undefined && rows.length === 0 && !isLoading ? <p className="table-status table-status--empty">{emptyMessage}</p> : null}
       {rows !== undefined && rows.length > 0 ? (
         <div className="table-wrap" aria-busy={isFetching || undefined}>
           <table className="table">

@@ -15,8 +15,7 @@ export interface ErrorMessageProps {
 
 export function ErrorMessage({ error, shownFields = [], onRetry, retrying = false }: ErrorMessageProps) {
   if (error === null || error === undefined) return null;
-  const fieldErrors =
-    error instanceof ApiError ? Object.entries(error.errors).filter(([field]) => !shownFields.includes(field)) : [];
+  const fieldErrors = error instanceof ApiError ? Object.entries(error.errors).filter(([field]) => !shownFields.includes(field)) : [];
   return (
     <div className="error-message" role="alert">
       <p>{describeError(error)}</p>

@@ -20,7 +20,15 @@ export interface ListPageProps {
   children: ReactNode;
 }
 
-export function ListPage({ title, actionLabel, onAction, actionDisabled = false, actionDisabledReason = null, intro, children }: ListPageProps) {
+export function ListPage({
+  title,
+  actionLabel,
+  onAction,
+  actionDisabled = false,
+  actionDisabledReason = null,
+  intro,
+  children,
+}: ListPageProps) {
   return (
     <section className="page" aria-labelledby="page-title">
       <header className="page__header">

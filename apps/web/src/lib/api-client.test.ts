@@ -17,7 +17,11 @@ function jsonResponse(status: number, body: unknown): Response {
 const TICKET_INFO = "PBS:admin@pbs:6543210A::ticketinfo";
 
 function loginAnswer(csrf: string): Response {
-  return jsonResponse(200, { success: true, status: 200, data: { username: "admin@pbs", "ticket-info": TICKET_INFO, CSRFPreventionToken: csrf } });
+  return jsonResponse(200, {
+    success: true,
+    status: 200,
+    data: { username: "admin@pbs", "ticket-info": TICKET_INFO, CSRFPreventionToken: csrf },
+  });
 }
 
 function setup(respond: (call: Call) => Response | Promise<Response>) {
@@ -43,7 +47,9 @@ describe("createApiClient (the console over @gatehouse/client)", () => {
   });
 
   it("logs in with http-only and sends the CSRF token from the answer on writes only", async () => {
-    const { client, calls } = setup((call) => (isTicket(call) ? loginAnswer("ABC:def") : jsonResponse(200, { success: true, status: 200, data: null })));
+    const { client, calls } = setup((call) =>
+      isTicket(call) ? loginAnswer("ABC:def") : jsonResponse(200, { success: true, status: 200, data: null }),
+    );
     await expect(client.login("admin@pbs", "pw")).resolves.toEqual({ username: "admin@pbs" });
     await client.request("GET", "/access/users");
     await client.request("PUT", "/access/acl", { body: { path: "/" } });
@@ -54,10 +60,15 @@ describe("createApiClient (the console over @gatehouse/client)", () => {
   });
 
   it("a resumed session renews from the cookie first, then writes with the fresh CSRF token", async () => {
-    const { client, calls } = setup((call) => (isTicket(call) ? loginAnswer("fresh") : jsonResponse(200, { success: true, status: 200, data: null })));
+    const { client, calls } = setup((call) =>
+      isTicket(call) ? loginAnswer("fresh") : jsonResponse(200, { success: true, status: 200, data: null }),
+    );
     client.resume({ username: "admin@pbs", csrfToken: "from-the-page" });
     await client.request("DELETE", "/access/users/a%40pbs");
-    expect(calls.map((call) => `${call.init.method} ${call.url}`)).toEqual(["POST /api2/extjs/access/ticket", "DELETE /api2/extjs/access/users/a%40pbs"]);
+    expect(calls.map((call) => `${call.init.method} ${call.url}`)).toEqual([
+      "POST /api2/extjs/access/ticket",
+      "DELETE /api2/extjs/access/users/a%40pbs",
+    ]);
     expect(calls[1]?.init.headers.CSRFPreventionToken).toBe("fresh");
   });
 
@@ -76,17 +87,24 @@ describe("createApiClient (the console over @gatehouse/client)", () => {
   it("reads a paged listing's rows and total, and refuses a list without its total", async () => {
     let withTotal = true;
     const { client, calls } = setup((call) =>
-      isTicket(call) ? loginAnswer("c") : jsonResponse(200, { success: true, status: 200, data: [{ userid: "a@pbs" }], ...(withTotal ? { total: 35 } : {}) }),
+      isTicket(call)
+        ? loginAnswer("c")
+        : jsonResponse(200, { success: true, status: 200, data: [{ userid: "a@pbs" }], ...(withTotal ? { total: 35 } : {}) }),
     );
     await client.login("admin@pbs", "pw");
-    await expect(client.requestPage("/access/users", { query: { start: 0, limit: 1, enabled: false } })).resolves.toEqual({ rows: [{ userid: "a@pbs" }], total: 35 });
+    await expect(client.requestPage("/access/users", { query: { start: 0, limit: 1, enabled: false } })).resolves.toEqual({
+      rows: [{ userid: "a@pbs" }],
+      total: 35,
+    });
     expect(calls[1]?.url).toBe("/api2/extjs/access/users?start=0&limit=1&enabled=0");
     withTotal = false;
     await expect(client.requestPage("/access/users")).rejects.toMatchObject({ message: /without its total/ });
   });
 
   it("shows the HTTP status, not a proxy's page, when an error body is not JSON", async () => {
-    const { client } = setup((call) => (isTicket(call) ? loginAnswer("c") : new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" })));
+    const { client } = setup((call) =>
+      isTicket(call) ? loginAnswer("c") : new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" }),
+    );
     await client.login("admin@pbs", "pw");
     await expect(client.request("GET", "/x")).rejects.toMatchObject({ status: 502, message: "Bad Gateway" });
   });
@@ -115,7 +133,9 @@ describe("createApiClient (the console over @gatehouse/client)", () => {
   });
 
   it("keeps the login page quiet when a login attempt gets a 401", async () => {
-    const { client, store } = setup(() => jsonResponse(200, { success: false, status: 401, message: "authentication failure", errors: {} }));
+    const { client, store } = setup(() =>
+      jsonResponse(200, { success: false, status: 401, message: "authentication failure", errors: {} }),
+    );
     await expect(client.login("a@pbs", "x")).rejects.toMatchObject({ status: 401 });
     expect(store.getState()).toMatchObject({ session: null, endedMessage: null, interrupted: false });
   });

@@ -27,9 +27,7 @@ export function describeError(error: unknown): string {
       case 409:
         // A 409 is either a digest mismatch (someone else saved first) or a name
         // that is taken; only the first is about a concurrent change.
-        return isConcurrentChange(error)
-          ? "Someone else changed this meanwhile; the view has been refreshed, try again."
-          : error.message;
+        return isConcurrentChange(error) ? "Someone else changed this meanwhile; the view has been refreshed, try again." : error.message;
       default:
         return error.message;
     }

@@ -3,7 +3,10 @@ import { SESSION_ENDED_MESSAGE, SessionStore, decodeSessionMeta, takeBootstrapSe
 
 function toBase64Url(text: string): string {
   const bytes = new TextEncoder().encode(text);
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 function encodeMeta(value: unknown): string {

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  validateAclPath,
-  validateEmail,
-  validateExpiry,
-  validatePassword,
-  validateTokenName,
-  validateUserid,
-} from "./validation.js";
+import { validateAclPath, validateEmail, validateExpiry, validatePassword, validateTokenName, validateUserid } from "./validation.js";
 
 describe("validateTokenName", () => {
   it("accepts names of the safe-id pattern", () => {

@@ -27,7 +27,10 @@ export interface SharedBackend {
 
 export type BackendKind = "memory" | "file" | "postgres";
 
-export async function createSharedBackend(kind: BackendKind, auditRetention?: AuditRetention): Promise<SharedBackend & { dataDir?: string }> {
+export async function createSharedBackend(
+  kind: BackendKind,
+  auditRetention?: AuditRetention,
+): Promise<SharedBackend & { dataDir?: string }> {
   const handles: AccessStore[] = [];
   const track = (store: AccessStore): AccessStore => {
     handles.push(store);

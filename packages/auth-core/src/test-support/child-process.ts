@@ -77,10 +77,7 @@ export function spawnTsChild(scriptPath: string, args: string[], opts: TsChildOp
     for (const notify of [...listeners]) notify();
   });
 
-  function nextMessage(
-    matches: (message: unknown) => boolean = () => true,
-    timeoutMs = DEFAULT_MESSAGE_TIMEOUT_MS,
-  ): Promise<unknown> {
+  function nextMessage(matches: (message: unknown) => boolean = () => true, timeoutMs = DEFAULT_MESSAGE_TIMEOUT_MS): Promise<unknown> {
     return new Promise((resolveMessage, rejectMessage) => {
       const check = (): boolean => {
         const index = inbox.findIndex(matches);
@@ -130,6 +127,5 @@ export function spawnTsChild(scriptPath: string, args: string[], opts: TsChildOp
 
 /** A message of the form `{ type }`, as the test-support child scripts send. */
 export function isMessageOfType(type: string): (message: unknown) => boolean {
-  return (message) =>
-    typeof message === "object" && message !== null && (message as { type?: unknown }).type === type;
+  return (message) => typeof message === "object" && message !== null && (message as { type?: unknown }).type === type;
 }

@@ -107,9 +107,7 @@ main(process.argv.slice(2)).then(
     process.disconnect?.();
   },
   async (error: unknown) => {
-    await sendToParent({ type: "error", message: error instanceof Error ? error.message : String(error) }).catch(
-      () => undefined,
-    );
+    await sendToParent({ type: "error", message: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
     process.exit(1);
   },
 );

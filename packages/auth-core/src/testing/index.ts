@@ -4,7 +4,12 @@
  * JavaScript in dist/, so production code cannot import it.
  */
 export { FakeHasher, computeFakeHash, isFakeHash, type FakeHasherOptions } from "../test-support/fake-hasher.js";
-export { MemoryAccessStore, MemoryBackend, type MemoryAccessStoreOptions, type MemoryStoreReadCounts } from "../test-support/memory-store.js";
+export {
+  MemoryAccessStore,
+  MemoryBackend,
+  type MemoryAccessStoreOptions,
+  type MemoryStoreReadCounts,
+} from "../test-support/memory-store.js";
 export { describeAccessStoreContract, type OpenedStore } from "../test-support/store-contract.js";
 export {
   TEST_DATABASE_URL,

@@ -15,12 +15,7 @@ export interface LegacySession {
   csrf: string;
 }
 
-export async function logInLegacyOnly(
-  fetchImpl: FetchLike,
-  baseUrl: string,
-  username: string,
-  password: string,
-): Promise<LegacySession> {
+export async function logInLegacyOnly(fetchImpl: FetchLike, baseUrl: string, username: string, password: string): Promise<LegacySession> {
   const response = await fetchImpl(`${baseUrl}/api2/json/access/ticket`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -19,7 +19,9 @@ export interface OldPbsServer {
 }
 
 export async function startOldPbsServer(tls: { cert: string; key: string }): Promise<OldPbsServer> {
-  const ticket = `PBS:${OLD_PBS_USER}:${Math.floor(Date.now() / 1000).toString(16).toUpperCase()}::b2xkLXNlcnZlcg`;
+  const ticket = `PBS:${OLD_PBS_USER}:${Math.floor(Date.now() / 1000)
+    .toString(16)
+    .toUpperCase()}::b2xkLXNlcnZlcg`;
   const logins: Record<string, unknown>[] = [];
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     let raw = "";
@@ -34,7 +36,9 @@ export async function startOldPbsServer(tls: { cert: string; key: string }): Pro
       if (req.method === "POST" && url.pathname === "/api2/json/access/ticket") {
         const body = (raw === "" ? {} : JSON.parse(raw)) as Record<string, unknown>;
         logins.push(body);
-        const unknown = Object.keys(body).filter((key) => !["username", "password", "realm", "otp", "path", "privs", "port", "tfa-challenge"].includes(key));
+        const unknown = Object.keys(body).filter(
+          (key) => !["username", "password", "realm", "otp", "path", "privs", "port", "tfa-challenge"].includes(key),
+        );
         if (unknown.length > 0) {
           const errors = Object.fromEntries(unknown.map((key) => [key, "schema does not allow additional properties."]));
           reply(400, { data: null, message: "parameter verification errors", errors });

@@ -39,7 +39,10 @@ async function readAudit(query: Record<string, string>, headers = sessionHeaders
 describe("GET /access/audit", () => {
   test("lists the caller's changes newest first with request id and source, filtered and paged", async () => {
     const token = await createToken(session, TEST_ADMIN, "audited");
-    const rotated = await server.client.api("PUT", `${ADMIN_TOKENS}/audited`, { body: { regenerate: true }, headers: sessionHeaders(session) });
+    const rotated = await server.client.api("PUT", `${ADMIN_TOKENS}/audited`, {
+      body: { regenerate: true },
+      headers: sessionHeaders(session),
+    });
     expect(rotated.status, rotated.text).toBe(200);
     const requestId = rotated.headers["x-request-id"];
 
@@ -48,7 +51,13 @@ describe("GET /access/audit", () => {
     const body = page.json as { data: AuditRow[]; total: number };
     expect(body.total).toBe(2);
     expect(body.data).toHaveLength(1);
-    expect(body.data[0]).toMatchObject({ action: "token.regenerate", actor: TEST_ADMIN, target: token.tokenid, outcome: "success", requestId });
+    expect(body.data[0]).toMatchObject({
+      action: "token.regenerate",
+      actor: TEST_ADMIN,
+      target: token.tokenid,
+      outcome: "success",
+      requestId,
+    });
     expect(body.data[0]?.source).toMatch(/127\.0\.0\.1/);
     const second = await readAudit({ target: token.tokenid, limit: "1", start: "1" });
     expect((second.json as { data: AuditRow[] }).data[0]?.action).toBe("token.create");
@@ -82,13 +91,19 @@ describe("GET /access/audit", () => {
 describe("rotation with overlap over HTTP", () => {
   test("grace keeps the old secret working beside the new one; grace without regenerate is a 400", async () => {
     const token = await createToken(session, TEST_ADMIN, "overlap");
-    const rotated = await server.client.api("PUT", `${ADMIN_TOKENS}/overlap`, { body: { regenerate: true, grace: 3600 }, headers: sessionHeaders(session) });
+    const rotated = await server.client.api("PUT", `${ADMIN_TOKENS}/overlap`, {
+      body: { regenerate: true, grace: 3600 },
+      headers: sessionHeaders(session),
+    });
     expect(rotated.status, rotated.text).toBe(200);
     const fresh = (rotated.json?.data as { secret: string }).secret;
     expect((await server.client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, fresh) })).status).toBe(200);
     expect((await server.client.api("GET", "/version", { headers: tokenHeaders(token.tokenid, token.secret) })).status).toBe(200);
 
-    const listed = await server.client.api("GET", "/access/tokens", { query: { filter: "overlap", limit: "10" }, headers: sessionHeaders(session) });
+    const listed = await server.client.api("GET", "/access/tokens", {
+      query: { filter: "overlap", limit: "10" },
+      headers: sessionHeaders(session),
+    });
     const row = (listed.json?.data as Record<string, unknown>[])[0];
     expect(row?.["previous-secret-until"]).toBeGreaterThan(Date.now() / 1000 + 3500);
     expect(row?.created).toBeGreaterThan(Date.now() / 1000 - 600);
@@ -100,10 +115,16 @@ describe("rotation with overlap over HTTP", () => {
       expect(Object.keys(pbsRow).sort()).toEqual(expect.not.arrayContaining(["created", "last-used", "previous-secret-until"]));
     }
 
-    const noRegenerate = await server.client.api("PUT", `${ADMIN_TOKENS}/overlap`, { body: { grace: 60 }, headers: sessionHeaders(session) });
+    const noRegenerate = await server.client.api("PUT", `${ADMIN_TOKENS}/overlap`, {
+      body: { grace: 60 },
+      headers: sessionHeaders(session),
+    });
     expect(noRegenerate.status).toBe(400);
     expect(readParameterErrors(noRegenerate)).toHaveProperty("grace");
-    const tooLong = await server.client.api("PUT", `${ADMIN_TOKENS}/overlap`, { body: { regenerate: true, grace: 9_999_999 }, headers: sessionHeaders(session) });
+    const tooLong = await server.client.api("PUT", `${ADMIN_TOKENS}/overlap`, {
+      body: { regenerate: true, grace: 9_999_999 },
+      headers: sessionHeaders(session),
+    });
     expect(tooLong.status).toBe(400);
   });
 

@@ -26,8 +26,7 @@ export const email = () => text({ max: TEXT_FIELD_MAX_LENGTH });
 export const password = () => text({ min: 1, max: PASSWORD_MAX_LENGTH });
 
 // Epoch seconds up to the end of year 9999; 0 means "never expires".
-export const expire = () =>
-  formInteger({ min: 0, max: EXPIRE_MAX }).meta({ description: "expiry in epoch seconds; 0 means never" });
+export const expire = () => formInteger({ min: 0, max: EXPIRE_MAX }).meta({ description: "expiry in epoch seconds; 0 means never" });
 
 export const roleId = () => oneOf(ROLE_IDS);
 

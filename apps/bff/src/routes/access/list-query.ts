@@ -3,13 +3,7 @@
  * Gatehouse extension; docs/design.md). Without any of them a listing keeps PBS's
  * shape; auth-core checks them again, so the bounds live there.
  */
-import {
-  LIST_FILTER_MAX_LENGTH,
-  LIST_LIMIT_MAX,
-  TOKEN_SORT_KEYS,
-  TOKEN_STATUS_FILTERS,
-  USER_SORT_KEYS,
-} from "@gatehouse/auth-core";
+import { LIST_FILTER_MAX_LENGTH, LIST_LIMIT_MAX, TOKEN_SORT_KEYS, TOKEN_STATUS_FILTERS, USER_SORT_KEYS } from "@gatehouse/auth-core";
 import type { TokenListQuery, UserListQuery } from "@gatehouse/auth-core";
 import { formInteger, oneOf, text } from "../../params.js";
 

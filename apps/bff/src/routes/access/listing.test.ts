@@ -81,7 +81,10 @@ describe("GET /access/tokens (extension)", () => {
   });
 
   test("search finds exactly one token; pages follow each other; desc reverses", async () => {
-    const found = (await get("/access/tokens", { limit: "50", filter: "RUNNER-01234" })).json as { data: { tokenid: string }[]; total: number };
+    const found = (await get("/access/tokens", { limit: "50", filter: "RUNNER-01234" })).json as {
+      data: { tokenid: string }[];
+      total: number;
+    };
     expect(found.total).toBe(1);
     expect(found.data.map((row) => row.tokenid)).toEqual([`${runnerName(1234)}!ci`]);
 
@@ -92,7 +95,10 @@ describe("GET /access/tokens (extension)", () => {
   });
 
   test("status selects; every seeded disabled token and no other", async () => {
-    const disabled = (await get("/access/tokens", { limit: "1000", status: "disabled" })).json as { data: { tokenid: string; status: string }[]; total: number };
+    const disabled = (await get("/access/tokens", { limit: "1000", status: "disabled" })).json as {
+      data: { tokenid: string; status: string }[];
+      total: number;
+    };
     expect(disabled.total).toBe(SEEDED_USERS / 10);
     expect(disabled.data.every((row) => row.status === "disabled")).toBe(true);
   });
@@ -107,7 +113,14 @@ describe("GET /access/tokens (extension)", () => {
   });
 
   test("bad values get a 400 naming each parameter", async () => {
-    const response = await get("/access/tokens", { limit: "0", start: "-1", sort: "userid", order: "up", status: "gone", filter: "x".repeat(129) });
+    const response = await get("/access/tokens", {
+      limit: "0",
+      start: "-1",
+      sort: "userid",
+      order: "up",
+      status: "gone",
+      filter: "x".repeat(129),
+    });
     expect(response.status).toBe(400);
     expect(Object.keys(readParameterErrors(response)).sort()).toEqual(["filter", "limit", "order", "sort", "start", "status"]);
     expect((await get("/access/tokens", { limit: "1001" })).status).toBe(400);
@@ -125,7 +138,10 @@ describe("GET /access/users and /access/users/{userid}/token with extension para
   });
 
   test("a paged per-user token listing carries total and status; unpaged it is PBS's", async () => {
-    const paged = (await get(`/access/users/${runnerName(3)}/token`, { limit: "10" })).json as { data: { status: string }[]; total: number };
+    const paged = (await get(`/access/users/${runnerName(3)}/token`, { limit: "10" })).json as {
+      data: { status: string }[];
+      total: number;
+    };
     expect(paged).toMatchObject({ total: 1, data: [{ status: "owner-disabled" }] });
     const plain = (await get(`/access/users/${TEST_ADMIN}/token`)).json as object;
     expect(Object.keys(plain).sort()).toEqual(["data", "digest"]);

@@ -118,7 +118,10 @@ describe("POST /access/ticket, HttpOnly flow", () => {
 
 describe("POST /access/ticket from another site (login CSRF, issue 15, finding 9)", () => {
   const httpOnlyLogin = (headers: Record<string, string>) =>
-    server.client.api("POST", "/access/ticket", { body: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD, "http-only": true }, headers });
+    server.client.api("POST", "/access/ticket", {
+      body: { username: TEST_ADMIN, password: TEST_ADMIN_PASSWORD, "http-only": true },
+      headers,
+    });
 
   test("a cookie-setting login from another site or a sibling subdomain is a 403 that sets no cookie", async () => {
     const refused: Record<string, string>[] = [
@@ -138,7 +141,12 @@ describe("POST /access/ticket from another site (login CSRF, issue 15, finding 9
 
   test("the server's own pages, a typed URL and non-browser clients log in", async () => {
     const own = new URL(server.baseUrl).host;
-    const admitted: Record<string, string>[] = [{ "sec-fetch-site": "same-origin" }, { "sec-fetch-site": "none" }, { origin: `https://${own}` }, {}];
+    const admitted: Record<string, string>[] = [
+      { "sec-fetch-site": "same-origin" },
+      { "sec-fetch-site": "none" },
+      { origin: `https://${own}` },
+      {},
+    ];
     for (const headers of admitted) {
       const response = await httpOnlyLogin(headers);
       expect(response.status, JSON.stringify(headers)).toBe(200);

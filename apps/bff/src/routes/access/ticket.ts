@@ -66,7 +66,10 @@ async function logIn({ input, accessControl, settings, req, res }: PublicRouteCo
   // Gatehouse issues none (no console), so no such request can be valid: the same
   // 401 as any failure.
   const usesConsoleTicket =
-    input.path !== undefined && input.privs !== undefined && input.port !== undefined && input.password?.startsWith(CONSOLE_TICKET_PREFIX) === true;
+    input.path !== undefined &&
+    input.privs !== undefined &&
+    input.port !== undefined &&
+    input.password?.startsWith(CONSOLE_TICKET_PREFIX) === true;
   if (usesConsoleTicket) throw new ApiError("LOGIN_FAILED");
 
   // The second step: `tfa-challenge` is the partial ticket, `password` the answer

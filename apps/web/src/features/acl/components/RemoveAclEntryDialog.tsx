@@ -20,9 +20,7 @@ export function RemoveAclEntryDialog({ entry, onClose }: RemoveAclEntryDialogPro
       error={removeEntry.error}
       onCancel={onClose}
       confirmPhrase={isOwnAdmin ? entry.ugid : undefined}
-      onConfirm={() =>
-        removeEntry.mutate({ path: entry.path, role: entry.roleid, authId: entry.ugid }, { onSuccess: onClose })
-      }
+      onConfirm={() => removeEntry.mutate({ path: entry.path, role: entry.roleid, authId: entry.ugid }, { onSuccess: onClose })}
     >
       <p>
         <strong>{entry.ugid}</strong> loses the role <strong>{entry.roleid}</strong> on <code>{entry.path}</code>

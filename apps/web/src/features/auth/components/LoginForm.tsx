@@ -32,7 +32,12 @@ export interface LoginFormProps {
   autoFocusField?: "username" | "password";
 }
 
-export function LoginForm({ initialUsername = "", lockUsername = false, submitLabel = "Log in", autoFocusField = "username" }: LoginFormProps) {
+export function LoginForm({
+  initialUsername = "",
+  lockUsername = false,
+  submitLabel = "Log in",
+  autoFocusField = "username",
+}: LoginFormProps) {
   const domains = useDomains();
   const login = useLogin();
   const [username, setUsername] = useState(initialUsername);
@@ -112,9 +117,7 @@ export function LoginForm({ initialUsername = "", lockUsername = false, submitLa
           hint="A realm typed after @ in the user name wins."
         />
       ) : null}
-      {domains.isError ? (
-        <ErrorMessage error={domains.error} onRetry={() => void domains.refetch()} />
-      ) : null}
+      {domains.isError ? <ErrorMessage error={domains.error} onRetry={() => void domains.refetch()} /> : null}
       {login.isError ? (
         isCredentialRefusal(login.error) ? (
           <p className="error-message" role="alert">

@@ -20,11 +20,9 @@ export interface CreatedToken {
 export function createToken(input: CreateTokenInput): Promise<CreatedToken> {
   const body: Record<string, unknown> = { enable: input.enable, expire: input.expire };
   if (input.comment.trim() !== "") body["comment"] = input.comment.trim();
-  return api.request<CreatedToken>(
-    "POST",
-    `/access/users/${encodePathSegment(input.userid)}/token/${encodePathSegment(input.tokenName)}`,
-    { body },
-  );
+  return api.request<CreatedToken>("POST", `/access/users/${encodePathSegment(input.userid)}/token/${encodePathSegment(input.tokenName)}`, {
+    body,
+  });
 }
 
 export function useCreateToken() {

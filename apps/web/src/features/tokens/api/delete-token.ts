@@ -8,10 +8,7 @@ export interface DeleteTokenInput {
 }
 
 export function deleteToken(input: DeleteTokenInput): Promise<unknown> {
-  return api.request<unknown>(
-    "DELETE",
-    `/access/users/${encodePathSegment(input.userid)}/token/${encodePathSegment(input.tokenName)}`,
-  );
+  return api.request<unknown>("DELETE", `/access/users/${encodePathSegment(input.userid)}/token/${encodePathSegment(input.tokenName)}`);
 }
 
 export function useDeleteToken() {

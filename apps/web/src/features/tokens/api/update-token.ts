@@ -17,11 +17,9 @@ export function updateToken(input: UpdateTokenInput): Promise<unknown> {
   // PBS clears a property through `delete`; an empty string would be stored as is.
   if (comment === "") body["delete"] = ["comment"];
   else body["comment"] = comment;
-  return api.request<unknown>(
-    "PUT",
-    `/access/users/${encodePathSegment(input.userid)}/token/${encodePathSegment(input.tokenName)}`,
-    { body },
-  );
+  return api.request<unknown>("PUT", `/access/users/${encodePathSegment(input.userid)}/token/${encodePathSegment(input.tokenName)}`, {
+    body,
+  });
 }
 
 export function useUpdateToken() {

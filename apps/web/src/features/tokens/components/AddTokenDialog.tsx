@@ -63,10 +63,7 @@ export function AddTokenDialog({ userids, defaultUserid, onCreated, onClose }: A
       expire: validateExpiry(expireEpoch, nowS),
     });
     if (invalid || expireEpoch === null) return;
-    createToken.mutate(
-      { userid, tokenName, enable, expire: expireEpoch, comment },
-      { onSuccess: onCreated, onError: reportServerError },
-    );
+    createToken.mutate({ userid, tokenName, enable, expire: expireEpoch, comment }, { onSuccess: onCreated, onError: reportServerError });
   }
 
   const serverErrorAtField =

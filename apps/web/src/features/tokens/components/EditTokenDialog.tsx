@@ -33,10 +33,7 @@ export function EditTokenDialog({ token, onSaved, onClose }: EditTokenDialogProp
     const expireEpoch = unchanged ? token.expire : resolveExpiry(expire, nowS);
     // An already expired token may keep its date while the comment is edited.
     if (report({ expire: unchanged ? null : validateExpiry(expireEpoch, nowS) }) || expireEpoch === null) return;
-    updateToken.mutate(
-      { userid: token.userid, tokenName: token.tokenName, enable, expire: expireEpoch, comment },
-      { onSuccess: onSaved },
-    );
+    updateToken.mutate({ userid: token.userid, tokenName: token.tokenName, enable, expire: expireEpoch, comment }, { onSuccess: onSaved });
   }
 
   return (

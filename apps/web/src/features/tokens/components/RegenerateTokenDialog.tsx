@@ -54,9 +54,7 @@ export function RegenerateTokenDialog({ token, onRegenerated, onClose }: Regener
           <p>
             A new secret replaces the current one of <strong>{token.tokenid}</strong>.
           </p>
-          <p className="warning">
-            Every script or service that uses the old secret loses access immediately, on every server.
-          </p>
+          <p className="warning">Every script or service that uses the old secret loses access immediately, on every server.</p>
           {isExpired ? (
             <p className="notice" role="note">
               This token has expired: a new secret alone would be refused. Choose a new expiry below.
@@ -69,8 +67,8 @@ export function RegenerateTokenDialog({ token, onRegenerated, onClose }: Regener
           ) : null}
           {token.status === "owner-disabled" || token.status === "owner-expired" ? (
             <p className="notice" role="note">
-              Its user {token.userid} is {token.status === "owner-disabled" ? "disabled" : "expired"}: the new secret is
-              refused until the user is changed on the Users screen.
+              Its user {token.userid} is {token.status === "owner-disabled" ? "disabled" : "expired"}: the new secret is refused until the
+              user is changed on the Users screen.
             </p>
           ) : null}
         </div>

@@ -20,8 +20,8 @@ export function RemoveTokenDialog({ token, onRemoved, onClose }: RemoveTokenDial
       onConfirm={() => deleteToken.mutate({ userid: token.userid, tokenName: token.tokenName }, { onSuccess: onRemoved })}
     >
       <p>
-        <strong>{token.tokenid}</strong> and its permission entries will be deleted. Anything using it loses access
-        immediately. This cannot be undone.
+        <strong>{token.tokenid}</strong> and its permission entries will be deleted. Anything using it loses access immediately. This cannot
+        be undone.
       </p>
     </ConfirmDialog>
   );

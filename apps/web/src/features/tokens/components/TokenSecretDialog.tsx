@@ -76,8 +76,8 @@ export function TokenSecretDialog({ tokenid, secret, regenerated, onClose }: Tok
       </div>
       <div className="secret__header">
         <p className="dialog__hint">
-          Scripts send it as the header <code>Authorization: PBSAPIToken={tokenid}:&lt;secret&gt;</code>. A new token
-          has no privileges until an ACL entry grants them.
+          Scripts send it as the header <code>Authorization: PBSAPIToken={tokenid}:&lt;secret&gt;</code>. A new token has no privileges
+          until an ACL entry grants them.
         </p>
         <CopyButton value={formatTokenHeader(tokenid, secret)} label="Copy as header" onCopied={markCopied} />
       </div>

@@ -184,9 +184,7 @@ export function TokensPage() {
           <RegenerateTokenDialog
             token={open.token}
             onClose={close}
-            onRegenerated={(result) =>
-              setDialog({ kind: "secret", tokenid: result.tokenid, secret: result.secret, regenerated: true })
-            }
+            onRegenerated={(result) => setDialog({ kind: "secret", tokenid: result.tokenid, secret: result.secret, regenerated: true })}
           />
         );
       case "remove":
@@ -204,9 +202,7 @@ export function TokensPage() {
       case "permissions":
         return <TokenPermissionsDialog token={open.token} onClose={close} />;
       case "secret":
-        return (
-          <TokenSecretDialog tokenid={open.tokenid} secret={open.secret} regenerated={open.regenerated} onClose={close} />
-        );
+        return <TokenSecretDialog tokenid={open.tokenid} secret={open.secret} regenerated={open.regenerated} onClose={close} />;
     }
   }
 

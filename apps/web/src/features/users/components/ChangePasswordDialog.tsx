@@ -32,14 +32,7 @@ export function ChangePasswordDialog({ userid, onClose }: ChangePasswordDialogPr
   return (
     <Dialog title={`Change password of ${userid}`} onClose={onClose} busy={changePassword.isPending}>
       <form onSubmit={handleSubmit} noValidate className="form">
-        <TextField
-          label="New password"
-          type="password"
-          value={password}
-          onChange={setPassword}
-          error={error}
-          autoComplete="new-password"
-        />
+        <TextField label="New password" type="password" value={password} onChange={setPassword} error={error} autoComplete="new-password" />
         <TextField
           label="Confirm new password"
           type="password"

@@ -21,15 +21,13 @@ export function DeleteUserDialog({ userid, onDeleted, onClose }: DeleteUserDialo
       onConfirm={() => deleteUser.mutate(userid, { onSuccess: onDeleted })}
       confirmPhrase={isSelf ? userid : undefined}
     >
-      {isSelf ? (
-        <p className="warning">This is your own account: you will be logged out and cannot log in again.</p>
-      ) : null}
+      {isSelf ? <p className="warning">This is your own account: you will be logged out and cannot log in again.</p> : null}
       <p>
         <strong>{userid}</strong> will be deleted.
       </p>
       <p className="warning">
-        All API tokens of this user are deleted with it, together with every permission entry of the user and its
-        tokens. Scripts using those tokens lose access immediately.
+        All API tokens of this user are deleted with it, together with every permission entry of the user and its tokens. Scripts using
+        those tokens lose access immediately.
       </p>
     </ConfirmDialog>
   );

@@ -72,8 +72,8 @@ export function EditUserDialog({ user, onSaved, onClose }: EditUserDialogProps) 
         onConfirm={() => save(pendingSelfDisable)}
       >
         <p className="warning">
-          <strong>{user.userid}</strong> is the account you are logged in with. Once disabled it cannot log in, this
-          console included, until another administrator enables it again.
+          <strong>{user.userid}</strong> is the account you are logged in with. Once disabled it cannot log in, this console included, until
+          another administrator enables it again.
         </p>
       </ConfirmDialog>
     );

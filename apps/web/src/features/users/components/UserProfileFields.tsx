@@ -44,14 +44,7 @@ export function UserProfileFields({ values, onChange, errors, expireHint, enable
         <TextField label="First name" value={values.firstname} onChange={set("firstname")} autoComplete="off" />
         <TextField label="Last name" value={values.lastname} onChange={set("lastname")} autoComplete="off" />
       </div>
-      <TextField
-        label="Email"
-        type="email"
-        value={values.email}
-        onChange={set("email")}
-        error={errors.email}
-        autoComplete="off"
-      />
+      <TextField label="Email" type="email" value={values.email} onChange={set("email")} error={errors.email} autoComplete="off" />
       <TextField label="Comment" value={values.comment} onChange={set("comment")} autoComplete="off" />
       <ExpireField value={values.expire} onChange={set("expire")} error={errors.expire} hint={expireHint} />
       <CheckboxField

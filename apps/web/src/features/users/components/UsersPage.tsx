@@ -51,7 +51,13 @@ export function UsersPage() {
   const rights = useCallerRights();
 
   const columns: ColumnDef<UserRow, unknown>[] = [
-    { id: "userid", accessorFn: (row) => row.userid, header: "User", cell: ({ row }) => row.original.userid, meta: { isRowHeader: true } satisfies DataColumnMeta },
+    {
+      id: "userid",
+      accessorFn: (row) => row.userid,
+      header: "User",
+      cell: ({ row }) => row.original.userid,
+      meta: { isRowHeader: true } satisfies DataColumnMeta,
+    },
     {
       id: "status",
       accessorFn: (row) => row.enable,
@@ -171,7 +177,12 @@ export function UsersPage() {
   }
 
   return (
-    <ListPage title="Users" actionLabel="Add user" actionDisabledReason={addUserRefusal(rights)} onAction={() => setDialog({ kind: "add" })}>
+    <ListPage
+      title="Users"
+      actionLabel="Add user"
+      actionDisabledReason={addUserRefusal(rights)}
+      onAction={() => setDialog({ kind: "add" })}
+    >
       <DataTable
         caption="Users"
         noun="users"
