@@ -49,12 +49,18 @@ const LANES = 8;
 const KILLS_PER_LANE = 26;
 /** proper-lockfile's floor; the shortest wait after a holder died with the lock. */
 const LOCK_STALE_MS = 2_000;
-/** Breaking a stale lock takes up to LOCK_STALE_MS; the rest is slack for a loaded machine. */
-const RECOVERY_BOUND_MS = LOCK_STALE_MS + 4_000;
+/**
+ * Breaking a stale lock takes up to LOCK_STALE_MS. The bound proves recovery happens at
+ * all (a lock left behind by a killed writer is never permanent), not how fast: the
+ * slack is wide because CI machines run this beside other suites at load 10-20, where
+ * a 6 s bound failed on a healthy store. The printed "slowest recovery" is the figure.
+ */
+const RECOVERY_BOUND_MS = LOCK_STALE_MS + 28_000;
 /** Kills land between 0 and this many ms after the child starts mutating (a mutation takes a few ms). */
 const MAX_KILL_DELAY_MS = 100;
-const CHILD_READY_TIMEOUT_MS = 30_000;
-const TEST_TIMEOUT_MS = 240_000;
+/** A deadline, not a speed target: a child that is not ready by then is stuck. */
+const CHILD_READY_TIMEOUT_MS = 120_000;
+const TEST_TIMEOUT_MS = 600_000;
 const SEED = Number(process.env.GATEHOUSE_FUZZ_SEED ?? 6006);
 
 const EXPECTED_FILES = new Set<string>(Object.values(STORE_FILES));
