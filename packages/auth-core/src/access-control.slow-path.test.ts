@@ -154,7 +154,7 @@ describe("AccessControl slow path under a flood of wrong secrets", () => {
   });
 
   it("lets one address hold only its share of the gate, so another address's login is admitted (finding 4)", async () => {
-    const { ac, hasher } = await setUp({ hashQueueLimit: 32 });
+    const { ac, hasher } = await setUp({ hashQueueLimit: 32, hashLimitPerActor: 2 });
     hasher.hold();
     const flood = Array.from({ length: 40 }, (_, i) => ac.login({ username: "alice@pbs", password: `guess-${i}`, source: "10.0.0.9" }));
     const floodOutcomes = Promise.allSettled(flood);
@@ -210,7 +210,7 @@ describe("AccessControl: every new hash goes through the gate, as a task of the 
   const BOB: AuthContext = { authid: "bob@pbs", userid: "bob@pbs", tokenName: null, via: "ticket" };
 
   it("one user's 40 concurrent password changes hold only its share, and an admin's login is admitted meanwhile", async () => {
-    const { ac, hasher } = await setUp({ hashQueueLimit: 32 });
+    const { ac, hasher } = await setUp({ hashQueueLimit: 32, hashLimitPerActor: 2 });
     await ac.createUser(SYSTEM_ACTOR, { userid: "admin@pbs", password: "admin-password" });
     hasher.hold();
     hasher.holdHashes = true;

@@ -311,7 +311,12 @@ const DEFAULT_SOURCE_THROTTLE: ThrottleLimits = { maxFailures: 50, windowS: 60 }
 const DEFAULT_IDENTITY_THROTTLE: ThrottleLimits = { maxFailures: 10, windowS: 60 };
 const DEFAULT_IDENTITY_CEILING: ThrottleLimits = { maxFailures: 1000, windowS: 60 };
 const DEFAULT_HASH_LIMIT_PER_SOURCE = 4;
-const DEFAULT_HASH_LIMIT_PER_ACTOR = 2;
+/**
+ * Hashes one acting user may hold in the gate at once (finding 5). High enough that an
+ * admin's script making a few dozen tokens in parallel over 2 workers is served, low
+ * enough that one user cannot hold the whole queue (DEFAULT_HASH_QUEUE_LIMIT) alone.
+ */
+const DEFAULT_HASH_LIMIT_PER_ACTOR = 16;
 export const DEFAULT_MAX_TOKENS_PER_USER = 100;
 export const DEFAULT_MAX_TOKENS = 200_000;
 const DEFAULT_WEBAUTHN_SETTINGS: WebauthnSettings = { rpId: "localhost", origins: ["https://localhost:8007"] };
