@@ -11,6 +11,15 @@ function readJson(path) {
   }
 }
 
+/** The first few lines of a failure message, without ANSI colour codes. */
+function firstLines(text, count = 6) {
+  return (text ?? "")
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .split("\n")
+    .slice(0, count)
+    .join("\n    ");
+}
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -22,6 +31,17 @@ if (vitest) {
   failed += (vitest.numFailedTests ?? 0) + (vitest.numRuntimeErrorTestSuites ?? 0);
   skipped += (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0);
   console.log(`vitest: ${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed, ${vitest.numPendingTests} skipped`);
+  // Name each failure here too: a CI log is often read from its tail only, and the
+  // reporter's own failure section sits thousands of lines above this one.
+  for (const file of vitest.testResults ?? []) {
+    const failedTests = (file.assertionResults ?? []).filter((t) => t.status === "failed");
+    if (failedTests.length === 0 && file.status === "failed") {
+      console.log(`  FAILED ${file.name}: ${firstLines(file.message)}`);
+    }
+    for (const t of failedTests) {
+      console.log(`  FAILED ${file.name} > ${t.fullName}: ${firstLines((t.failureMessages ?? []).join("\n"))}`);
+    }
+  }
 } else {
   missing.push("vitest");
 }
@@ -35,6 +55,17 @@ if (e2e?.stats) {
   console.log(
     `playwright: ${(s.expected ?? 0) + (s.flaky ?? 0)} passed (${s.flaky ?? 0} flaky), ${s.unexpected ?? 0} failed, ${s.skipped ?? 0} skipped`,
   );
+  const walk = (suite, trail) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status !== "unexpected") continue;
+        const error = (test.results ?? []).map((r) => r.error?.message).find(Boolean);
+        console.log(`  FAILED ${[...trail, spec.title].join(" > ")}: ${firstLines(error)}`);
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child, [...trail, child.title]);
+  };
+  for (const suite of e2e.suites ?? []) walk(suite, [suite.title]);
 } else {
   missing.push("playwright");
 }
