@@ -8,7 +8,7 @@ const AUTH: AuthMetricsSnapshot = {
   tokenCache: { hits: 41, misses: 3, entries: 2, refreshes: 5 },
   ticketCache: { hits: 7, misses: 1, entries: 1 },
   slowVerifyLatency: { boundsS: [0.05, 0.1], cumulativeCounts: [1, 3, 4], count: 4, sumS: 0.5 },
-  hashGate: { running: 2, queued: 5, rejected: 11, rejectedOwner: 3, collapsed: 6, started: 9 },
+  hashGate: { running: 2, queued: 5, rejected: 11, rejectedOwner: 3, backlogged: 4, collapsed: 6, started: 9 },
   throttled: 13,
   tokenFailures: 17,
 };
@@ -52,6 +52,7 @@ describe("ServerMetrics", () => {
       "gatehouse_slow_verify_seconds_count 4",
       "gatehouse_argon2_gate_running 2",
       "gatehouse_argon2_gate_queued 5",
+      "gatehouse_argon2_gate_backlogged 4",
       "gatehouse_argon2_gate_started_total 9",
       "gatehouse_argon2_gate_rejected_total 11",
       "gatehouse_argon2_gate_rejected_owner_total 3",

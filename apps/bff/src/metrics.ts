@@ -145,6 +145,11 @@ export class ServerMetrics {
     });
     gauge("gatehouse_argon2_gate_running", "Argon2 verifications running now.", (a) => a.hashGate.running);
     gauge("gatehouse_argon2_gate_queued", "Argon2 verifications waiting for a slot now.", (a) => a.hashGate.queued);
+    gauge(
+      "gatehouse_argon2_gate_backlogged",
+      "Hash tasks of an acting user waiting outside the gate for one of that user's own slots.",
+      (a) => a.hashGate.backlogged,
+    );
     counter("gatehouse_argon2_gate_started_total", "Argon2 verifications that got a slot.", (a) => a.hashGate.started);
     counter(
       "gatehouse_argon2_gate_rejected_total",
@@ -153,7 +158,7 @@ export class ServerMetrics {
     );
     counter(
       "gatehouse_argon2_gate_rejected_owner_total",
-      "Hash tasks refused with 429 because their client address or acting user already had its share of the gate.",
+      "Hash tasks refused with 429 because their client address or acting user already had its share of the gate (and a full backlog).",
       (a) => a.hashGate.rejectedOwner,
     );
     counter("gatehouse_argon2_gate_collapsed_total", "Verifications that joined an identical one in flight.", (a) => a.hashGate.collapsed);

@@ -210,23 +210,24 @@ describe("AccessControl: every new hash goes through the gate, as a task of the 
   const BOB: AuthContext = { authid: "bob@pbs", userid: "bob@pbs", tokenName: null, via: "ticket" };
 
   it("one user's 40 concurrent password changes hold only its share, and an admin's login is admitted meanwhile", async () => {
-    const { ac, hasher } = await setUp({ hashQueueLimit: 32, hashLimitPerActor: 2 });
+    const { ac, hasher } = await setUp({ hashQueueLimit: 32, hashLimitPerActor: 2, hashBacklogPerActor: 8 });
     await ac.createUser(SYSTEM_ACTOR, { userid: "admin@pbs", password: "admin-password" });
     hasher.hold();
     hasher.holdHashes = true;
     const changes = Promise.allSettled(Array.from({ length: 40 }, (_, i) => ac.setPassword(ALICE, "alice@pbs", `new-password-${i}`)));
     await flushMicrotasks();
     let gate = (await ac.readMetrics(SYSTEM_ACTOR)).hashGate;
-    // Alice's two hashes fill both slots: they are in the gate, not beside it.
-    expect(gate).toMatchObject({ running: 2, queued: 0, rejectedOwner: 38 });
+    // Alice's two hashes fill both slots: they are in the gate, not beside it. Eight more
+    // wait in her own backlog, outside the gate's queue; the other thirty are refused.
+    expect(gate).toMatchObject({ running: 2, queued: 0, backlogged: 8, rejectedOwner: 30 });
     const admin = ac.login({ username: "admin@pbs", password: "admin-password", source: "10.0.0.1" });
     await flushMicrotasks();
     gate = (await ac.readMetrics(SYSTEM_ACTOR)).hashGate;
-    expect(gate).toMatchObject({ running: 2, queued: 1, rejected: 0 });
+    expect(gate).toMatchObject({ running: 2, queued: 1, backlogged: 8, rejected: 0 });
     hasher.release();
     expect((await admin)?.username).toBe("admin@pbs");
     const settled = await changes;
-    expect(settled.filter((o) => o.status === "fulfilled")).toHaveLength(2);
+    expect(settled.filter((o) => o.status === "fulfilled")).toHaveLength(10);
     for (const o of settled) if (o.status === "rejected") expect(o.reason).toBeInstanceOf(TooManyRequestsError);
   });
 

@@ -147,6 +147,11 @@ export interface AccessControlOptions {
   /** Slow-hash tasks one acting user may have running or queued at once (setting passwords, issuing secrets). Default 2. */
   hashLimitPerActor?: number;
   /**
+   * Further slow-hash tasks of one acting user that wait outside the gate for one of
+   * its own slots, instead of getting 429 (an admin script writing in parallel). Default 64.
+   */
+  hashBacklogPerActor?: number;
+  /**
    * How many processes on this host enforce the same failure limits (the cluster
    * workers), each with its own counts. Every limit is divided by it, rounding up,
    * so the host as a whole allows at most limit + processes - 1 failures per
@@ -312,11 +317,16 @@ const DEFAULT_IDENTITY_THROTTLE: ThrottleLimits = { maxFailures: 10, windowS: 60
 const DEFAULT_IDENTITY_CEILING: ThrottleLimits = { maxFailures: 1000, windowS: 60 };
 const DEFAULT_HASH_LIMIT_PER_SOURCE = 4;
 /**
- * Hashes one acting user may hold in the gate at once (finding 5). High enough that an
- * admin's script making a few dozen tokens in parallel over 2 workers is served, low
- * enough that one user cannot hold the whole queue (DEFAULT_HASH_QUEUE_LIMIT) alone.
+ * Hashes one acting user may hold in the gate at once (finding 5): one user's writes
+ * never hold more than the gate's concurrency, so everyone else's logins still get in.
  */
-const DEFAULT_HASH_LIMIT_PER_ACTOR = 16;
+const DEFAULT_HASH_LIMIT_PER_ACTOR = 2;
+/**
+ * An acting user's further hashes wait in that user's own backlog, outside the gate's
+ * shared queue: an admin script making dozens of tokens in parallel is served in
+ * order instead of refused, and still cannot crowd other users out.
+ */
+const DEFAULT_HASH_BACKLOG_PER_ACTOR = 64;
 export const DEFAULT_MAX_TOKENS_PER_USER = 100;
 export const DEFAULT_MAX_TOKENS = 200_000;
 const DEFAULT_WEBAUTHN_SETTINGS: WebauthnSettings = { rpId: "localhost", origins: ["https://localhost:8007"] };
@@ -362,6 +372,7 @@ export class AccessControl {
   private readonly throttle: CredentialThrottle;
   private readonly hashLimitPerSource: number;
   private readonly hashLimitPerActor: number;
+  private readonly hashBacklogPerActor: number;
   private readonly maxTokensPerUser: number;
   private readonly maxTokens: number;
   private readonly tokenCacheEnabled: boolean;
@@ -411,6 +422,7 @@ export class AccessControl {
     });
     this.hashLimitPerSource = requirePositiveInteger("hashLimitPerSource", options.hashLimitPerSource ?? DEFAULT_HASH_LIMIT_PER_SOURCE);
     this.hashLimitPerActor = requirePositiveInteger("hashLimitPerActor", options.hashLimitPerActor ?? DEFAULT_HASH_LIMIT_PER_ACTOR);
+    this.hashBacklogPerActor = requirePositiveInteger("hashBacklogPerActor", options.hashBacklogPerActor ?? DEFAULT_HASH_BACKLOG_PER_ACTOR);
     this.maxTokensPerUser = requirePositiveInteger("maxTokensPerUser", options.maxTokensPerUser ?? DEFAULT_MAX_TOKENS_PER_USER);
     this.maxTokens = requirePositiveInteger("maxTokens", options.maxTokens ?? DEFAULT_MAX_TOKENS);
     this.twoFactor = new TwoFactor({
@@ -1477,7 +1489,9 @@ export class AccessControl {
 
   /** A hash made for a change counts against the acting user's share; the local CLI has none. */
   private actorOwner(actor: AuthContext): GateOwner | undefined {
-    return actor.via === "system" ? undefined : { key: `actor:${actor.userid}`, limit: this.hashLimitPerActor };
+    return actor.via === "system"
+      ? undefined
+      : { key: `actor:${actor.userid}`, limit: this.hashLimitPerActor, backlog: this.hashBacklogPerActor };
   }
 
   // --- store access -------------------------------------------------------------------

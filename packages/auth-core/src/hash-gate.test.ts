@@ -49,7 +49,7 @@ describe("HashGate", () => {
   it("runs a task and passes its value through", async () => {
     const gate = new HashGate({ concurrency: 1, queueLimit: 0 });
     await expect(gate.run(null, () => Promise.resolve(42))).resolves.toBe(42);
-    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, rejectedOwner: 0, collapsed: 0, started: 1 });
+    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, rejectedOwner: 0, backlogged: 0, collapsed: 0, started: 1 });
   });
 
   it("never runs more than concurrency tasks at once and queues the rest in order", async () => {
@@ -64,7 +64,7 @@ describe("HashGate", () => {
     }
     expect(await Promise.all(results)).toEqual(["r0", "r1", "r2", "r3", "r4", "r5"]);
     expect(tasks.maxRunning).toBe(2);
-    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, rejectedOwner: 0, collapsed: 0, started: 6 });
+    expect(gate.stats()).toEqual({ running: 0, queued: 0, rejected: 0, rejectedOwner: 0, backlogged: 0, collapsed: 0, started: 6 });
   });
 
   it("rejects at once with TooManyRequestsError past the queue bound", async () => {
@@ -75,7 +75,7 @@ describe("HashGate", () => {
     await expect(refused).rejects.toBeInstanceOf(TooManyRequestsError);
     await expect(refused).rejects.toMatchObject({ retryAfterS: 3 });
     expect(tasks.started).toHaveLength(1);
-    expect(gate.stats()).toEqual({ running: 1, queued: 2, rejected: 1, rejectedOwner: 0, collapsed: 0, started: 1 });
+    expect(gate.stats()).toEqual({ running: 1, queued: 2, rejected: 1, rejectedOwner: 0, backlogged: 0, collapsed: 0, started: 1 });
     for (let i = 0; i < 3; i++) {
       tasks.started[i]?.resolve("ok");
       await flushMicrotasks();
@@ -180,6 +180,52 @@ describe("HashGate", () => {
     // Every slot was given back: the flooder may run four again.
     const again = Array.from({ length: 4 }, () => gate.run(null, () => Promise.resolve("ok"), flooder));
     await expect(Promise.all(again)).resolves.toEqual(["ok", "ok", "ok", "ok"]);
+  });
+
+  it("lets an owner's extra calls wait in its own backlog, in order, without taking other owners' places", async () => {
+    const gate = new HashGate({ concurrency: 1, queueLimit: 2 });
+    const tasks = createControlledTasks();
+    const admin = { key: "actor:admin@pbs", limit: 2, backlog: 3 };
+    const writes = Array.from({ length: 6 }, () => gate.run(null, tasks.task, admin));
+    const outcomes = Promise.allSettled(writes);
+    // Two in the gate (one running, one queued), three waiting outside it, one refused.
+    expect(gate.stats()).toMatchObject({ running: 1, queued: 1, backlogged: 3, rejectedOwner: 1, rejected: 0 });
+    // The shared queue still has room for someone else, ahead of the admin's backlog.
+    const other = gate.run(null, tasks.task, { key: "actor:bob@pbs", limit: 2 });
+    expect(gate.stats()).toMatchObject({ queued: 2, backlogged: 3, rejected: 0 });
+    for (let i = 0; i < 6; i++) {
+      tasks.started[i]?.resolve(`done ${i}`);
+      await flushMicrotasks();
+    }
+    // Bob's call was queued before any backlogged write entered, so it ran third.
+    await expect(other).resolves.toBe("done 2");
+    const settled = await outcomes;
+    expect(settled.map((o) => (o.status === "fulfilled" ? o.value : "refused"))).toEqual([
+      "done 0",
+      "done 1",
+      "done 3",
+      "done 4",
+      "done 5",
+      "refused",
+    ]);
+    expect(tasks.maxRunning).toBe(1);
+    expect(gate.stats()).toMatchObject({ running: 0, queued: 0, backlogged: 0 });
+  });
+
+  it("collapses onto a backlogged call and forgets its key once it has settled", async () => {
+    const gate = new HashGate({ concurrency: 1, queueLimit: 4 });
+    const tasks = createControlledTasks();
+    const owner = { key: "actor:admin@pbs", limit: 1, backlog: 1 };
+    const first = gate.run(null, tasks.task, owner);
+    const waiting = [gate.run("k", tasks.task, owner), gate.run("k", tasks.task, owner)];
+    expect(gate.stats()).toMatchObject({ backlogged: 1, collapsed: 1, rejectedOwner: 0 });
+    tasks.started[0]?.resolve("first");
+    await flushMicrotasks();
+    tasks.started[1]?.resolve("shared");
+    expect(await first).toBe("first");
+    expect(await Promise.all(waiting)).toEqual(["shared", "shared"]);
+    const fresh = gate.run("k", () => Promise.resolve("fresh"), owner);
+    await expect(fresh).resolves.toBe("fresh");
   });
 
   it("does not count a call that joins an identical pending task against its owner", async () => {

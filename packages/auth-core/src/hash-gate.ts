@@ -17,12 +17,19 @@ export interface HashGateOptions {
 
 /**
  * Who a task is for (a client address, an acting user) and how many of its tasks
- * may be running or queued at once. One owner past its share is refused at once,
- * so it cannot fill the queue that everyone else needs.
+ * may be running or queued at once. One owner past its share cannot fill the queue
+ * that everyone else needs: its further calls wait in its own backlog, outside the
+ * gate, up to `backlog` of them, and past that are refused at once.
  */
 export interface GateOwner {
   key: string;
   limit: number;
+  /**
+   * Calls of this owner that may wait for one of its own slots. 0 (the default)
+   * refuses at once, right for anonymous floods; an authenticated admin's parallel
+   * writes should queue behind each other instead of getting 429.
+   */
+  backlog?: number;
 }
 
 export interface HashGateStats {
@@ -30,8 +37,10 @@ export interface HashGateStats {
   queued: number;
   /** Calls refused because the queue was full, since creation. */
   rejected: number;
-  /** Calls refused because their owner already had its share in the gate, since creation. */
+  /** Calls refused because their owner already had its share in the gate and a full backlog, since creation. */
   rejectedOwner: number;
+  /** Calls waiting now in their owner's backlog, outside the gate. */
+  backlogged: number;
   /** Calls that joined an identical pending task instead of running their own, since creation. */
   collapsed: number;
   /** Tasks that got a slot and ran, since creation. */
@@ -40,6 +49,12 @@ export interface HashGateStats {
 
 interface QueuedTask {
   start(): void;
+}
+
+/** A call waiting in its owner's backlog for one of the owner's slots. */
+interface BacklogEntry {
+  /** Moves the call into the gate (running or queued), or refuses it when the shared queue is full. */
+  enter(): void;
 }
 
 const DEFAULT_RETRY_AFTER_S = 1;
@@ -52,6 +67,9 @@ export class HashGate {
   private readonly pending = new Map<string, Promise<unknown>>();
   /** Running and queued tasks per owner key; a key is removed at zero. */
   private readonly owned = new Map<string, number>();
+  /** Per owner key, calls waiting for one of the owner's slots, first come first served. */
+  private readonly backlogs = new Map<string, BacklogEntry[]>();
+  private backlogged = 0;
   private running = 0;
   private rejected = 0;
   private rejectedOwner = 0;
@@ -79,7 +97,8 @@ export class HashGate {
    * while one is pending share its promise, so the hash runs once for all of
    * them; the key must therefore identify the whole input of the task. A joined
    * call adds no work, so it does not count against its owner. With an `owner`,
-   * a call beyond that owner's limit is refused at once.
+   * a call beyond that owner's limit waits in the owner's backlog, or is refused
+   * at once when the backlog is full.
    */
   run<T>(collapseKey: string | null, task: () => Promise<T>, owner?: GateOwner): Promise<T> {
     if (collapseKey !== null) {
@@ -89,27 +108,46 @@ export class HashGate {
         return shared as Promise<T>;
       }
     }
-    if (owner !== undefined && (this.owned.get(owner.key) ?? 0) >= owner.limit) {
+    const result =
+      owner !== undefined && (this.owned.get(owner.key) ?? 0) >= owner.limit ? this.waitForOwnerSlot(task, owner) : this.enter(task, owner);
+    if (collapseKey !== null) {
+      this.pending.set(collapseKey, result);
+      // Registered before any caller's reaction, so a call that starts after the outcome runs afresh.
+      const forget = (): void => {
+        if (this.pending.get(collapseKey) === result) this.pending.delete(collapseKey);
+      };
+      result.then(forget, forget);
+    }
+    return result;
+  }
+
+  /** Puts the call in its owner's backlog; it enters the gate when one of the owner's tasks ends. */
+  private waitForOwnerSlot<T>(task: () => Promise<T>, owner: GateOwner): Promise<T> {
+    const backlog = this.backlogs.get(owner.key) ?? [];
+    if (backlog.length >= (owner.backlog ?? 0)) {
       this.rejectedOwner++;
       return Promise.reject(new TooManyRequestsError("too many of your secret verifications in progress, retry later", this.retryAfterS));
     }
-    if (this.running >= this.concurrency && this.waiting.length >= this.queueLimit) {
+    return new Promise<T>((resolve) => {
+      backlog.push({ enter: () => resolve(this.enter(task, owner)) });
+      this.backlogs.set(owner.key, backlog);
+      this.backlogged++;
+    });
+  }
+
+  /** Starts the task or queues it for a slot; refuses at once when the shared queue is full. */
+  private enter<T>(task: () => Promise<T>, owner: GateOwner | undefined): Promise<T> {
+    if (this.isFull()) {
       this.rejected++;
       return Promise.reject(new TooManyRequestsError("too many secret verifications in progress, retry later", this.retryAfterS));
     }
     if (owner !== undefined) this.owned.set(owner.key, (this.owned.get(owner.key) ?? 0) + 1);
     const release = (): void => {
       this.running--;
-      if (owner !== undefined) {
-        const left = (this.owned.get(owner.key) ?? 1) - 1;
-        if (left > 0) this.owned.set(owner.key, left);
-        else this.owned.delete(owner.key);
-      }
-      // Removed before the callers see the outcome, so a call that starts after it runs afresh.
-      if (collapseKey !== null && this.pending.get(collapseKey) === result) this.pending.delete(collapseKey);
       this.waiting.shift()?.start();
+      if (owner !== undefined) this.releaseOwnerSlot(owner.key);
     };
-    const result = new Promise<T>((resolve) => {
+    return new Promise<T>((resolve) => {
       const start = (): void => {
         this.running++;
         this.started++;
@@ -122,8 +160,27 @@ export class HashGate {
       if (this.running < this.concurrency) start();
       else this.waiting.push({ start });
     });
-    if (collapseKey !== null) this.pending.set(collapseKey, result);
-    return result;
+  }
+
+  /** Gives the owner's freed slot to the owner's oldest backlogged call, if any. */
+  private releaseOwnerSlot(key: string): void {
+    const left = (this.owned.get(key) ?? 1) - 1;
+    if (left > 0) this.owned.set(key, left);
+    else this.owned.delete(key);
+    const backlog = this.backlogs.get(key);
+    if (backlog === undefined) return;
+    // A slot was just freed, so the first entry gets in; the loop only guards the
+    // invariant that a backlog never waits on an owner with nothing in the gate.
+    while (backlog.length > 0 && (this.owned.get(key) ?? 0) === left) {
+      const next = backlog.shift();
+      this.backlogged--;
+      next?.enter();
+    }
+    if (backlog.length === 0) this.backlogs.delete(key);
+  }
+
+  private isFull(): boolean {
+    return this.running >= this.concurrency && this.waiting.length >= this.queueLimit;
   }
 
   stats(): HashGateStats {
@@ -132,6 +189,7 @@ export class HashGate {
       queued: this.waiting.length,
       rejected: this.rejected,
       rejectedOwner: this.rejectedOwner,
+      backlogged: this.backlogged,
       collapsed: this.collapsed,
       started: this.started,
     };
