@@ -1,6 +1,7 @@
 // Adds up the vitest and Playwright JSON reports into one closing line of the form
 // "tests: N passed, N failed, N skipped", so a CI log ends with a single verdict.
 import { existsSync, readFileSync } from "node:fs";
+import { stripVTControlCharacters } from "node:util";
 
 function readJson(path) {
   if (!existsSync(path)) return null;
@@ -13,8 +14,7 @@ function readJson(path) {
 
 /** The first few lines of a failure message, without ANSI colour codes. */
 function firstLines(text, count = 6) {
-  return (text ?? "")
-    .replace(/\u001b\[[0-9;]*m/g, "")
+  return stripVTControlCharacters(text ?? "")
     .split("\n")
     .slice(0, count)
     .join("\n    ");
