@@ -40,6 +40,7 @@ describe("loadConfig", () => {
       maxTokens: 200_000,
       webauthn: { rpId: "localhost", origins: ["https://localhost:8007"] },
       auditRetention: { maxFileBytes: 16 * 1024 * 1024, retainedFiles: 4 },
+      auditRetainDays: 0,
     });
     expect(warnings).toEqual([]);
   });
@@ -66,6 +67,7 @@ describe("loadConfig", () => {
           GATEHOUSE_MAX_TOKENS: "1000",
           GATEHOUSE_WEBAUTHN_RP_ID: "backup.example",
           GATEHOUSE_WEBAUTHN_ORIGIN: "https://backup.example:8007, https://backup.example",
+          GATEHOUSE_AUDIT_RETAIN_DAYS: "400",
         },
         "/srv/app",
       ),
@@ -88,6 +90,7 @@ describe("loadConfig", () => {
       maxTokens: 1000,
       webauthn: { rpId: "backup.example", origins: ["https://backup.example:8007", "https://backup.example"] },
       auditRetention: { maxFileBytes: 16 * 1024 * 1024, retainedFiles: 4 },
+      auditRetainDays: 400,
     });
   });
 
@@ -100,6 +103,7 @@ describe("loadConfig", () => {
         GATEHOUSE_LOG_LEVEL: "loud",
         GATEHOUSE_LEGACY_TICKETS: "no",
         GATEHOUSE_MAX_TOKENS_PER_USER: "0",
+        GATEHOUSE_AUDIT_RETAIN_DAYS: "-1",
       },
       "/",
     );
@@ -111,6 +115,7 @@ describe("loadConfig", () => {
     expect(result.error).toContain("GATEHOUSE_LOG_LEVEL must be one of");
     expect(result.error).toContain("GATEHOUSE_LEGACY_TICKETS must be on or off");
     expect(result.error).toContain("GATEHOUSE_MAX_TOKENS_PER_USER must be an integer from 1 to 100000000");
+    expect(result.error).toContain("GATEHOUSE_AUDIT_RETAIN_DAYS must be an integer from 0 to 36500");
   });
 
   test("a bad database URL is named without echoing the URL, which may hold a password", () => {

@@ -11,6 +11,7 @@ import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import {
+  AUDIT_RETENTION_DAYS_MAX,
   DEFAULT_AUDIT_RETENTION,
   DEFAULT_MAX_TOKENS,
   DEFAULT_MAX_TOKENS_PER_USER,
@@ -56,6 +57,8 @@ export interface ServerConfig {
   webauthn: WebauthnConfig;
   /** File backend: rotate `audit.jsonl` at this size, keep this many rotated files (decision 030). */
   auditRetention: { maxFileBytes: number; retainedFiles: number };
+  /** PostgreSQL: audit rows older than this many days are pruned hourly; 0 keeps all (decision 033). */
+  auditRetainDays: number;
 }
 
 export interface LoadedConfig {
@@ -87,6 +90,7 @@ const KNOWN_VARIABLES = [
   "GATEHOUSE_WEBAUTHN_ORIGIN",
   "GATEHOUSE_AUDIT_MAX_BYTES",
   "GATEHOUSE_AUDIT_RETAIN_FILES",
+  "GATEHOUSE_AUDIT_RETAIN_DAYS",
 ] as const;
 
 /** Names the config file; read by applyConfigFile, never itself set in the file. */
@@ -169,6 +173,7 @@ const envSchema = z.object({
     }),
   GATEHOUSE_AUDIT_MAX_BYTES: integerVariable(1024, 1024 ** 4, DEFAULT_AUDIT_RETENTION.maxFileBytes),
   GATEHOUSE_AUDIT_RETAIN_FILES: integerVariable(0, 999, DEFAULT_AUDIT_RETENTION.retainedFiles),
+  GATEHOUSE_AUDIT_RETAIN_DAYS: integerVariable(0, AUDIT_RETENTION_DAYS_MAX, 0),
 });
 
 function isPostgresUrl(value: string): boolean {
@@ -233,6 +238,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv, cwd: string): Result<L
     maxTokens: vars.GATEHOUSE_MAX_TOKENS,
     webauthn: deriveWebauthnConfig(vars.GATEHOUSE_HOST, vars.GATEHOUSE_PORT, vars.GATEHOUSE_WEBAUTHN_RP_ID, vars.GATEHOUSE_WEBAUTHN_ORIGIN),
     auditRetention: { maxFileBytes: vars.GATEHOUSE_AUDIT_MAX_BYTES, retainedFiles: vars.GATEHOUSE_AUDIT_RETAIN_FILES },
+    auditRetainDays: vars.GATEHOUSE_AUDIT_RETAIN_DAYS,
   };
   const known = new Set<string>(KNOWN_VARIABLES);
   const warnings = Object.keys(env)

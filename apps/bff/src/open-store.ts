@@ -14,7 +14,7 @@ import { createLogger, type Logger } from "./logger.js";
  * PostgreSQL store's connection events are not logged.
  */
 export type StoreConfig = Pick<ServerConfig, "dataDir" | "databaseUrl"> &
-  Partial<Pick<ServerConfig, "databaseSchema" | "databaseListenUrl" | "logLevel" | "auditRetention">>;
+  Partial<Pick<ServerConfig, "databaseSchema" | "databaseListenUrl" | "logLevel" | "auditRetention" | "auditRetainDays">>;
 
 export async function openConfiguredStore(config: StoreConfig): Promise<AccessStore> {
   if (config.databaseUrl === undefined) {
@@ -30,7 +30,14 @@ export async function openConfiguredStore(config: StoreConfig): Promise<AccessSt
       connectionString: config.databaseUrl,
       listenConnectionString: deriveListenConnectionString(config.databaseUrl, config.databaseListenUrl),
       schema,
-      ...(logger === undefined ? {} : { onEvent: (event: PostgresStoreEvent) => logStoreEvent(logger, event) }),
+      ...(config.auditRetainDays === undefined ? {} : { auditRetentionDays: config.auditRetainDays }),
+      ...(logger === undefined
+        ? {}
+        : {
+            onEvent: (event: PostgresStoreEvent) => logStoreEvent(logger, event),
+            onAuditPruneError: (error: unknown) =>
+              logger.warn({ err: describeError(error) }, "audit retention prune failed; retried in an hour"),
+          }),
     });
   } catch (error) {
     // pg's messages name host, user and database but never the password; the URL itself is not repeated.

@@ -694,12 +694,18 @@ export class AccessControl {
     return query.limit === undefined ? { data, digest } : { data, digest, total };
   }
 
-  async readUser(actor: AuthContext, userid: string): Promise<{ data: UserRecord; digest: string }> {
+  /**
+   * One user, with the extension fields `created`, `last-used` and
+   * `last-used-source` (issue 14, decision 033): a single read has no paging
+   * parameter to opt in with, and PBS clients ignore fields they do not know.
+   */
+  async readUser(actor: AuthContext, userid: string): Promise<{ data: UserView; digest: string }> {
     const id = requireUserid(userid).userid;
     const { config } = await this.readCurrentConfig();
     const digest = this.digestFor(actor, config, "users");
     if (actor.userid !== id) this.requirePrivilege(actor, config, "/access/users", "Sys.Audit");
-    return { data: toUserView(requireUser(config, id)), digest };
+    const user = requireUser(config, id);
+    return { data: toExtendedUserView(user, await this.readLastUses()), digest };
   }
 
   async createUser(actor: AuthContext, input: CreateUserInput): Promise<void> {
@@ -924,12 +930,14 @@ export class AccessControl {
     return query.limit === undefined ? { data } : { data, total };
   }
 
-  async readToken(actor: AuthContext, userid: string, tokenName: string): Promise<{ data: TokenView; digest: string }> {
+  /** One token as an extended listing row: status, created, last use and overlap (decision 033). */
+  async readToken(actor: AuthContext, userid: string, tokenName: string): Promise<{ data: TokenListRow; digest: string }> {
     const tokenid = requireTokenId(userid, tokenName);
     const { config } = await this.readCurrentConfig();
     const digest = this.digestFor(actor, config, "users");
     this.requireTokenReadAccess(actor, config, tokenid.userid);
-    return { data: toTokenView(requireToken(config, tokenid.authid)), digest };
+    const token = requireToken(config, tokenid.authid);
+    return { data: toTokenListRow(config, token, nowEpochSeconds(this.clock), await this.readLastUses()), digest };
   }
 
   /** The secret is returned only here and on regenerate. */

@@ -89,6 +89,7 @@ export type { FailureThrottleOptions } from "./throttle.js";
 export { PostgresSchemaTooNewError } from "./errors.js";
 export { openPostgresStore, PostgresAccessStore } from "./postgres-store.js";
 export type { PostgresStoreEvent, PostgresStoreOptions, PostgresStoreStats } from "./postgres-store.js";
+export { AUDIT_RETENTION_DAYS_MAX } from "./postgres-audit-retention.js";
 export { migratePostgresSchema, POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
 export type { PostgresMigration } from "./postgres-migrations.js";
 export { computeReconnectDelayMs, DEFAULT_RECONNECT_BACKOFF } from "./postgres-listener.js";

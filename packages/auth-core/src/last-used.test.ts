@@ -1,7 +1,8 @@
 /**
  * Issue 14, last use: a cached token request only updates memory; a batch reaches
  * the store at the minute flush and at close; handles merge by the later time; the
- * extended listings show `last-used` and `created`, and `unusedForDays` filters.
+ * extended listings and the single reads show `last-used` and `created`, and
+ * `unusedForDays` filters.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
@@ -83,6 +84,42 @@ function describeLastUse(kind: BackendKind): void {
       "last-used-source": "192.0.2.8",
       created: Math.floor(START_MS / 1000),
     });
+  });
+
+  it("single reads of a token and a user carry created, last use and the overlap deadline", async () => {
+    const backend = await createSharedBackend(kind);
+    backends.push(backend);
+    const clock = new ManualClock(START_MS);
+    const accessControl = await AccessControl.open({ store: await backend.openHandle(), clock, hasher: new FakeHasher() });
+    await accessControl.createUser(SYSTEM_ACTOR, { userid: "one@pbs", password: "single-Read-pass-1" });
+    const { value: secret } = await accessControl.createToken(SYSTEM_ACTOR, "one@pbs", "job", {});
+    const createdS = Math.floor(START_MS / 1000);
+    const fresh = await accessControl.readToken(SYSTEM_ACTOR, "one@pbs", "job");
+    expect(fresh.data).toMatchObject({ tokenid: "one@pbs!job", created: createdS, status: "active" });
+    expect(fresh.data, "never used yet").not.toHaveProperty("last-used");
+    expect(fresh.data, "no overlap yet").not.toHaveProperty("previous-secret-until");
+
+    clock.advanceSeconds(90);
+    expect(await accessControl.authenticateToken("one@pbs!job", secret, "192.0.2.20")).not.toBeNull();
+    expect(await accessControl.login({ username: "one@pbs", password: "single-Read-pass-1", source: "192.0.2.21" })).not.toBeNull();
+    await accessControl.updateToken(SYSTEM_ACTOR, "one@pbs", "job", { regenerate: true, grace: 3600 });
+    const usedMinute = Math.floor((START_MS + 90_000) / 60_000) * 60;
+    const token = await accessControl.readToken(SYSTEM_ACTOR, "one@pbs", "job");
+    expect(token.data).toMatchObject({
+      created: createdS,
+      "last-used": usedMinute,
+      "last-used-source": "192.0.2.20",
+      "previous-secret-until": createdS + 90 + 3600,
+    });
+    const user = await accessControl.readUser(SYSTEM_ACTOR, "one@pbs");
+    expect(user.data).toMatchObject({ created: createdS, "last-used": usedMinute, "last-used-source": "192.0.2.21" });
+    expect(user.data, "internal fields stay private").not.toHaveProperty("ticketsNotBefore");
+
+    clock.advanceSeconds(3600);
+    expect((await accessControl.readToken(SYSTEM_ACTOR, "one@pbs", "job")).data, "the overlap ended").not.toHaveProperty(
+      "previous-secret-until",
+    );
+    await accessControl.close();
   });
 
   it("filters tokens and users neither used nor created within N days", async () => {

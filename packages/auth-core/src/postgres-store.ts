@@ -11,6 +11,7 @@ import type { AccessConfig, AccessState } from "./model.js";
 import type { PostgresListenerEvent, PostgresListenerState, ReconnectBackoff } from "./postgres-listener.js";
 import { PostgresGenerationListener } from "./postgres-listener.js";
 import { migratePostgresSchema } from "./postgres-migrations.js";
+import { PostgresAuditPruner, requireAuditRetentionDays } from "./postgres-audit-retention.js";
 import type { ConfigChangeNames } from "./postgres-listener.js";
 import type { Generations, StateChanges } from "./postgres-rows.js";
 import {
@@ -55,6 +56,10 @@ export interface PostgresStoreOptions {
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
   onEvent?: (event: PostgresStoreEvent) => void;
+  /** Audit rows older than this many days are pruned at open and hourly (decision 033); 0, the default, keeps all. */
+  auditRetentionDays?: number;
+  /** Reports a failed prune; the next interval tries again. */
+  onAuditPruneError?: (error: unknown) => void;
 }
 
 /** Counters for tests and metrics. */
@@ -96,6 +101,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1) {
     throw new RangeError(`lockTimeoutMs must be an integer >= 1, got ${lockTimeoutMs}`);
   }
+  const auditRetentionDays = requireAuditRetentionDays(options.auditRetentionDays ?? 0);
 
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -130,7 +136,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end().catch(() => undefined);
     throw error;
   }
-  return new PostgresAccessStore(pool, listener, sql, lockTimeoutMs);
+  const pruner = new PostgresAuditPruner(pool, `${sql.quotedSchema}.audit`, {
+    retainDays: auditRetentionDays,
+    ...(options.onAuditPruneError === undefined ? {} : { onError: options.onAuditPruneError }),
+  });
+  pruner.start();
+  return new PostgresAccessStore(pool, listener, sql, lockTimeoutMs, pruner);
 }
 
 export class PostgresAccessStore implements AccessStore {
@@ -155,6 +166,7 @@ export class PostgresAccessStore implements AccessStore {
     private readonly listener: PostgresGenerationListener,
     private readonly sql: PostgresSql,
     private readonly lockTimeoutMs: number,
+    private readonly auditPruner: PostgresAuditPruner,
   ) {}
 
   /**
@@ -306,6 +318,12 @@ export class PostgresAccessStore implements AccessStore {
     return { rows: rows.map(toAuditRecord), total: Number(counted.rows[0]?.total ?? 0) };
   }
 
+  /** Deletes audit rows past the retention now (also done hourly); returns how many. */
+  pruneAudit(): Promise<number> {
+    this.assertOpen();
+    return this.auditPruner.prune();
+  }
+
   async recordLastUsed(uses: ReadonlyMap<string, LastUse>): Promise<void> {
     this.assertOpen();
     if (uses.size === 0) return;
@@ -345,6 +363,7 @@ export class PostgresAccessStore implements AccessStore {
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
+      await this.auditPruner.stop();
       await this.listener.stop();
       await this.pool.end();
     })();

@@ -34,7 +34,9 @@ describe("token lifecycle", () => {
 
     const one = await server.client.api("GET", `${ADMIN_TOKENS}/life`, { headers: sessionHeaders(session) });
     expect(one.status).toBe(200);
-    expect(one.json?.data).toMatchObject({ tokenid, "token-name": "life", comment: "ci job", enable: true, expire: 0 });
+    expect(one.json?.data).toMatchObject({ tokenid, "token-name": "life", comment: "ci job", enable: true, expire: 0, status: "active" });
+    // The lifecycle fields of issue 14 on the single read too (decision 033).
+    expect((one.json?.data as { created?: unknown }).created).toBeGreaterThan(Date.UTC(2026, 0, 1) / 1000);
     expect(one.json?.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(one.text).not.toContain(value);
 
