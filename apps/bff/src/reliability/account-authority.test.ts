@@ -13,6 +13,8 @@
  * state-changing route fails the first test until it is classified here.
  */
 import { randomBytes } from "node:crypto";
+import { URI, type TOTP } from "otpauth";
+import { generateTotpUri } from "@gatehouse/auth-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { API_ROUTES } from "../routes/api-routes.js";
 import { describeRoute } from "../routes/route.js";
@@ -32,7 +34,8 @@ interface AccountChange {
 /**
  * Every state-changing route that acts on an existing account, with a request
  * that would change `target`'s account, in an order where each succeeds on an
- * ordinary user (the token `ci` exists beforehand; deleting the user comes last).
+ * ordinary user (the token `ci` and a TOTP factor exist beforehand; deleting the
+ * user comes last). Second factors are credentials too (issue 12).
  */
 const ACCOUNT_ROUTES: Record<string, (target: string) => AccountChange> = {
   // The delegate confirms with its own password (PBS's confirmation-password); a token needs none.
@@ -45,6 +48,13 @@ const ACCOUNT_ROUTES: Record<string, (target: string) => AccountChange> = {
   "PUT /access/users/:userid/token/:tokenname": (target) => ({ path: { userid: target, tokenname: "ci" }, body: { regenerate: true } }),
   "DELETE /access/users/:userid/token/:tokenname": (target) => ({ path: { userid: target, tokenname: "ci" }, body: {} }),
   "POST /access/users/:userid/end-sessions": (target) => ({ path: { userid: target }, body: {} }),
+  "POST /access/tfa/:userid": (target) => ({ path: { userid: target }, body: { type: "recovery", password: delegatePassword } }),
+  "PUT /access/tfa/:userid/:id": (target) => ({
+    path: { userid: target, id: plainTotpId },
+    body: { enable: false, password: delegatePassword },
+  }),
+  "DELETE /access/tfa/:userid/:id": (target) => ({ path: { userid: target, id: plainTotpId }, body: { password: delegatePassword } }),
+  "PUT /access/users/:userid/unlock-tfa": (target) => ({ path: { userid: target }, body: {} }),
   "DELETE /access/users/:userid": (target) => ({ path: { userid: target }, body: {} }),
 };
 
@@ -58,8 +68,18 @@ const OTHER_CHANGES: Record<string, string> = {
     "removing the last superuser's entry is refused (auth-core last-superuser.ts)",
 };
 
+/** Routes an API token is refused on whoever the target is (PBS: tokens manage no second factors). */
+const NEVER_BY_TOKEN = [
+  "PUT /access/password",
+  "POST /access/tfa/:userid",
+  "PUT /access/tfa/:userid/:id",
+  "DELETE /access/tfa/:userid/:id",
+];
+
 let server: TestServer;
 let delegatePassword = "";
+/** The id of the ordinary user's TOTP factor, enrolled before each round. */
+let plainTotpId = "no-such-entry";
 let admin: Session;
 let delegate: Session;
 let narrowToken: { tokenid: string; secret: string };
@@ -80,6 +100,17 @@ async function snapshotState(): Promise<unknown> {
   const users = await server.client.api("GET", "/access/users", { headers, query: { include_tokens: "1" } });
   const acl = await server.client.api("GET", "/access/acl", { headers });
   return { users: users.json?.data, acl: acl.json?.data };
+}
+
+/** Enrols a TOTP factor for `userid` as the superuser, with a code computed from the secret. */
+async function enrolTotp(userid: string): Promise<string> {
+  const uri = generateTotpUri("Gatehouse", userid);
+  const response = await server.client.api("POST", `/access/tfa/${userid}`, {
+    body: { type: "totp", description: "phone", totp: uri, value: (URI.parse(uri) as TOTP).generate(), password: TEST_ADMIN_PASSWORD },
+    headers: sessionHeaders(admin),
+  });
+  if (response.status !== 200) throw new Error(`enrolling TOTP for ${userid}: ${response.status} ${response.text}`);
+  return (response.json?.data as { id: string }).id;
 }
 
 async function expectAdminUntouched(): Promise<void> {
@@ -131,14 +162,15 @@ describe("authority over accounts, route by route (issue 15, findings 1 and 2)",
     await expectAdminUntouched();
   });
 
-  test("the same requests succeed on an ordinary user, for the delegate, and for the token except the password change", async () => {
+  test("the same requests succeed on an ordinary user, for the delegate, and for the token except password and factor changes", async () => {
     const actors: [string, Record<string, string>, Set<string>][] = [
       ["delegate", sessionHeaders(delegate), new Set()],
-      ["narrow token", tokenHeaders(narrowToken.tokenid, narrowToken.secret), new Set(["PUT /access/password"])],
+      ["narrow token", tokenHeaders(narrowToken.tokenid, narrowToken.secret), new Set(NEVER_BY_TOKEN)],
     ];
     for (const [name, headers, refused] of actors) {
       await createUser(admin, PLAIN, password());
       await createToken(admin, PLAIN, "ci");
+      plainTotpId = await enrolTotp(PLAIN);
       for (const [route, build] of Object.entries(ACCOUNT_ROUTES)) {
         const response = await send(route, build(PLAIN), headers);
         expect(response.status, `${name}, ${route}: ${response.text}`).toBe(refused.has(route) ? 403 : 200);
