@@ -10,7 +10,11 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const E2E_ROOT = join(REPO_ROOT, "e2e");
 
-export const PORT = 8107;
+/**
+ * The e2e server's port. E2E_PORT lets two checkouts on one machine run their suites
+ * at once (a clean-clone CI beside a working tree); not GATEHOUSE_-prefixed, see below.
+ */
+export const PORT = Number(process.env.E2E_PORT ?? 8107);
 export const BASE_URL = `https://127.0.0.1:${PORT}`;
 export const ADMIN_USER = "admin";
 export const ADMIN_USERID = "admin@pbs";
