@@ -1,4 +1,4 @@
-export { AccessControl, DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_PER_USER, SYSTEM_ACTOR } from "./access-control.js";
+export { AccessControl, DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_PER_USER, SYSTEM_ACTOR } from "./access/access-control.js";
 export type {
   AccessControlOptions,
   AclView,
@@ -15,9 +15,9 @@ export type {
   UpdateTokenInput,
   UpdateUserInput,
   UserView,
-} from "./access-control.js";
-export { ManualClock, nowEpochSeconds, systemClock } from "./clock.js";
-export type { Clock } from "./clock.js";
+} from "./access/access-control.js";
+export { ManualClock, nowEpochSeconds, systemClock } from "./core/clock.js";
+export type { Clock } from "./core/clock.js";
 export {
   ConflictError,
   InvalidParameterError,
@@ -27,18 +27,18 @@ export {
   StoreCorruptError,
   StoreLockTimeoutError,
   TooManyRequestsError,
-} from "./errors.js";
-export { emptyAccessConfig, emptyAccessState } from "./model.js";
-export type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./model.js";
-export { err, ok } from "./result.js";
-export { whenResolved } from "./maybe-promise.js";
-export type { MaybePromise } from "./maybe-promise.js";
-export type { Result } from "./result.js";
-export type { AccessStore, StoredKeys, StoreVersions } from "./store.js";
-export { TokenSecretCache } from "./secret-cache.js";
-export type { TokenSecretCacheOptions } from "./secret-cache.js";
-export { ConfigCache } from "./config-cache.js";
-export type { ConfigSnapshot } from "./config-cache.js";
+} from "./core/errors.js";
+export { emptyAccessConfig, emptyAccessState } from "./core/model.js";
+export type { AccessConfig, AccessState, AclEntry, RoleId, TokenRecord, UserRecord } from "./core/model.js";
+export { err, ok } from "./core/result.js";
+export { whenResolved } from "./core/maybe-promise.js";
+export type { MaybePromise } from "./core/maybe-promise.js";
+export type { Result } from "./core/result.js";
+export type { AccessStore, StoredKeys, StoreVersions } from "./store/store.js";
+export { TokenSecretCache } from "./cache/secret-cache.js";
+export type { TokenSecretCacheOptions } from "./cache/secret-cache.js";
+export { ConfigCache } from "./cache/config-cache.js";
+export type { ConfigSnapshot } from "./cache/config-cache.js";
 export {
   isTokenAuthid,
   parseApiTokenHeader,
@@ -47,14 +47,14 @@ export {
   parseUserid,
   AUTHID_MAX_LENGTH,
   USERID_MAX_LENGTH,
-} from "./ids.js";
-export type { ApiTokenCredential, ParsedAuthid, ParsedUserid } from "./ids.js";
-export { generateTokenSecret, isWellFormedTokenSecret } from "./token-secret.js";
-export { StoreLockCompromisedError } from "./errors.js";
-export { FileAccessStore, openFileStore, STORE_FILES } from "./file-store.js";
-export type { FileStoreOptions } from "./file-store.js";
-export { FileGenerationCounter } from "./generation.js";
-export type { GenerationCounter, GenerationPart, Generations } from "./generation.js";
+} from "./core/ids.js";
+export type { ApiTokenCredential, ParsedAuthid, ParsedUserid } from "./core/ids.js";
+export { generateTokenSecret, isWellFormedTokenSecret } from "./crypto/token-secret.js";
+export { StoreLockCompromisedError } from "./core/errors.js";
+export { FileAccessStore, openFileStore, STORE_FILES } from "./store/file/file-store.js";
+export type { FileStoreOptions } from "./store/file/file-store.js";
+export { FileGenerationCounter } from "./store/file/generation.js";
+export type { GenerationCounter, GenerationPart, Generations } from "./store/file/generation.js";
 export {
   ARGON2_OPTIONS,
   argon2Hasher,
@@ -62,13 +62,13 @@ export {
   hashSecret,
   verifyAgainstDummyHash,
   verifySecretHash,
-} from "./password-hash.js";
-export type { SecretHasher } from "./password-hash.js";
-export { ACL_PATH_MAX_LENGTH, computePrivileges, hasPrivilege, isKnownAclPath, isValidAclPath } from "./acl.js";
-export { EXPIRE_MAX, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH } from "./limits.js";
-export { hasForbiddenTextCharacter, replaceForbiddenTextCharacters } from "./input-rules.js";
-export { isPrivilege, isRoleId, listRoles, NO_ACCESS_ROLE, PRIVILEGES, ROLE_DEFINITIONS, ROLE_IDS, ROLES } from "./roles.js";
-export type { Privilege, RoleView } from "./roles.js";
+} from "./crypto/password-hash.js";
+export type { SecretHasher } from "./crypto/password-hash.js";
+export { ACL_PATH_MAX_LENGTH, computePrivileges, hasPrivilege, isKnownAclPath, isValidAclPath } from "./access/acl.js";
+export { EXPIRE_MAX, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH } from "./core/limits.js";
+export { hasForbiddenTextCharacter, replaceForbiddenTextCharacters } from "./core/input-rules.js";
+export { isPrivilege, isRoleId, listRoles, NO_ACCESS_ROLE, PRIVILEGES, ROLE_DEFINITIONS, ROLE_IDS, ROLES } from "./core/roles.js";
+export type { Privilege, RoleView } from "./core/roles.js";
 export {
   createTicket,
   formatTicketInfo,
@@ -79,25 +79,25 @@ export {
   TICKET_MAX_SKEW_S,
   VerifiedTicketCache,
   verifyTicket,
-} from "./ticket.js";
-export type { TicketKeyPair, VerifiedTicket, VerifiedTicketCacheOptions } from "./ticket.js";
-export { createCsrfToken, CSRF_KEY_MIN_BYTES, verifyCsrfToken } from "./csrf.js";
-export { HashGate } from "./hash-gate.js";
-export type { HashGateOptions, HashGateStats } from "./hash-gate.js";
-export { FailureThrottle } from "./throttle.js";
-export type { FailureThrottleOptions } from "./throttle.js";
-export { PostgresSchemaTooNewError } from "./errors.js";
-export { openPostgresStore, PostgresAccessStore } from "./postgres-store.js";
-export type { PostgresStoreEvent, PostgresStoreOptions, PostgresStoreStats } from "./postgres-store.js";
-export { AUDIT_RETENTION_DAYS_MAX } from "./postgres-audit-retention.js";
-export { migratePostgresSchema, POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
-export type { PostgresMigration } from "./postgres-migrations.js";
-export { computeReconnectDelayMs, DEFAULT_RECONNECT_BACKOFF } from "./postgres-listener.js";
-export type { PostgresListenerEvent, PostgresListenerState, ReconnectBackoff } from "./postgres-listener.js";
-export { DEFAULT_POSTGRES_SCHEMA, GENERATIONS_CHANNEL } from "./postgres-sql.js";
-export type { ThrottleLimits } from "./access-control.js";
-export { AuthMetrics, LatencyHistogram, VERIFY_LATENCY_BUCKETS_S } from "./auth-metrics.js";
-export type { AuthMetricsSnapshot, LatencyHistogramSnapshot } from "./auth-metrics.js";
+} from "./crypto/ticket.js";
+export type { TicketKeyPair, VerifiedTicket, VerifiedTicketCacheOptions } from "./crypto/ticket.js";
+export { createCsrfToken, CSRF_KEY_MIN_BYTES, verifyCsrfToken } from "./crypto/csrf.js";
+export { HashGate } from "./guard/hash-gate.js";
+export type { HashGateOptions, HashGateStats } from "./guard/hash-gate.js";
+export { FailureThrottle } from "./guard/throttle.js";
+export type { FailureThrottleOptions } from "./guard/throttle.js";
+export { PostgresSchemaTooNewError } from "./core/errors.js";
+export { openPostgresStore, PostgresAccessStore } from "./store/postgres/postgres-store.js";
+export type { PostgresStoreEvent, PostgresStoreOptions, PostgresStoreStats } from "./store/postgres/postgres-store.js";
+export { AUDIT_RETENTION_DAYS_MAX } from "./store/postgres/postgres-audit-retention.js";
+export { migratePostgresSchema, POSTGRES_MIGRATIONS } from "./store/postgres/postgres-migrations.js";
+export type { PostgresMigration } from "./store/postgres/postgres-migrations.js";
+export { computeReconnectDelayMs, DEFAULT_RECONNECT_BACKOFF } from "./store/postgres/postgres-listener.js";
+export type { PostgresListenerEvent, PostgresListenerState, ReconnectBackoff } from "./store/postgres/postgres-listener.js";
+export { DEFAULT_POSTGRES_SCHEMA, GENERATIONS_CHANNEL } from "./store/postgres/postgres-sql.js";
+export type { ThrottleLimits } from "./access/access-control.js";
+export { AuthMetrics, LatencyHistogram, VERIFY_LATENCY_BUCKETS_S } from "./guard/auth-metrics.js";
+export type { AuthMetricsSnapshot, LatencyHistogramSnapshot } from "./guard/auth-metrics.js";
 export {
   computeTokenStatus,
   EXPIRING_WITHIN_S,
@@ -106,12 +106,20 @@ export {
   TOKEN_SORT_KEYS,
   TOKEN_STATUS_FILTERS,
   USER_SORT_KEYS,
-} from "./listing.js";
-export type { SortOrder, TokenListQuery, TokenSortKey, TokenStatus, TokenStatusFilter, UserListQuery, UserSortKey } from "./listing.js";
-export { applyPbsImport, PBS_CONFIG_FILES, PbsImportError, planPbsImport, readPbsConfigDir } from "./pbs-import.js";
-export type { ImportSkip, PbsConfigPlan, PbsImportReport } from "./pbs-import.js";
-export { classifyCryptHash, SHA256_CRYPT_MAX_ROUNDS, verifySha256Crypt } from "./legacy-crypt-hash.js";
-export type { SecondFactorInput, SecondFactorRequired } from "./access-control.js";
+} from "./access/listing.js";
+export type {
+  SortOrder,
+  TokenListQuery,
+  TokenSortKey,
+  TokenStatus,
+  TokenStatusFilter,
+  UserListQuery,
+  UserSortKey,
+} from "./access/listing.js";
+export { applyPbsImport, PBS_CONFIG_FILES, PbsImportError, planPbsImport, readPbsConfigDir } from "./access/pbs-import.js";
+export type { ImportSkip, PbsConfigPlan, PbsImportReport } from "./access/pbs-import.js";
+export { classifyCryptHash, SHA256_CRYPT_MAX_ROUNDS, verifySha256Crypt } from "./crypto/legacy-crypt-hash.js";
+export type { SecondFactorInput, SecondFactorRequired } from "./access/access-control.js";
 export {
   createPartialTicket,
   isPartialTicket,
@@ -129,9 +137,9 @@ export { RECOVERY_KEY_COUNT } from "./tfa/recovery-keys.js";
 export { TFA_FAILURE_LIMIT, TFA_LOCK_TIME_S, TOTP_FAILURE_LIMIT, TwoFactor, WEBAUTHN_CHALLENGE_TTL_S } from "./tfa/two-factor.js";
 export type { AddTfaInput, TfaEntryView, TfaType, TfaUpdateInfo, TfaUserView, UpdateTfaInput } from "./tfa/two-factor.js";
 export type { WebauthnSettings } from "./tfa/webauthn.js";
-export { AUDIT_ACTIONS, AUDIT_LIMIT_MAX, AUDIT_OUTCOMES, looksLikeCredential, toStorableAuditEvent } from "./audit.js";
-export type { AuditEvent, AuditOutcome, AuditPage, AuditQuery, AuditRecord } from "./audit.js";
-export { AUDIT_FILE, DEFAULT_AUDIT_RETENTION, isAuditFileName } from "./audit-file-log.js";
-export type { AuditRetention } from "./audit-file-log.js";
-export type { LastUse } from "./last-used.js";
-export { ROTATION_GRACE_MAX_S } from "./token-rotation.js";
+export { AUDIT_ACTIONS, AUDIT_LIMIT_MAX, AUDIT_OUTCOMES, looksLikeCredential, toStorableAuditEvent } from "./core/audit.js";
+export type { AuditEvent, AuditOutcome, AuditPage, AuditQuery, AuditRecord } from "./core/audit.js";
+export { AUDIT_FILE, DEFAULT_AUDIT_RETENTION, isAuditFileName } from "./store/file/audit-file-log.js";
+export type { AuditRetention } from "./store/file/audit-file-log.js";
+export type { LastUse } from "./store/last-used.js";
+export { ROTATION_GRACE_MAX_S } from "./access/token-rotation.js";

@@ -7,11 +7,11 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isAuditFileName } from "../audit-file-log.js";
-import type { AuditRetention } from "../audit-file-log.js";
-import { openFileStore } from "../file-store.js";
-import { openPostgresStore } from "../postgres-store.js";
-import type { AccessStore } from "../store.js";
+import { isAuditFileName } from "../store/file/audit-file-log.js";
+import type { AuditRetention } from "../store/file/audit-file-log.js";
+import { openFileStore } from "../store/file/file-store.js";
+import { openPostgresStore } from "../store/postgres/postgres-store.js";
+import type { AccessStore } from "../store/store.js";
 import { MemoryAccessStore, MemoryBackend } from "./memory-store.js";
 import { createTestSchemaName, dropTestSchema, runAdminQuery, TEST_DATABASE_URL } from "./postgres-test-database.js";
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { SecretHasher } from "../password-hash.js";
+import type { SecretHasher } from "../crypto/password-hash.js";
 
 export interface FakeHasherOptions {
   /** Milliseconds each verify waits before answering, to widen race windows in cross-process tests. */

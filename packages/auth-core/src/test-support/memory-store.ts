@@ -1,11 +1,11 @@
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import { emptyAccessState } from "../model.js";
-import type { AccessConfig, AccessState } from "../model.js";
-import type { AccessStore, MutationOptions, StoredKeys, StoreVersions } from "../store.js";
-import { pageAuditRecords, toStorableAuditEvent } from "../audit.js";
-import type { AuditEvent, AuditPage, AuditQuery, AuditRecord } from "../audit.js";
-import { mergeLastUses } from "../last-used.js";
-import type { LastUse } from "../last-used.js";
+import { emptyAccessState } from "../core/model.js";
+import type { AccessConfig, AccessState } from "../core/model.js";
+import type { AccessStore, MutationOptions, StoredKeys, StoreVersions } from "../store/store.js";
+import { pageAuditRecords, toStorableAuditEvent } from "../core/audit.js";
+import type { AuditEvent, AuditPage, AuditQuery, AuditRecord } from "../core/audit.js";
+import { mergeLastUses } from "../store/last-used.js";
+import type { LastUse } from "../store/last-used.js";
 
 /**
  * What several MemoryAccessStore handles share, the way several processes share one

@@ -16,9 +16,9 @@
  * finished; a failure is `{ type: "error", message }` and exit code 1.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../atomic-file.js";
-import { openFileStore, STORE_FILES } from "../file-store.js";
-import { StoreLock } from "../store-lock.js";
+import { writeFileAtomic } from "../store/file/atomic-file.js";
+import { openFileStore, STORE_FILES } from "../store/file/file-store.js";
+import { StoreLock } from "../store/file/store-lock.js";
 
 function sendToParent(message: unknown): Promise<void> {
   return new Promise((resolveSend, rejectSend) => {

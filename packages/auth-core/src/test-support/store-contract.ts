@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AccessState, AclEntry, TokenRecord, UserRecord } from "../model.js";
-import type { AccessStore, StoreVersions } from "../store.js";
+import type { AccessState, AclEntry, TokenRecord, UserRecord } from "../core/model.js";
+import type { AccessStore, StoreVersions } from "../store/store.js";
 
 export interface OpenedStore {
   store: AccessStore;

@@ -17,9 +17,9 @@
  * child had learnt of the mutation retiring it. Startup sends `{ type: "ready" }`; a
  * failure is `{ type: "error", message }` and exit code 1.
  */
-import { AccessControl } from "../access-control.js";
-import { TooManyRequestsError } from "../errors.js";
-import { openFileStore } from "../file-store.js";
+import { AccessControl } from "../access/access-control.js";
+import { TooManyRequestsError } from "../core/errors.js";
+import { openFileStore } from "../store/file/file-store.js";
 import { FakeHasher } from "./fake-hasher.js";
 
 const VERIFY_LOOPS = 4;

@@ -1,7 +1,7 @@
 /** The second-factor store that belongs beside an access store: same data dir, same database. */
-import { FileAccessStore } from "../file-store.js";
-import { PostgresAccessStore } from "../postgres-store.js";
-import type { AccessStore } from "../store.js";
+import { FileAccessStore } from "../store/file/file-store.js";
+import { PostgresAccessStore } from "../store/postgres/postgres-store.js";
+import type { AccessStore } from "../store/store.js";
 import { FileTfaStore } from "./tfa-file-store.js";
 import { PostgresTfaStore } from "./tfa-postgres-store.js";
 import { MemoryTfaStore, type TfaStore } from "./tfa-store.js";

@@ -6,9 +6,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../atomic-file.js";
-import { StoreCorruptError } from "../errors.js";
-import { StoreLock } from "../store-lock.js";
+import { writeFileAtomic } from "../store/file/atomic-file.js";
+import { StoreCorruptError } from "../core/errors.js";
+import { StoreLock } from "../store/file/store-lock.js";
 import { compactTfaUserData, tfaDocumentSchema, type TfaDocument, type TfaUserData } from "./tfa-model.js";
 import { applyTfaChange, cloneTfaUserData, type TfaStore } from "./tfa-store.js";
 

@@ -5,7 +5,7 @@
  * a TOTP step or a recovery key is accepted once across the cluster.
  */
 import type { Pool, PoolClient } from "pg";
-import { StoreCorruptError } from "../errors.js";
+import { StoreCorruptError } from "../core/errors.js";
 import { compactTfaUserData, tfaUserDataSchema, type TfaUserData } from "./tfa-model.js";
 import { applyTfaChange, type TfaStore } from "./tfa-store.js";
 

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { StoreCorruptError } from "../errors.js";
-import { migratePostgresSchema } from "../postgres-migrations.js";
+import { StoreCorruptError } from "../core/errors.js";
+import { migratePostgresSchema } from "../store/postgres/postgres-migrations.js";
 import {
   createTestSchemaName,
   describeWithPostgres,

@@ -6,7 +6,7 @@
  * never one of a step at or before the last accepted one.
  */
 import { Secret, TOTP, URI } from "otpauth";
-import { invalidParameter } from "../input-rules.js";
+import { invalidParameter } from "../core/input-rules.js";
 
 /** Steps either side of the current one a code may come from (clock drift, typing time). */
 export const TOTP_WINDOW_STEPS = 1;

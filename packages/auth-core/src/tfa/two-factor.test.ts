@@ -5,9 +5,9 @@
  */
 import { URI, type TOTP } from "otpauth";
 import { describe, expect, it } from "vitest";
-import { AccessControl, SYSTEM_ACTOR, type AuthContext, type LoginSuccess, type SecondFactorRequired } from "../access-control.js";
-import { ManualClock } from "../clock.js";
-import { InvalidParameterError, NotFoundError, PermissionDeniedError } from "../errors.js";
+import { AccessControl, SYSTEM_ACTOR, type AuthContext, type LoginSuccess, type SecondFactorRequired } from "../access/access-control.js";
+import { ManualClock } from "../core/clock.js";
+import { InvalidParameterError, NotFoundError, PermissionDeniedError } from "../core/errors.js";
 import { computeFakeHash, FakeHasher } from "../test-support/fake-hasher.js";
 import { MemoryAccessStore } from "../test-support/memory-store.js";
 import { createPartialTicket, PARTIAL_TICKET_LIFETIME_S, verifyPartialTicket } from "./partial-ticket.js";

@@ -12,13 +12,13 @@
  */
 import { randomUUID } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import type { AuthContext } from "../access-control.js";
-import { requireAuthorityOverAccount } from "../account-authority.js";
-import { hasPrivilege } from "../acl.js";
-import { nowEpochSeconds, type Clock } from "../clock.js";
-import { NotFoundError, PermissionDeniedError } from "../errors.js";
-import { invalidParameter, requireUserid } from "../input-rules.js";
-import type { AccessConfig } from "../model.js";
+import type { AuthContext } from "../access/access-control.js";
+import { requireAuthorityOverAccount } from "../access/account-authority.js";
+import { hasPrivilege } from "../access/acl.js";
+import { nowEpochSeconds, type Clock } from "../core/clock.js";
+import { NotFoundError, PermissionDeniedError } from "../core/errors.js";
+import { invalidParameter, requireUserid } from "../core/input-rules.js";
+import type { AccessConfig } from "../core/model.js";
 import { createPartialTicket, verifyPartialTicket, type TfaChallenge } from "./partial-ticket.js";
 import { availableRecoveryIndices, findRecoveryKey, generateRecoveryKeys, useRecoveryKey } from "./recovery-keys.js";
 import { hasAnySecondFactor, isTfaLocked, type PendingChallenge, type TfaUserData, type WebauthnEntry } from "./tfa-model.js";
