@@ -1,6 +1,15 @@
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
-import { ADMIN_PASSWORD, ADMIN_STATE_FILE, BASE_URL, PORT, REPO_ROOT, resolveDataDir } from "./support/env.js";
+import {
+  ADMIN_PASSWORD,
+  ADMIN_STATE_FILE,
+  BASE_URL,
+  PORT,
+  REPO_ROOT,
+  resolveDataDir,
+  WEBAUTHN_BASE_URL,
+  WEBAUTHN_RP_ID,
+} from "./support/env.js";
 
 const dataDir = resolveDataDir();
 
@@ -67,6 +76,9 @@ export default defineConfig({
       GATEHOUSE_PORT: String(PORT),
       GATEHOUSE_HOST: "127.0.0.1",
       GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      // Stated, though they are the defaults for 127.0.0.1: the WebAuthn suite depends on them.
+      GATEHOUSE_WEBAUTHN_RP_ID: WEBAUTHN_RP_ID,
+      GATEHOUSE_WEBAUTHN_ORIGIN: WEBAUTHN_BASE_URL,
     },
   },
 });

@@ -16,6 +16,13 @@ export const E2E_ROOT = join(REPO_ROOT, "e2e");
  */
 export const PORT = Number(process.env.E2E_PORT ?? 8107);
 export const BASE_URL = `https://127.0.0.1:${PORT}`;
+/**
+ * WebAuthn needs a host name: browsers refuse an IP address as the relying-party id.
+ * The server is told this id and origin (playwright.config.ts), and the WebAuthn
+ * suites open the console here instead of at BASE_URL.
+ */
+export const WEBAUTHN_RP_ID = "localhost";
+export const WEBAUTHN_BASE_URL = `https://${WEBAUTHN_RP_ID}:${PORT}`;
 export const ADMIN_USER = "admin";
 export const ADMIN_USERID = "admin@pbs";
 /** Test-only first-start password of admin@pbs; the data dir is thrown away after the run. */

@@ -9,13 +9,14 @@ import { ToastRegion } from "../components/ToastRegion.js";
 import { PermissionsPage } from "../features/acl/components/PermissionsPage.js";
 import { useLogout } from "../features/auth/api/delete-ticket.js";
 import { useTicketRenewal } from "../features/auth/api/renew-ticket.js";
+import { TwoFactorPage } from "../features/tfa/components/TwoFactorPage.js";
 import { TokensPage } from "../features/tokens/components/TokensPage.js";
 import { UsersPage } from "../features/users/components/UsersPage.js";
 import type { Session } from "../lib/session.js";
 import { NavLink } from "./NavLink.js";
 import { findRoute, paths, routeTitles, usePathname, type RouteId } from "./paths.js";
 
-const NAV_ORDER: readonly RouteId[] = ["tokens", "users", "permissions"];
+const NAV_ORDER: readonly RouteId[] = ["tokens", "users", "permissions", "twoFactor"];
 
 function renderRoute(route: RouteId | null) {
   switch (route) {
@@ -25,6 +26,8 @@ function renderRoute(route: RouteId | null) {
       return <UsersPage />;
     case "permissions":
       return <PermissionsPage />;
+    case "twoFactor":
+      return <TwoFactorPage />;
     case null:
       return (
         <section className="page">

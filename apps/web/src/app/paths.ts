@@ -8,6 +8,7 @@ export const paths = {
   tokens: "/",
   users: "/users",
   permissions: "/permissions",
+  twoFactor: "/two-factor",
 } as const;
 
 export type RouteId = keyof typeof paths;
@@ -16,6 +17,7 @@ export const routeTitles: Record<RouteId, string> = {
   tokens: "API tokens",
   users: "Users",
   permissions: "Permissions",
+  twoFactor: "Two-factor",
 };
 
 /** The route for a location path; a trailing slash is forgiven, anything else is null. */

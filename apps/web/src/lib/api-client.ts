@@ -8,7 +8,13 @@
  * know, and a 401 on any authenticated call interrupts the session, so any screen
  * that hits an expired or revoked cookie gets a re-login dialog over it.
  */
-import { GatehouseApiError, GatehouseClient, GatehouseConnectionError, type FetchLike } from "@gatehouse/client";
+import {
+  GatehouseApiError,
+  GatehouseClient,
+  GatehouseConnectionError,
+  type SecondFactorRequiredError,
+  type FetchLike,
+} from "@gatehouse/client";
 import { ApiError } from "./api-error.js";
 import { sessionStore, type Session, type SessionStore } from "./session.js";
 
@@ -38,8 +44,14 @@ export interface ApiClient {
   request<T>(method: HttpMethod, path: string, options?: RequestOptions): Promise<T>;
   /** A paged GET (the listing extension): one page of rows and the count of every match. */
   requestPage<T>(path: string, options?: RequestOptions): Promise<Page<T>>;
-  /** Password login in the HttpOnly flow; a 401 here means wrong credentials, not "session over". */
+  /**
+   * Password login in the HttpOnly flow; a 401 here means wrong credentials, not
+   * "session over". A user with second factors gets a SecondFactorRequiredError
+   * (thrown as is), to answer through `completeSecondFactor`.
+   */
   login(userid: string, password: string): Promise<Session>;
+  /** The second step: `response` is `totp:<code>`, `recovery:<key>` or `webauthn:<json>`; 401 when refused. */
+  completeSecondFactor(required: SecondFactorRequiredError, response: string): Promise<Session>;
   /** Takes over the session the server handed the index page after a reload. */
   resume(session: { username: string; csrfToken: string }): void;
   /** Renews the ticket from its cookie; the client keeps the fresh CSRF token. */
@@ -107,6 +119,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     login: (userid, password) =>
       adapt(async () => {
         const info = await gatehouse.login({ username: userid, password });
+        return { username: info.username };
+      }),
+    completeSecondFactor: (required, response) =>
+      adapt(async () => {
+        const info = await gatehouse.completeSecondFactor(required, response);
         return { username: info.username };
       }),
     resume: (session) => gatehouse.resumeSession({ username: session.username, CSRFPreventionToken: session.csrfToken }),

@@ -63,9 +63,10 @@ export function useCallerRights(): CallerRights | null {
 const NEEDS_USER_ADMIN = "You need Permissions.Modify on /access/users";
 
 /** An action on a user account, as auth-core's account-authority.ts names them. */
-export type AccountAction = "update" | "delete" | "set-password" | "manage-tokens" | "end-sessions";
+export type AccountAction = "update" | "delete" | "set-password" | "manage-tokens" | "end-sessions" | "manage-tfa" | "unlock-tfa";
 
-const SELF_SERVICE: ReadonlySet<AccountAction> = new Set(["set-password", "manage-tokens", "end-sessions"]);
+// Unlocking a second factor is never self-service: a locked-out user asks an admin (decision 026).
+const SELF_SERVICE: ReadonlySet<AccountAction> = new Set(["set-password", "manage-tokens", "end-sessions", "manage-tfa"]);
 
 const ACTION_WORDS: Record<AccountAction, string> = {
   update: "to edit user accounts",
@@ -73,6 +74,8 @@ const ACTION_WORDS: Record<AccountAction, string> = {
   "set-password": "to change another user's password",
   "manage-tokens": "to manage another user's tokens",
   "end-sessions": "to end another user's sessions",
+  "manage-tfa": "to remove another user's second factors",
+  "unlock-tfa": "to unlock a user's second factors",
 };
 
 /**

@@ -5,7 +5,7 @@
  * (`@gatehouse/client`, derived from the routes) must fit them: the checks at the
  * end fail the typecheck when a route renames or retypes a field the console reads.
  */
-import type { AclReading, AllTokensListing, Roles, UserListing } from "@gatehouse/client";
+import type { AclReading, AllTokensListing, Roles, TfaEntryView, TfaUpdateInfo, TfaUserView, UserListing } from "@gatehouse/client";
 
 export interface WireToken {
   tokenid: string;
@@ -41,9 +41,42 @@ export interface WireAclEntry {
 export type WireRole = Roles[number];
 export type RoleId = WireRole["roleid"];
 
+/** One second factor of a user (PBS's `TypedTfaInfo`); the recovery set is one entry with id `recovery`. */
+export interface WireTfaEntry {
+  type: string;
+  id: string;
+  description?: string;
+  /** Epoch seconds. */
+  created: number;
+  enable?: boolean | number;
+  /** Recovery set only (Gatehouse): how many keys are left. */
+  available?: number;
+}
+
+/** `GET /access/tfa`: a user with factors, and the lockout state (PBS's `TfaUser`). */
+export interface WireTfaUser {
+  userid: string;
+  entries: WireTfaEntry[];
+  "totp-locked"?: boolean;
+  /** Epoch seconds: every second factor is refused until then. */
+  "tfa-locked-until"?: number;
+}
+
+/** `POST /access/tfa/{userid}` (PBS's `TfaUpdateInfo`). */
+export interface WireTfaUpdateInfo {
+  id?: string;
+  /** WebAuthn registration: `{"publicKey": creation options}` as a JSON string, to send back as `challenge`. */
+  challenge?: string;
+  /** Recovery keys in clear, in this answer only. */
+  recovery?: string[];
+}
+
 type Fits<Server extends Console, Console> = [Server, Console];
 export type _ServerRowsFitTheConsole = [
   Fits<UserListing["data"][number], WireUser>,
   Fits<AllTokensListing["data"][number], WireToken>,
   Fits<AclReading["data"][number], WireAclEntry>,
+  Fits<TfaEntryView, WireTfaEntry>,
+  Fits<TfaUserView, WireTfaUser>,
+  Fits<TfaUpdateInfo, WireTfaUpdateInfo>,
 ];

@@ -4,7 +4,10 @@
  * form never hints whether a user exists. A refusal keeps the user name and moves
  * focus to the password, selected, so retyping it replaces it. `user@realm` typed in
  * the user field works; the realm choice appears only when there is more than one.
+ * A user with second factors then answers the second step in the same place
+ * (SecondFactorForm), so the re-login dialog gets it too.
  */
+import type { SecondFactorRequiredError } from "@gatehouse/client";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Button } from "../../../components/Button.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
@@ -15,6 +18,7 @@ import { ApiError } from "../../../lib/api-error.js";
 import { useLogin } from "../api/create-ticket.js";
 import { useDomains } from "../api/get-domains.js";
 import { composeLoginUserid } from "../login-name.js";
+import { SecondFactorForm } from "./SecondFactorForm.js";
 
 export const LOGIN_FAILED_MESSAGE = "Login failed. Check the user name, password and realm.";
 
@@ -45,13 +49,15 @@ export function LoginForm({
   const [chosenRealm, setChosenRealm] = useState<string | null>(null);
   const { errors, report, clear, formRef } = useFieldErrors<"username" | "password">();
   const passwordRef = useRef<HTMLInputElement>(null);
-  const [refusals, setRefusals] = useState(0);
+  // Bumped to put focus back on the password: after a refusal, and back from the second step.
+  const [passwordFocusRequests, setPasswordFocusRequests] = useState(0);
+  const [secondStep, setSecondStep] = useState<SecondFactorRequiredError | null>(null);
 
   useEffect(() => {
-    if (refusals === 0) return;
+    if (passwordFocusRequests === 0) return;
     passwordRef.current?.focus();
     passwordRef.current?.select();
-  }, [refusals]);
+  }, [passwordFocusRequests]);
 
   const realms = (domains.data ?? []).map((domain) => domain.realm);
   const defaultRealm = domains.data?.find((domain) => domain.default === true)?.realm ?? realms[0] ?? FALLBACK_REALM;
@@ -68,7 +74,28 @@ export function LoginForm({
     const knownRealms = realms.length > 0 ? realms : [FALLBACK_REALM];
     login.mutate(
       { userid: composeLoginUserid(username, realm, knownRealms), password },
-      { onError: () => setRefusals((count) => count + 1) },
+      {
+        onError: () => setPasswordFocusRequests((count) => count + 1),
+        onSuccess: (outcome) => {
+          if (outcome.kind !== "second-factor") return;
+          // The password has done its part; the partial ticket carries the login on.
+          setPassword("");
+          setSecondStep(outcome.required);
+        },
+      },
+    );
+  }
+
+  if (secondStep !== null) {
+    return (
+      <SecondFactorForm
+        required={secondStep}
+        onCancel={() => {
+          setSecondStep(null);
+          login.reset();
+          setPasswordFocusRequests((count) => count + 1);
+        }}
+      />
     );
   }
 

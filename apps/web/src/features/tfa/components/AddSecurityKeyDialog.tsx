@@ -1,0 +1,108 @@
+/**
+ * Registers a WebAuthn security key (or a platform authenticator): the server makes
+ * the challenge, the browser talks to the key, the server checks the answer and
+ * stores the credential. The password goes with both posts, as the API requires it
+ * on every change.
+ */
+import { browserSupportsWebAuthn } from "@simplewebauthn/browser";
+import { useState, type FormEvent } from "react";
+import { Button } from "../../../components/Button.js";
+import { Dialog } from "../../../components/Dialog.js";
+import { ErrorMessage } from "../../../components/ErrorMessage.js";
+import { TextField } from "../../../components/TextField.js";
+import { useFieldErrors } from "../../../components/use-field-errors.js";
+import { ApiError } from "../../../lib/api-error.js";
+import { describeWebauthnFailure } from "../../../lib/webauthn-errors.js";
+import { BrowserCeremonyError, useAddSecurityKey } from "../api/add-factor.js";
+import { passwordFieldError, summaryError } from "../password-refusal.js";
+import { PasswordConfirmField } from "./PasswordConfirmField.js";
+
+export interface AddSecurityKeyDialogProps {
+  userid: string;
+  onClose: () => void;
+  onAdded: () => void;
+}
+
+const SHOWN_FIELDS = ["description", "password"];
+
+export function AddSecurityKeyDialog({ userid, onClose, onAdded }: AddSecurityKeyDialogProps) {
+  const [description, setDescription] = useState("Security key");
+  const [password, setPassword] = useState("");
+  const { errors, report, clear, formRef } = useFieldErrors<"description" | "password">();
+  const addKey = useAddSecurityKey();
+  const supported = browserSupportsWebAuthn();
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const invalid = report({
+      description: description.trim() === "" ? "Enter a description, e.g. the key's name." : null,
+      password: password === "" ? "Enter your password." : null,
+    });
+    if (invalid) return;
+    addKey.mutate(
+      { userid, description: description.trim(), password },
+      {
+        onSuccess: onAdded,
+        onError: (error) => {
+          if (error instanceof ApiError) report({ description: error.errors.description ?? null, password: passwordFieldError(error) });
+        },
+      },
+    );
+  }
+
+  const failure = addKey.error;
+  return (
+    <Dialog
+      title="Add security key"
+      description="Register a security key or this device's authenticator as a second factor."
+      onClose={onClose}
+      busy={addKey.isPending}
+    >
+      <form ref={formRef} className="form" onSubmit={handleSubmit} noValidate>
+        {supported ? null : (
+          <p className="warning" role="alert">
+            This browser does not support security keys (WebAuthn). Use another browser, or an authenticator app.
+          </p>
+        )}
+        <TextField
+          label="Description"
+          value={description}
+          onChange={(value) => {
+            setDescription(value);
+            clear("description");
+          }}
+          maxLength={255}
+          error={errors.description}
+        />
+        <PasswordConfirmField
+          value={password}
+          onChange={(value) => {
+            setPassword(value);
+            clear("password");
+          }}
+          error={errors.password}
+        />
+        {failure instanceof BrowserCeremonyError ? (
+          <p className="error-message" role="alert">
+            {describeWebauthnFailure(failure.cause)}
+          </p>
+        ) : (
+          <ErrorMessage error={summaryError(failure, SHOWN_FIELDS)} shownFields={SHOWN_FIELDS} />
+        )}
+        {addKey.isPending ? (
+          <p className="field__hint" role="status">
+            Touch or insert your security key when the browser asks.
+          </p>
+        ) : null}
+        <div className="actions">
+          <Button onClick={onClose} disabled={addKey.isPending}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" pending={addKey.isPending}>
+            {addKey.isPending ? "Waiting for the key…" : "Register security key"}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Removes one second factor (or the whole set of recovery keys) after the caller's
+ * own password, for the caller's account or, with Permissions.Modify, another's.
+ */
+import { useState, type FormEvent } from "react";
+import { Button } from "../../../components/Button.js";
+import { Dialog } from "../../../components/Dialog.js";
+import { ErrorMessage } from "../../../components/ErrorMessage.js";
+import { useFieldErrors } from "../../../components/use-field-errors.js";
+import { useSessionState } from "../../../lib/session.js";
+import type { FactorRow } from "../api/get-tfa.js";
+import { useRemoveFactor } from "../api/remove-factor.js";
+import { factorName } from "../factor-labels.js";
+import { passwordFieldError, summaryError } from "../password-refusal.js";
+import { PasswordConfirmField } from "./PasswordConfirmField.js";
+
+export interface RemoveFactorDialogProps {
+  userid: string;
+  factor: FactorRow;
+  onClose: () => void;
+  onRemoved: () => void;
+}
+
+export function RemoveFactorDialog({ userid, factor, onClose, onRemoved }: RemoveFactorDialogProps) {
+  const [password, setPassword] = useState("");
+  const { errors, report, clear, formRef } = useFieldErrors<"password">();
+  const remove = useRemoveFactor();
+  const isSelf = useSessionState().session?.username === userid;
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (report({ password: password === "" ? "Enter your password." : null })) return;
+    remove.mutate(
+      { userid, id: factor.id, password },
+      { onSuccess: onRemoved, onError: (error) => report({ password: passwordFieldError(error) }) },
+    );
+  }
+
+  return (
+    <Dialog title={`Remove ${factorName(factor)}?`} onClose={onClose} tone="danger" busy={remove.isPending}>
+      <form ref={formRef} className="form" onSubmit={handleSubmit} noValidate>
+        <p>
+          {factor.type === "recovery"
+            ? `Every remaining recovery key of ${userid} stops working.`
+            : `${userid} can no longer log in with this ${factor.type === "totp" ? "authenticator app" : "security key"}.`}
+          {isSelf ? "" : " The user is not told."}
+        </p>
+        <PasswordConfirmField
+          value={password}
+          onChange={(value) => {
+            setPassword(value);
+            clear("password");
+          }}
+          error={errors.password}
+        />
+        <ErrorMessage error={summaryError(remove.error, ["password"])} shownFields={["password"]} />
+        <div className="actions">
+          <Button onClick={onClose} disabled={remove.isPending}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="danger" pending={remove.isPending}>
+            {remove.isPending ? "Removing…" : "Remove"}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
