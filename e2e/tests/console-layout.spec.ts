@@ -2,9 +2,10 @@
  * Issue 18, narrow windows: at 360 px (the phone project) and at desktop size nothing
  * scrolls sideways, Log out stays on screen, rows are readable and dialogs fit.
  */
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { openApiSession, type ApiSession } from "../support/api.js";
 import { ADMIN_USERID } from "../support/env.js";
+import { expectInsideViewport, expectNoSidewaysScroll } from "../support/layout.js";
 import { expectScreen, uniqueName } from "../support/ui.js";
 
 let admin: ApiSession;
@@ -20,22 +21,6 @@ test.afterAll(async () => {
   await admin.api.deleteToken(ADMIN_USERID, tokenName);
   await admin.dispose();
 });
-
-async function expectNoSidewaysScroll(page: Page): Promise<void> {
-  const widths = await page.evaluate(() => ({ content: document.documentElement.scrollWidth, viewport: window.innerWidth }));
-  expect(widths.content).toBeLessThanOrEqual(widths.viewport);
-}
-
-function expectInsideViewport(page: Page, box: { x: number; y: number; width: number; height: number } | null): void {
-  const viewport = page.viewportSize();
-  expect(box).not.toBeNull();
-  expect(viewport).not.toBeNull();
-  if (box === null || viewport === null) return;
-  expect(box.x).toBeGreaterThanOrEqual(0);
-  expect(box.y).toBeGreaterThanOrEqual(0);
-  expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
-  expect(box.y + box.height).toBeLessThanOrEqual(viewport.height);
-}
 
 for (const [path, title] of [
   ["/", "API tokens"],

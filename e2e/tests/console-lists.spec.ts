@@ -69,22 +69,3 @@ test("after a remove, focus goes to the row that took its place and a toast says
   await expect(page.getByRole("rowheader", { name: `${owner}!t004` })).toBeFocused();
   await expect(page.getByRole("status").filter({ hasText: `Token ${removed} removed.` })).toBeVisible();
 });
-
-test("a failed load offers Retry", async ({ page }) => {
-  // The first load and its two automatic retries fail; the Retry button then succeeds.
-  let failures = 3;
-  await page.route("**/api2/*/access/tokens?*", async (route) => {
-    if (failures > 0) {
-      failures -= 1;
-      await route.fulfill({ status: 500, contentType: "application/json", body: '{"data":null,"message":"internal error"}' });
-    } else {
-      await route.continue();
-    }
-  });
-  await page.goto("/");
-  const alert = page.getByRole("alert").filter({ hasText: "internal error" });
-  await expect(alert).toBeVisible({ timeout: 20_000 });
-  await alert.getByRole("button", { name: "Retry" }).click();
-  await expect(page.getByRole("status").filter({ hasText: / of / })).toBeVisible();
-  await expect(alert).toHaveCount(0);
-});

@@ -1,38 +1,10 @@
 import { createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { ADMIN_PASSWORD, ADMIN_USERID, BASE_URL, TICKET_COOKIE, resolveDataDir } from "../support/env.js";
-import { expectLoginPage, expectScreen } from "../support/ui.js";
-
-async function replaceTicketCookie(context: BrowserContext, value: string): Promise<void> {
-  await context.addCookies([{ name: TICKET_COOKIE, value, url: `${BASE_URL}/`, httpOnly: true, secure: true, sameSite: "Lax" }]);
-}
-
-async function currentTicket(context: BrowserContext): Promise<string> {
-  const cookie = (await context.cookies()).find((candidate) => candidate.name === TICKET_COOKIE);
-  if (cookie === undefined) throw new Error("no ticket cookie in the stored admin session");
-  return cookie.value;
-}
-
-/**
- * Opens a screen of the restored console and waits until nothing it started is still
- * in flight. A restored session renews its ticket at start, and that answer sets a
- * fresh cookie: landing after the test's swap, it would undo the swap, and a screen
- * fetch sent after the swap would end the session before the test acts. Both show
- * only on a loaded machine, so wait for the renewal's answer and the screen's data.
- */
-async function openSettledConsole(page: Page, path: string, title: string): Promise<void> {
-  const startRenewal = page.waitForResponse(
-    (response) => response.url().endsWith("/api2/extjs/access/ticket") && response.request().method() === "POST",
-  );
-  await page.goto(path);
-  await expectScreen(page, title);
-  const renewal = await startRenewal;
-  expect(renewal.status()).toBe(200);
-  await renewal.finished();
-  await expect(page.getByRole("status").filter({ hasText: /^Loading / })).toHaveCount(0);
-}
+import { expect, test } from "@playwright/test";
+import { ADMIN_PASSWORD, ADMIN_USERID, resolveDataDir } from "../support/env.js";
+import { openSettledConsole, replaceTicketCookie, tamperTicketCookie } from "../support/session.js";
+import { expectLoginPage } from "../support/ui.js";
 
 /**
  * A ticket with a valid signature from the server's own key but issued 3 hours ago,
@@ -48,9 +20,7 @@ function forgeExpiredTicket(): string {
 
 test("a tampered cookie opens the re-login dialog; Log out instead leaves no data on screen", async ({ page, context }) => {
   await openSettledConsole(page, "/", "API tokens");
-  const ticket = await currentTicket(context);
-  const last = ticket.at(-1) === "A" ? "B" : "A";
-  await replaceTicketCookie(context, `${ticket.slice(0, -1)}${last}`);
+  await tamperTicketCookie(context);
 
   await page.getByRole("link", { name: "Users" }).click();
   const relogin = page.getByRole("dialog", { name: "Session ended" });

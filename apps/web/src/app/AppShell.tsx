@@ -81,7 +81,9 @@ export function AppShell({ session }: AppShellProps) {
           ))}
         </nav>
         <div className="topbar__user">
-          <span className="topbar__username" aria-label="Signed in as">
+          {/* aria-label is ignored on a plain span; hidden text is read out instead. */}
+          <span className="topbar__username">
+            <span className="visually-hidden">Signed in as </span>
             {session.username}
           </span>
           <Button onClick={() => logout.mutate()} pending={logout.isPending}>

@@ -84,7 +84,8 @@ export function Dialog({ title, onClose, children, tone = "normal", description,
           <h2 id={titleId}>{title}</h2>
           {dismissible ? (
             <button type="button" className="dialog__close" aria-label="Close dialog" onClick={onClose} disabled={busy}>
-              ×
+              {/* A glyph, not a word: hidden so the name is only "Close dialog" (label in name). */}
+              <span aria-hidden="true">×</span>
             </button>
           ) : null}
         </header>

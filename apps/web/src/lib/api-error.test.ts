@@ -19,4 +19,13 @@ describe("describeError", () => {
     expect(isPermissionDenied(new ApiError(403, "x"))).toBe(true);
     expect(isPermissionDenied(new ApiError(401, "x"))).toBe(false);
   });
+
+  it("says a 5xx is the server's failure and that trying again may help (issue 18)", () => {
+    expect(describeError(new ApiError(500, "internal error"))).toBe(
+      "The server failed to answer (HTTP 500: internal error). Try again; if it keeps failing, the server log says why.",
+    );
+    expect(describeError(new ApiError(502, ""))).toBe(
+      "The server failed to answer (HTTP 502). Try again; if it keeps failing, the server log says why.",
+    );
+  });
 });

@@ -29,10 +29,17 @@ export function describeError(error: unknown): string {
         // that is taken; only the first is about a concurrent change.
         return isConcurrentChange(error) ? "Someone else changed this meanwhile; the view has been refreshed, try again." : error.message;
       default:
+        // A bare "internal error" (issue 18) says neither whose fault it is nor what to do.
+        if (error.status >= 500) return describeServerFailure(error);
         return error.message;
     }
   }
   return "Something went wrong in the page. Try again or reload.";
+}
+
+function describeServerFailure(error: ApiError): string {
+  const detail = error.message.trim() === "" ? `HTTP ${error.status}` : `HTTP ${error.status}: ${error.message}`;
+  return `The server failed to answer (${detail}). Try again; if it keeps failing, the server log says why.`;
 }
 
 /** True for errors a retry cannot fix: the server understood and refused. */
