@@ -9,8 +9,9 @@
  * backends give the same digest for the same config. A config snapshot is frozen
  * and shared, so each digest is computed once per snapshot.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import type { AccessConfig } from "../core/model.js";
+import { SliceYielder, sortInSlices } from "../guard/cooperative.js";
 
 export type ConfigPart = "users" | "acl";
 
@@ -25,6 +26,78 @@ export function computeConfigPartDigest(config: AccessConfig, part: ConfigPart):
   // Only frozen snapshots are remembered: a config being mutated must be digested afresh.
   if (Object.isFrozen(config)) memo[part].set(config, digest);
   return digest;
+}
+
+/** Digests being computed in slices, shared by every caller that asks meanwhile. */
+const inFlight: Record<ConfigPart, WeakMap<AccessConfig, Promise<string>>> = { users: new WeakMap(), acl: new WeakMap() };
+
+/**
+ * The same digest as computeConfigPartDigest, computed in slices that give the event
+ * loop back (guard/cooperative.ts): at 100,000 tokens the canonical JSON of the users
+ * part takes about 400 ms, the first listing or read after every change needs it, and
+ * no request may hold the loop over 50 ms (docs/design.md, scale rules). It writes the
+ * same bytes into the hash as the one-piece version: one record at a time, keys in
+ * the same order.
+ */
+export function computeConfigPartDigestInSlices(config: AccessConfig, part: ConfigPart): Promise<string> {
+  const cached = memo[part].get(config);
+  if (cached !== undefined) return Promise.resolve(cached);
+  const running = inFlight[part].get(config);
+  if (running !== undefined) return running;
+  const computing = digestInSlices(config, part).then((digest) => {
+    if (Object.isFrozen(config)) memo[part].set(config, digest);
+    inFlight[part].delete(config);
+    return digest;
+  });
+  // A config being mutated is not shared: only frozen snapshots are worth sharing.
+  if (Object.isFrozen(config)) inFlight[part].set(config, computing);
+  return computing;
+}
+
+async function digestInSlices(config: AccessConfig, part: ConfigPart): Promise<string> {
+  const yielder = new SliceYielder();
+  const hash = createHash("sha256");
+  if (part === "acl") {
+    // {"acl":[entry,entry,...]}: the array keeps its order.
+    hash.update('{"acl":[', "utf8");
+    for (let i = 0; i < config.acl.length; i++) {
+      hash.update(`${i === 0 ? "" : ","}${stringifyCanonically(config.acl[i])}`, "utf8");
+      const pause = yielder.tick();
+      if (pause !== undefined) await pause;
+    }
+    hash.update("]}", "utf8");
+    return hash.digest("hex");
+  }
+  // {"tokens":{...},"users":{...}}: "tokens" sorts before "users".
+  hash.update('{"tokens":', "utf8");
+  await hashCanonicalMap(hash, config.tokens, yielder);
+  hash.update(',"users":', "utf8");
+  await hashCanonicalMap(hash, config.users, yielder);
+  hash.update("}", "utf8");
+  return hash.digest("hex");
+}
+
+/** A map's canonical JSON into `hash`, entry by entry in the order Array.prototype.sort gives its keys. */
+async function hashCanonicalMap(hash: Hash, map: Readonly<Record<string, unknown>>, yielder: SliceYielder): Promise<void> {
+  const keys = await sortInSlices(Object.keys(map), compareCodeUnits, yielder);
+  hash.update("{", "utf8");
+  let first = true;
+  for (const key of keys) {
+    const value = stringifyCanonically(map[key]) as string | undefined;
+    // JSON.stringify leaves out members whose value serializes to nothing.
+    if (value !== undefined) {
+      hash.update(`${first ? "" : ","}${JSON.stringify(key)}:${value}`, "utf8");
+      first = false;
+    }
+    const pause = yielder.tick();
+    if (pause !== undefined) await pause;
+  }
+  hash.update("}", "utf8");
+}
+
+/** The default order of Array.prototype.sort for strings: UTF-16 code units. */
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 const ownViewMemo = new WeakMap<AccessConfig, Map<string, string>>();

@@ -310,24 +310,22 @@ export class PostgresGenerationListener {
    * notification record the same thing; the first one wins.
    */
   recordSecretChange(generation: bigint, tokens: readonly string[] | null): void {
-    if (!this.secretJournal.has(generation)) this.secretJournal.set(generation, tokens === null ? null : new Set(tokens));
-    // Map order is insertion order: the first keys are the oldest generations.
-    while (this.secretJournal.size > SECRET_JOURNAL_MAX_GENERATIONS) {
-      const oldest = this.secretJournal.keys().next();
-      if (oldest.done === true) break;
-      this.secretJournal.delete(oldest.value);
-    }
-    const waiters = this.journalWaiters.splice(0);
-    for (const wake of waiters) wake();
+    this.recordInJournal(this.secretJournal, generation, tokens === null ? null : new Set(tokens));
   }
 
   /** recordSecretChange for the config generation: which rows the mutation that moved it to `generation` changed. */
   recordConfigChange(generation: bigint, names: ConfigChangeNames | null): void {
-    if (!this.configJournal.has(generation)) this.configJournal.set(generation, names);
-    while (this.configJournal.size > SECRET_JOURNAL_MAX_GENERATIONS) {
-      const oldest = this.configJournal.keys().next();
+    this.recordInJournal(this.configJournal, generation, names);
+  }
+
+  /** Keeps the first record of a generation, drops the oldest past the bound and wakes whoever waits on a journal. */
+  private recordInJournal<V>(journal: Map<bigint, V>, generation: bigint, value: V): void {
+    if (!journal.has(generation)) journal.set(generation, value);
+    // Map order is insertion order: the first keys are the oldest generations.
+    while (journal.size > SECRET_JOURNAL_MAX_GENERATIONS) {
+      const oldest = journal.keys().next();
       if (oldest.done === true) break;
-      this.configJournal.delete(oldest.value);
+      journal.delete(oldest.value);
     }
     const waiters = this.journalWaiters.splice(0);
     for (const wake of waiters) wake();

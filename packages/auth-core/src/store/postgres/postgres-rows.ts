@@ -170,17 +170,13 @@ export function diffStates(before: AccessState, after: AccessState): StateChange
   if (!Array.isArray(after.config.acl)) throw new TypeError("mutate: config.acl must be an array");
   const aclBefore = before.config.acl.map(toAclRow);
   const aclAfter = after.config.acl.map(toAclRow);
-  return {
-    upsertUsers: users.upserts,
-    deleteUsers: users.deletes,
-    upsertTokens: tokens.upserts,
-    deleteTokens: tokens.deletes,
-    upsertTokenHashes: tokenHashes.upserts,
-    deleteTokenHashes: tokenHashes.deletes,
-    upsertPasswordHashes: passwordHashes.upserts,
-    deletePasswordHashes: passwordHashes.deletes,
-    acl: JSON.stringify(aclBefore) === JSON.stringify(aclAfter) ? null : aclAfter,
-  };
+  return assembleStateChanges(
+    users,
+    tokens,
+    tokenHashes,
+    passwordHashes,
+    JSON.stringify(aclBefore) === JSON.stringify(aclAfter) ? null : aclAfter,
+  );
 }
 
 /**
@@ -197,10 +193,28 @@ export function toStateChanges(changes: DraftChanges): StateChanges {
     }
     return { upserts, deletes };
   };
-  const users = split(changes.users, toUserRow);
-  const tokens = split(changes.tokens, toTokenRow);
-  const tokenHashes = split(changes.tokenHashes, toHashRow);
-  const passwordHashes = split(changes.passwordHashes, toHashRow);
+  return assembleStateChanges(
+    split(changes.users, toUserRow),
+    split(changes.tokens, toTokenRow),
+    split(changes.tokenHashes, toHashRow),
+    split(changes.passwordHashes, toHashRow),
+    changes.acl === null ? null : changes.acl.map(toAclRow),
+  );
+}
+
+/** Rows to write and keys to delete, per table. */
+interface RowChanges<R> {
+  upserts: R[];
+  deletes: string[];
+}
+
+function assembleStateChanges(
+  users: RowChanges<StateChanges["upsertUsers"][number]>,
+  tokens: RowChanges<StateChanges["upsertTokens"][number]>,
+  tokenHashes: RowChanges<StateChanges["upsertTokenHashes"][number]>,
+  passwordHashes: RowChanges<StateChanges["upsertPasswordHashes"][number]>,
+  acl: StateChanges["acl"],
+): StateChanges {
   return {
     upsertUsers: users.upserts,
     deleteUsers: users.deletes,
@@ -210,7 +224,7 @@ export function toStateChanges(changes: DraftChanges): StateChanges {
     deleteTokenHashes: tokenHashes.deletes,
     upsertPasswordHashes: passwordHashes.upserts,
     deletePasswordHashes: passwordHashes.deletes,
-    acl: changes.acl === null ? null : changes.acl.map(toAclRow),
+    acl,
   };
 }
 
