@@ -85,6 +85,13 @@ async function expectSignedIn(page: Page, screen: string): Promise<void> {
   await expect(page.getByRole("button", { name: "Log out" })).toBeVisible();
 }
 
+/** Closes an open dialog with Escape, then logs out. */
+async function logOutThroughDialog(page: Page): Promise<void> {
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await logOut(page);
+}
+
 async function expectSecondFactorStep(page: Page): Promise<void> {
   await expect(page.getByRole("heading", { name: "Second factor" })).toBeVisible();
 }
@@ -156,7 +163,9 @@ test("TOTP: enrol from the QR code's secret, then log in with a code computed fr
   await expect(page.getByLabel("Authentication code")).toBeFocused();
 });
 
-test("recovery keys: shown once, ten of them; one logs in once and the screen counts what is left", async ({ page }) => {
+test("recovery keys: shown once, ten of them; one logs in once, the screen counts what is left, an admin removes them", async ({
+  page,
+}) => {
   const user = await createUser("recovery");
   await page.goto("/");
   await logInThroughUi(page, user.name, USER_PASSWORD);
@@ -193,9 +202,27 @@ test("recovery keys: shown once, ten of them; one logs in once and the screen co
   await page.getByLabel("Recovery key").fill(keys[3] ?? "");
   await page.getByRole("button", { name: "Verify" }).click();
   await expectRefused(page);
+
+  // An admin removes them (the user lost the sheet), with the admin's own password.
+  await page.getByRole("button", { name: "Back" }).click();
+  await logInThroughUi(page, ADMIN_USER, ADMIN_PASSWORD);
+  await expectSignedIn(page, "Two-factor");
+  await page.getByRole("button", { name: `Second factors of ${user.userid}` }).click();
+  await page
+    .getByRole("dialog", { name: `Second factors of ${user.userid}` })
+    .getByRole("button", { name: "Remove recovery keys" })
+    .click();
+  const remove = page.getByRole("alertdialog", { name: "Remove recovery keys?" });
+  await remove.getByLabel("Your password").fill(ADMIN_PASSWORD);
+  await remove.getByRole("button", { name: "Remove" }).click();
+  await expect(page.getByRole("dialog", { name: `Second factors of ${user.userid}` })).toContainText("has no second factor left");
+  await logOutThroughDialog(page);
+  // Nothing left: the password alone logs in again.
+  await logInThroughUi(page, user.name, USER_PASSWORD);
+  await expectSignedIn(page, "Two-factor");
 });
 
-test("WebAuthn: register a security key and log in with it through Chromium's virtual authenticator", async ({ page }) => {
+test("WebAuthn: register a security key, log in with it through Chromium's virtual authenticator, then remove it", async ({ page }) => {
   const user = await createUser("webauthn");
   // A secure context whose host is the server's relying-party id (not 127.0.0.1).
   await page.goto(WEBAUTHN_BASE_URL);
@@ -231,6 +258,16 @@ test("WebAuthn: register a security key and log in with it through Chromium's vi
   const used = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
   // The key signed exactly the one assertion of this login.
   expect(used.credentials[0]?.signCount).toBe((registered.credentials[0]?.signCount ?? 0) + 1);
+
+  // The user removes the key (password again); the next login needs the password only.
+  await page.getByRole("button", { name: "Remove security key Virtual key" }).click();
+  const remove = page.getByRole("alertdialog", { name: "Remove security key Virtual key?" });
+  await remove.getByLabel("Your password").fill(USER_PASSWORD);
+  await remove.getByRole("button", { name: "Remove" }).click();
+  await expect(page.getByText("You have no second factor")).toBeVisible();
+  await logOut(page);
+  await logInThroughUi(page, user.name, USER_PASSWORD);
+  await expectSignedIn(page, "Two-factor");
 });
 
 test(`lockout: ${TOTP_FAILURE_LIMIT} wrong codes lock TOTP; an admin sees it and unlocks from the Two-factor screen`, async ({ page }) => {
