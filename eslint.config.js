@@ -4,6 +4,7 @@ import reactHooks from "eslint-plugin-react-hooks";
 import pluginQuery from "@tanstack/eslint-plugin-query";
 import globals from "globals";
 import path from "node:path";
+import authCoreLayers from "./eslint-rules/auth-core-layers.mjs";
 
 const WEB_SRC = path.join(import.meta.dirname, "apps/web/src");
 const WEB_FEATURES = path.join(WEB_SRC, "features");
@@ -89,6 +90,12 @@ export default tseslint.config(
     // Plain JavaScript helper scripts sit outside every tsconfig: lint them without types.
     files: ["**/*.mjs"],
     extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // auth-core's layers point one way and no module imports itself back (decision 034).
+    files: ["packages/auth-core/src/**/*.ts"],
+    plugins: { "auth-core-layers": authCoreLayers },
+    rules: { "auth-core-layers/layer-direction": "error", "auth-core-layers/no-cycle": "error" },
   },
   {
     files: ["apps/web/**/*.{ts,tsx}"],

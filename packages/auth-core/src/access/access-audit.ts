@@ -3,7 +3,7 @@
  * from where, under which request, and a detail made only of field names, roles
  * and numbers, so no record can carry a secret, a password, a ticket or a hash.
  */
-import type { AuthContext, LoginInput, UpdateTokenInput, UpdateUserInput } from "./access-control.js";
+import type { AuthContext, LoginInput, UpdateTokenInput, UpdateUserInput } from "./types.js";
 import { toStorableAuditEvent } from "../core/audit.js";
 import type { AuditEvent, AuditOutcome, AuditPage, AuditQuery } from "../core/audit.js";
 import { nowEpochSeconds } from "../core/clock.js";

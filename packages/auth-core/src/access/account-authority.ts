@@ -15,7 +15,7 @@
  *   privilege catalogue (`computePrivileges`), so new privileges are covered too.
  */
 import { computePrivileges } from "./acl.js";
-import type { AuthContext } from "./access-control.js";
+import type { AuthContext } from "./types.js";
 import { PermissionDeniedError } from "../core/errors.js";
 import type { AccessConfig, AclEntry } from "../core/model.js";
 

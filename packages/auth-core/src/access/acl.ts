@@ -4,7 +4,6 @@
  */
 import { aclEntriesOf } from "./config-index.js";
 import { parseAuthid } from "../core/ids.js";
-import { ACL_PATH_MAX_LENGTH } from "../core/limits.js";
 import type { AccessConfig, AclEntry } from "../core/model.js";
 import { isRoleId, NO_ACCESS_ROLE, ROLES, type Privilege } from "../core/roles.js";
 
@@ -14,18 +13,7 @@ export type { Privilege, RoleId } from "../core/roles.js";
 const NO_ACCESS = NO_ACCESS_ROLE;
 
 export { ACL_PATH_MAX_LENGTH } from "../core/limits.js";
-/** Components start like a safe id, so `.` and `..` can never be one. */
-const ACL_PATH_COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
-
-/** `/` or `/a/b/...`: no empty, `.` or `..` components and no trailing slash. */
-export function isValidAclPath(path: string): boolean {
-  if (path === "/") return true;
-  if (path.length > ACL_PATH_MAX_LENGTH || !path.startsWith("/")) return false;
-  return path
-    .slice(1)
-    .split("/")
-    .every((component) => ACL_PATH_COMPONENT.test(component));
-}
+export { isValidAclPath } from "../core/input-rules.js";
 
 /** PBS's deepest datastore namespace (pbs-api-types datastore.rs MAX_NAMESPACE_DEPTH). */
 const MAX_NAMESPACE_DEPTH = 7;

@@ -3,8 +3,8 @@
  * ACL paths exist. Pure functions of the config (and the clock reading passed in),
  * so the permission checks and the hot path agree on one answer.
  */
-import type { Privilege } from "./acl.js";
-import type { AuthContext, TokenView } from "./access-control.js";
+import type { Privilege } from "../core/roles.js";
+import type { AuthContext, TokenView } from "./types.js";
 import { NotFoundError } from "../core/errors.js";
 import { isTokenAuthid } from "../core/ids.js";
 import type { AccessConfig, AccessState, TokenRecord, UserRecord } from "../core/model.js";

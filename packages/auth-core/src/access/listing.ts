@@ -11,7 +11,9 @@ import { invalidParameter } from "../core/input-rules.js";
 import type { AccessConfig, TokenRecord, UserRecord } from "../core/model.js";
 
 /** How a token stands, from its own and its owner's enable and expiry; the console shows this instead of guessing. */
-export type TokenStatus = "active" | "disabled" | "owner-disabled" | "expired" | "owner-expired";
+import type { TokenStatus } from "./types.js";
+
+export type { TokenStatus };
 
 /** Token statuses a listing can select; `expiring` is an active token that expires within EXPIRING_WITHIN_S. */
 export const TOKEN_STATUS_FILTERS = ["active", "disabled", "owner-disabled", "expired", "owner-expired", "expiring"] as const;

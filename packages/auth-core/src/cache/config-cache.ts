@@ -1,5 +1,4 @@
 import type { AccessConfig } from "../core/model.js";
-import type { AccessStore } from "../store/store.js";
 
 /** One parsed configuration and the `config` version it was read at. */
 export interface ConfigSnapshot {
@@ -8,6 +7,14 @@ export interface ConfigSnapshot {
   /** SHA-256 of the stored config, for the optimistic `digest` checks of updates. */
   readonly digest: string;
   readonly version: string;
+}
+
+/**
+ * Where the cache reads from: the store's `readConfig`, named here so the cache
+ * layer does not depend on the store layer (decision 034); an AccessStore fits it.
+ */
+export interface ConfigSource {
+  readConfig(): Promise<{ config: AccessConfig; digest: string; versions: { config: string } }>;
 }
 
 /**
@@ -21,7 +28,7 @@ export class ConfigCache {
   /** A reload in flight, shared by callers that asked for the same version. */
   private pending: { requestedVersion: string; promise: Promise<ConfigSnapshot> } | null = null;
 
-  constructor(private readonly store: Pick<AccessStore, "readConfig">) {}
+  constructor(private readonly store: ConfigSource) {}
 
   /** The cached snapshot when it is for exactly `configVersion`, else null. Never touches the store. */
   lookup(configVersion: string): ConfigSnapshot | null {

@@ -7,7 +7,19 @@
  * before any entry may answer it.
  */
 import type { TokenSecretCache } from "./secret-cache.js";
-import type { AccessStore } from "../store/store.js";
+
+/** What a store answers to "which token secrets changed since this version" (AccessStore.readSecretChanges). */
+export interface SecretChanges {
+  /** The secrets version the answer describes; a later readVersions may be newer, never older. */
+  version: string;
+  /** Token ids whose hash was created, replaced or removed since the asked version; null when unknown. */
+  changed: ReadonlySet<string> | null;
+}
+
+/** Where the sync reads changes from; an AccessStore fits it. Without the method every change drops the whole cache. */
+export interface SecretChangeSource {
+  readSecretChanges?: (since: string) => Promise<SecretChanges>;
+}
 
 export class SecretCacheSync {
   /** The catch-up in flight for one requested version, shared by the requests that read that version. */
@@ -17,7 +29,7 @@ export class SecretCacheSync {
 
   constructor(
     private readonly cache: TokenSecretCache,
-    private readonly store: Pick<AccessStore, "readSecretChanges">,
+    private readonly store: SecretChangeSource,
   ) {}
 
   /**

@@ -3,10 +3,22 @@
  * check returns the accepted value or throws InvalidParameterError naming the
  * parameter, which the bff answers with 400: bad input never reaches the store.
  */
-import { isValidAclPath } from "../access/acl.js";
 import { InvalidParameterError } from "./errors.js";
 import { parseAuthid, parseTokenName, parseUserid } from "./ids.js";
-import { EXPIRE_MAX, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH } from "./limits.js";
+import { ACL_PATH_MAX_LENGTH, EXPIRE_MAX, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH } from "./limits.js";
+
+/** Components start like a safe id, so `.` and `..` can never be one. */
+const ACL_PATH_COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/** `/` or `/a/b/...`: no empty, `.` or `..` components and no trailing slash. */
+export function isValidAclPath(path: string): boolean {
+  if (path === "/") return true;
+  if (path.length > ACL_PATH_MAX_LENGTH || !path.startsWith("/")) return false;
+  return path
+    .slice(1)
+    .split("/")
+    .every((component) => ACL_PATH_COMPONENT.test(component));
+}
 
 export { PASSWORD_MAX_LENGTH } from "./limits.js";
 /** The free-text properties a caller may set and clear on a user, and on a token. */

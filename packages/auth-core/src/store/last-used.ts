@@ -5,7 +5,6 @@
  * close. Processes and nodes merge by keeping the later time, so the order in which
  * their batches arrive does not matter.
  */
-import type { AccessStore } from "./store.js";
 
 export interface LastUse {
   /** Epoch seconds, a whole minute. */
@@ -39,13 +38,18 @@ export function mergeLastUses(into: Map<string, LastUse>, incoming: ReadonlyMap<
   }
 }
 
+/** Where a tracker flushes its batches: an AccessStore; without the method nothing is tracked. */
+export interface LastUseSink {
+  recordLastUsed?: (uses: ReadonlyMap<string, LastUse>) => Promise<void>;
+}
+
 export class LastUsedTracker {
   private readonly uses = new Map<string, TrackedUse>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
 
   constructor(
-    private readonly store: AccessStore,
+    private readonly store: LastUseSink,
     private readonly onFlushError: (error: unknown) => void = () => undefined,
   ) {}
 

@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditPage, AuditQuery } from "../core/audit.js";
+import type { SecretChanges } from "../cache/secret-cache-sync.js";
 import type { LastUse } from "./last-used.js";
 import type { AccessConfig, AccessState } from "../core/model.js";
 
@@ -13,13 +14,8 @@ export interface StoreVersions {
   config: string;
 }
 
-/** See AccessStore.readSecretChanges. */
-export interface SecretChanges {
-  /** The secrets version the answer describes; a later readVersions may be newer, never older. */
-  version: string;
-  /** Token ids whose hash was created, replaced or removed since the asked version; null when unknown. */
-  changed: ReadonlySet<string> | null;
-}
+/** See AccessStore.readSecretChanges; defined beside the cache that applies it. */
+export type { SecretChanges } from "../cache/secret-cache-sync.js";
 
 /** What a mutation writes besides the state it changes. */
 export interface MutationOptions {

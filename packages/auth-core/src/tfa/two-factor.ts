@@ -12,7 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import type { AuthContext } from "../access/access-control.js";
+import type { AuthContext } from "../access/types.js";
 import { requireAuthorityOverAccount } from "../access/account-authority.js";
 import { hasPrivilege } from "../access/acl.js";
 import { nowEpochSeconds, type Clock } from "../core/clock.js";
