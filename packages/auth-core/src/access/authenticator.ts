@@ -1,0 +1,317 @@
+/**
+ * Authentication of a request: a ticket, or an API token's secret. A credential this
+ * process verified before, under the store's current versions, is answered
+ * synchronously from the caches; anything else goes through the throttles and the
+ * hash gate (the slow path), and a success is cached only as I1, I2 and I6 allow.
+ */
+import { nowEpochSeconds } from "../core/clock.js";
+import { isTicketLive, isTokenActive } from "./config-queries.js";
+import { parseAuthid, parseUserid } from "../core/ids.js";
+import { verifyAgainstDummyHash } from "../crypto/password-hash.js";
+import { classifyCryptHash } from "../crypto/legacy-crypt-hash.js";
+import { TokenSecretCache } from "../cache/secret-cache.js";
+import { SecretCacheSync } from "../cache/secret-cache-sync.js";
+import type { StoreVersions } from "../store/store.js";
+import { whenResolved, type MaybePromise } from "../core/maybe-promise.js";
+import { isWellFormedTokenSecret } from "../crypto/token-secret.js";
+import { isPreviousSecretLive, splitStoredTokenHash } from "./token-rotation.js";
+import type { AccessControlOptions, AuthContext } from "./types.js";
+
+import type { AccessServices } from "./services.js";
+import { NO_STORED_HASH } from "./services.js";
+
+/** What one slow-path token verification found, shared by every request it was collapsed with. */
+interface TokenVerification {
+  valid: boolean;
+  /** Versions read after the hash was checked: the fresh config the result is re-checked against. */
+  versionsAfter: StoreVersions;
+  /** The stored hash the secret was checked against; undefined when the token had none. */
+  checkedHash: string | undefined;
+  /** Valid only as the secret a rotation with overlap replaced: its deadline is checked again. */
+  viaPreviousSecret: boolean;
+}
+
+export class Authenticator {
+  readonly secretCache: TokenSecretCache;
+  private readonly secretSync: SecretCacheSync;
+  private readonly tokenCacheEnabled: boolean;
+  /** Token ids whose cached secret is being verified again in the background. */
+  private readonly refreshingTokens = new Set<string>();
+
+  constructor(
+    private readonly services: AccessServices,
+    options: Pick<AccessControlOptions, "disableTokenCache" | "store">,
+  ) {
+    this.tokenCacheEnabled = options.disableTokenCache !== true;
+    this.secretCache = new TokenSecretCache({ ttlMs: services.tokenCacheTtlMs });
+    this.secretSync = new SecretCacheSync(this.secretCache, options.store);
+  }
+
+  /**
+   * authenticateTicket, answered synchronously when no I/O is needed: a ticket from
+   * the verified-ticket cache whose user is in the in-memory config. The per-request
+   * path then allocates no promise and waits for no microtask; anything else
+   * returns a promise of the same decision.
+   */
+  authenticateTicketNow(rawTicket: string): MaybePromise<AuthContext | null> {
+    const nowS = nowEpochSeconds(this.services.clock);
+    const ticket = this.services.ticketCache.verify(rawTicket, nowS);
+    if (ticket === null) return null;
+    // Tickets are only ever issued to users; a token authid inside one is not ours.
+    const context = parseTicketContext(ticket.authid);
+    if (context === null) return null;
+    return whenResolved(this.services.readCurrentConfig(), (snapshot) => {
+      if (!isTicketLive(snapshot.config, context.userid, ticket.issuedAt, nowS)) return null;
+      return context;
+    });
+  }
+
+  /**
+   * authenticateToken, answered synchronously on a cache hit (the secret verified
+   * before under the current versions and within the TTL): no promise, no
+   * microtask. A miss returns a promise of the slow path's decision. May throw
+   * TooManyRequestsError synchronously as well as reject with it.
+   */
+  authenticateTokenNow(authid: string, secret: string, source?: string): MaybePromise<AuthContext | null> {
+    const context = parseTokenContext(authid);
+    // Malformed input is refused before any store read or hash: it cannot be a real token.
+    if (context === null || !isWellFormedTokenSecret(secret)) {
+      this.services.metrics.tokenFailures++;
+      this.services.throttle.recordSourceFailure(source);
+      return null;
+    }
+    return whenResolved(this.services.readRequestVersions(), (versions) => this.checkTokenAgainst(context, secret, versions, source));
+  }
+
+  /** The cached-secret check of one token request, against one read of the versions. */
+  private checkTokenAgainst(
+    context: AuthContext,
+    secret: string,
+    versions: StoreVersions,
+    source: string | undefined,
+  ): MaybePromise<AuthContext | null> {
+    // Both caches are checked against this one read of the versions: a hit costs no store I/O beyond it.
+    return whenResolved(this.services.configCache.get(versions.config), (snapshot) => {
+      const nowMs = this.services.clock.nowMs();
+      if (!isTokenActive(snapshot.config, context, Math.floor(nowMs / 1000))) return this.refuseUnusableToken(context, secret, source);
+      if (!this.tokenCacheEnabled) {
+        this.services.metrics.tokenCacheMisses++;
+        return this.authenticateTokenSlowly(context, secret, versions, source);
+      }
+      // Synchronous when the secret cache is at this version; after a change it first
+      // drops exactly the entries of the tokens that changed (I6).
+      const catchingUp = this.secretSync.catchUp(versions.secrets);
+      if (catchingUp === undefined) return this.answerFromSecretCache(context, secret, versions, source, nowMs);
+      return catchingUp.then(() => this.answerFromSecretCache(context, secret, versions, source, nowMs));
+    });
+  }
+
+  /** The secret cache's answer, with the cache at (or past) the request's secrets version. */
+  private answerFromSecretCache(
+    context: AuthContext,
+    secret: string,
+    versions: StoreVersions,
+    source: string | undefined,
+    nowMs: number,
+  ): MaybePromise<AuthContext | null> {
+    const cached = this.secretCache.lookupCurrent(context.authid, secret, nowMs);
+    if (cached !== "miss") {
+      this.services.metrics.tokenCacheHits++;
+      this.services.lastUsed.note(context.authid, nowMs, source);
+      if (cached === "hit-due") this.refreshCachedSecret(context.authid, secret, versions);
+      return context;
+    }
+    this.services.metrics.tokenCacheMisses++;
+    return this.authenticateTokenSlowly(context, secret, versions, source);
+  }
+
+  /**
+   * A secret this process generated and hashed itself is as good as verified here:
+   * its first use costs no argon2 run, and a flood of wrong secrets throttling the
+   * token id cannot refuse the holder of a rotation it just received. Cached only
+   * if nothing changed since the rotation's own write (the I2 rule), so a second
+   * rotation elsewhere in between leaves the cache alone.
+   */
+  async cacheIssuedSecret(authid: string, secret: string, versionsAfterWrite: StoreVersions): Promise<void> {
+    if (!this.tokenCacheEnabled) return;
+    // The secret was made here, not read after a catch-up, so the cache must stand
+    // exactly at the rotation's own write: a catch-up that already reached newer
+    // content may have merged a second rotation into the same change, and then the
+    // secret is not cached at all (its first use pays one hash, as any other).
+    await this.secretSync.catchUp(versionsAfterWrite.secrets);
+    if (this.secretCache.currentVersion !== versionsAfterWrite.secrets) return;
+    const sequenceAtWrite = this.secretCache.sequence;
+    const versionsNow = await this.services.readVersions();
+    await this.secretSync.catchUp(versionsNow.secrets);
+    this.secretCache.insertUnlessChangedSince(authid, secret, sequenceAtWrite, this.services.clock.nowMs());
+  }
+
+  private async authenticateTokenSlowly(
+    context: AuthContext,
+    secret: string,
+    versions: StoreVersions,
+    source: string | undefined,
+  ): Promise<AuthContext | null> {
+    const throttleId = tokenThrottleId(context.authid);
+    // Failures count per (token id, address) and per address, so other clients'
+    // wrong secrets never refuse this one (I7). The id's ceiling refuses only an
+    // address that failed on the id itself, and never a secret this process
+    // verified before (now past the TTL).
+    this.services.throwIfThrottled(
+      throttleId,
+      source,
+      () => this.tokenCacheEnabled && this.secretCache.wasVerifiedEarlierCurrent(context.authid, secret),
+    );
+    const fingerprint = this.services.throttle.fingerprint(throttleId, secret);
+    // A secret that already failed against the hash stored now (a stale runner
+    // after a rotation) is refused without a hash and is not counted again.
+    if (
+      this.services.throttle.isKnownWrong(
+        throttleId,
+        fingerprint,
+        (await this.services.store.readTokenHash(context.authid)) ?? NO_STORED_HASH,
+      )
+    ) {
+      this.services.metrics.tokenFailures++;
+      return null;
+    }
+    const verification = await this.services.runTimedOnGate(
+      this.collapseKeyFor(context.authid, secret, versions),
+      () => this.verifyTokenSecret(context.authid, secret),
+      this.services.sourceOwner(source),
+    );
+    // Enable and expiry are checked again against a config read after the hash:
+    // a disable that landed while argon2 ran must still win (I5), and so must the
+    // end of a rotation's overlap.
+    const freshConfig = (await this.services.configCache.get(verification.versionsAfter.config)).config;
+    const nowS = nowEpochSeconds(this.services.clock);
+    const valid =
+      verification.valid &&
+      isTokenActive(freshConfig, context, nowS) &&
+      (!verification.viaPreviousSecret || isPreviousSecretLive(freshConfig.tokens[context.authid], nowS));
+    if (!valid) {
+      this.services.metrics.tokenFailures++;
+      this.services.throttle.recordFailure(throttleId, source, fingerprint, verification.checkedHash ?? NO_STORED_HASH);
+      return null;
+    }
+    this.services.throttle.recordSuccess(throttleId, source);
+    this.services.lastUsed.note(context.authid, this.services.clock.nowMs(), source);
+    return context;
+  }
+
+  /**
+   * A token id that does not exist, or a token or owner that is disabled or
+   * expired: refused after one dummy verification through the gate, so that its
+   * answer takes as long as a wrong secret for an active token and the timing does
+   * not tell which ids exist (finding 8). A repeat is refused at once, as a
+   * repeated wrong secret is.
+   */
+  private refuseUnusableToken(context: AuthContext, secret: string, source: string | undefined): Promise<null> | null {
+    this.services.metrics.tokenFailures++;
+    const throttleId = tokenThrottleId(context.authid);
+    this.services.throwIfThrottled(throttleId, source);
+    const fingerprint = this.services.throttle.fingerprint(throttleId, secret);
+    if (this.services.throttle.isKnownWrong(throttleId, fingerprint, NO_STORED_HASH)) return null;
+    return this.services
+      .runTimedOnGate(null, () => verifyAgainstDummyHash(this.services.hasher, secret), this.services.sourceOwner(source))
+      .then(() => {
+        this.services.throttle.recordFailure(throttleId, source, fingerprint, NO_STORED_HASH);
+        return null;
+      });
+  }
+
+  /**
+   * Verifies a cached secret again in the background before its entry expires, so a
+   * token in steady use never has its requests wait for argon2 at the TTL. At most
+   * one refresh per token runs at a time. A refresh that finds the secret no longer
+   * valid (an edit no version showed, I3) drops the entry at once, sooner than the
+   * TTL would; one that the full gate turns away is simply tried on a later hit.
+   */
+  private refreshCachedSecret(authid: string, secret: string, versions: StoreVersions): void {
+    if (this.refreshingTokens.has(authid)) return;
+    this.refreshingTokens.add(authid);
+    this.services.metrics.tokenCacheRefreshes++;
+    this.services
+      .runTimedOnGate(this.collapseKeyFor(authid, secret, versions), () => this.verifyTokenSecret(authid, secret))
+      .then(
+        (verification) => {
+          if (!verification.valid) this.secretCache.forget(authid);
+        },
+        () => {
+          // Gate full or store unreadable: the entry keeps its TTL and a later hit retries.
+        },
+      )
+      .finally(() => this.refreshingTokens.delete(authid));
+  }
+
+  /**
+   * Identical concurrent requests share one argon2 run. The secrets version is part
+   * of the key: a request that started after a rotation saw a newer version, so it
+   * can never join a verification that may have read the old hash (I1).
+   */
+  private collapseKeyFor(authid: string, secret: string, versions: StoreVersions): string | null {
+    // The uncached baseline must pay one hash per request, or the bench would flatter it.
+    if (!this.tokenCacheEnabled) return null;
+    return `${authid}\0${versions.secrets}\0${this.secretCache.fingerprint(authid, secret)}`;
+  }
+
+  private async verifyTokenSecret(authid: string, secret: string): Promise<TokenVerification> {
+    // Noted before the hash is read, with the cache caught up to at least that
+    // version: if this token changes from here on, a later catch-up names it and the
+    // result, which may describe a secret that no longer exists, is not cached (I2).
+    // Changes to other tokens do not stop the insert (I6).
+    const versionsBefore = await this.services.readVersions();
+    if (this.tokenCacheEnabled) await this.secretSync.catchUp(versionsBefore.secrets);
+    const sequenceBefore = this.secretCache.sequence;
+    const hash = await this.services.store.readTokenHash(authid);
+    const hashes = hash === undefined ? undefined : splitStoredTokenHash(hash);
+    let valid = hashes !== undefined && (await this.services.verifyStoredHash(hashes.current, secret));
+    // The secret replaced by a rotation with overlap (decision 031): checked only
+    // while its deadline has not passed, and never cached, so every use compares
+    // the clock with the deadline and none outlives it.
+    let viaPreviousSecret = false;
+    if (!valid && hashes?.previous !== undefined && (await this.isPreviousSecretLiveNow(authid))) {
+      valid = viaPreviousSecret = await this.services.verifyStoredHash(hashes.previous, secret);
+    }
+    // A secret imported from PBS is re-hashed on its first success; the rotation-like
+    // change means this result is not cached, and the next request verifies argon2id.
+    if (valid && !viaPreviousSecret && hashes !== undefined && classifyCryptHash(hashes.current) === "sha256-crypt") {
+      await this.services.upgradeLegacyHash("token", authid, hashes.current, secret);
+    }
+    const versionsAfter = await this.services.readVersions();
+    if (valid && !viaPreviousSecret && this.tokenCacheEnabled) {
+      await this.secretSync.catchUp(versionsAfter.secrets);
+      this.secretCache.insertUnlessChangedSince(authid, secret, sequenceBefore, this.services.clock.nowMs());
+    }
+    return { valid, versionsAfter, checkedHash: hash, viaPreviousSecret };
+  }
+
+  private async isPreviousSecretLiveNow(authid: string): Promise<boolean> {
+    const { config } = await this.services.readCurrentConfig();
+    const token = Object.hasOwn(config.tokens, authid) ? config.tokens[authid] : undefined;
+    return isPreviousSecretLive(token, nowEpochSeconds(this.services.clock));
+  }
+}
+
+/** The user a ticket's authid names, frozen so it can be shared; null for anything but a valid userid. */
+function parseTicketContext(authid: string): AuthContext | null {
+  const parsed = parseUserid(authid);
+  if (!parsed.ok) return null;
+  return Object.freeze({ authid: parsed.value.userid, userid: parsed.value.userid, tokenName: null, via: "ticket" });
+}
+
+function tokenThrottleId(authid: string): string {
+  return `token:${authid}`;
+}
+
+/** The caller a well-formed token id names, frozen so it can be shared; null for anything else. */
+function parseTokenContext(authid: string): AuthContext | null {
+  const parsed = parseAuthid(authid);
+  if (!parsed.ok || parsed.value.tokenName === null) return null;
+  return Object.freeze({
+    authid: parsed.value.authid,
+    userid: parsed.value.userid,
+    tokenName: parsed.value.tokenName,
+    via: "token",
+  });
+}
