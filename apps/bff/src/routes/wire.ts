@@ -9,6 +9,7 @@
 import type { z } from "zod";
 import type { AccessControl, listRoles, LoginSuccess, TfaChallenge, TfaEntryView, TfaUpdateInfo, TfaUserView } from "@gatehouse/auth-core";
 import type * as acl from "./access/acl.js";
+import type * as audit from "./access/audit.js";
 import type * as password from "./access/password.js";
 import type * as permissions from "./access/permissions.js";
 import type * as tfa from "./access/tfa.js";
@@ -49,6 +50,10 @@ export type UpdatedToken = Result<"updateToken">;
 export type ReadAclParams = z.output<typeof acl.readSchema>;
 export type UpdateAclParams = z.output<typeof acl.updateSchema>;
 export type AclReading = Result<"readAcl">;
+
+export type ReadAuditParams = z.output<typeof audit.auditSchema>;
+/** `GET /access/audit` (Gatehouse extension): one page, newest first, and the count of every match. */
+export type AuditReading = Result<"readAudit">;
 
 export type ReadPermissionsParams = z.output<typeof permissions.readSchema>;
 export type Permissions = Result<"readPermissions">;

@@ -7,27 +7,48 @@ import { Button } from "../components/Button.js";
 import { ErrorBoundary } from "../components/ErrorBoundary.js";
 import { ToastRegion } from "../components/ToastRegion.js";
 import { PermissionsPage } from "../features/acl/components/PermissionsPage.js";
+import { AuditPage } from "../features/audit/components/AuditPage.js";
 import { useLogout } from "../features/auth/api/delete-ticket.js";
 import { useTicketRenewal } from "../features/auth/api/renew-ticket.js";
 import { TwoFactorPage } from "../features/tfa/components/TwoFactorPage.js";
 import { TokensPage } from "../features/tokens/components/TokensPage.js";
 import { UsersPage } from "../features/users/components/UsersPage.js";
+import { useCallerRights } from "../lib/rights.js";
 import type { Session } from "../lib/session.js";
 import { NavLink } from "./NavLink.js";
-import { findRoute, paths, routeTitles, usePathname, type RouteId } from "./paths.js";
+import {
+  auditPathFor,
+  findRoute,
+  navigate,
+  paths,
+  readAuditTarget,
+  routeTitles,
+  useLocationSearch,
+  usePathname,
+  type RouteId,
+} from "./paths.js";
 
-const NAV_ORDER: readonly RouteId[] = ["tokens", "users", "permissions", "twoFactor"];
+const NAV_ORDER: readonly RouteId[] = ["tokens", "users", "permissions", "twoFactor", "audit"];
 
-function renderRoute(route: RouteId | null) {
+function showHistory(target: string): void {
+  navigate(auditPathFor(target));
+}
+
+function renderRoute(route: RouteId | null, search: string) {
   switch (route) {
     case "tokens":
-      return <TokensPage />;
+      return <TokensPage onShowHistory={showHistory} />;
     case "users":
-      return <UsersPage />;
+      return <UsersPage onShowHistory={showHistory} />;
     case "permissions":
       return <PermissionsPage />;
     case "twoFactor":
       return <TwoFactorPage />;
+    case "audit": {
+      const target = readAuditTarget(search);
+      // Keyed by the target: a History button on another record starts a fresh filter.
+      return <AuditPage key={target} initialTarget={target} />;
+    }
     case null:
       return (
         <section className="page">
@@ -51,6 +72,10 @@ export interface AppShellProps {
 export function AppShell({ session }: AppShellProps) {
   const pathname = usePathname();
   const route = findRoute(pathname);
+  const search = useLocationSearch();
+  const rights = useCallerRights();
+  // The audit log needs Sys.Audit on /system (decision 030): only those who hold it see the link.
+  const navRoutes = NAV_ORDER.filter((id) => id !== "audit" || rights?.auditSystem === true || route === "audit");
   const logout = useLogout();
   const firstRender = useRef(true);
   useTicketRenewal(session.username);
@@ -74,7 +99,7 @@ export function AppShell({ session }: AppShellProps) {
       <header className="topbar">
         <span className="topbar__brand">Gatehouse</span>
         <nav className="nav" aria-label="Main">
-          {NAV_ORDER.map((id) => (
+          {navRoutes.map((id) => (
             <NavLink key={id} to={paths[id]} current={route === id}>
               {routeTitles[id]}
             </NavLink>
@@ -92,7 +117,7 @@ export function AppShell({ session }: AppShellProps) {
         </div>
       </header>
       <main id="main" className="main">
-        <ErrorBoundary resetKey={pathname}>{renderRoute(route)}</ErrorBoundary>
+        <ErrorBoundary resetKey={pathname}>{renderRoute(route, search)}</ErrorBoundary>
       </main>
       <ToastRegion />
     </div>

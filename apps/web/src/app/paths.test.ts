@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findRoute, paths } from "./paths.js";
+import { auditPathFor, findRoute, paths, readAuditTarget } from "./paths.js";
 
 describe("findRoute", () => {
   it("finds every declared route by its path", () => {
@@ -13,5 +13,15 @@ describe("findRoute", () => {
   it("returns null for unknown paths", () => {
     expect(findRoute("/nope")).toBeNull();
     expect(findRoute("/users/alice")).toBeNull();
+  });
+});
+
+describe("the audit screen's address", () => {
+  it("carries the target as a query parameter and reads it back, with ! and @ intact", () => {
+    const path = auditPathFor("amy@pbs!ci job");
+    expect(path.startsWith("/audit?target=")).toBe(true);
+    expect(findRoute(path.slice(0, path.indexOf("?")))).toBe("audit");
+    expect(readAuditTarget(path.slice(path.indexOf("?")))).toBe("amy@pbs!ci job");
+    expect(readAuditTarget("")).toBe("");
   });
 });

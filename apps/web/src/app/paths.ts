@@ -9,6 +9,7 @@ export const paths = {
   users: "/users",
   permissions: "/permissions",
   twoFactor: "/two-factor",
+  audit: "/audit",
 } as const;
 
 export type RouteId = keyof typeof paths;
@@ -18,7 +19,18 @@ export const routeTitles: Record<RouteId, string> = {
   users: "Users",
   permissions: "Permissions",
   twoFactor: "Two-factor",
+  audit: "Audit log",
 };
+
+/** The audit screen filtered on one user or token (their History buttons). */
+export function auditPathFor(target: string): string {
+  return `${paths.audit}?${new URLSearchParams({ target }).toString()}`;
+}
+
+/** The `target` of the audit screen's address, "" without one. */
+export function readAuditTarget(search: string): string {
+  return new URLSearchParams(search).get("target") ?? "";
+}
 
 /** The route for a location path; a trailing slash is forgiven, anything else is null. */
 export function findRoute(pathname: string): RouteId | null {
@@ -46,7 +58,7 @@ function readPathname(): string {
 }
 
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
-  if (path === window.location.pathname) return;
+  if (path === window.location.pathname + window.location.search) return;
   if (options.replace === true) window.history.replaceState(null, "", path);
   else window.history.pushState(null, "", path);
   for (const listener of listeners) listener();
@@ -54,4 +66,13 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
 
 export function usePathname(): string {
   return useSyncExternalStore(subscribeToLocation, readPathname);
+}
+
+function readSearch(): string {
+  return window.location.search;
+}
+
+/** The query string, e.g. the audit screen's `?target=`. */
+export function useLocationSearch(): string {
+  return useSyncExternalStore(subscribeToLocation, readSearch);
 }

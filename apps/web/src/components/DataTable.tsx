@@ -34,8 +34,9 @@ export interface DataTableProps<Row> {
   error: unknown;
   onRetry: () => void;
   emptyMessage: ReactNode;
-  search: string;
-  onSearchChange: (search: string) => void;
+  /** The free-text search; left out for a list whose server has none (the audit log). */
+  search?: string;
+  onSearchChange?: (search: string) => void;
   sorting: SortingState;
   onSortingChange: (sorting: SortingState) => void;
   pagination: PaginationState;
@@ -95,18 +96,20 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
   return (
     <div className="data-table">
       <div className="list-controls" role="search">
-        <div className="field list-controls__search">
-          <label htmlFor={searchId}>Search</label>
-          <input
-            id={searchId}
-            type="search"
-            value={props.search}
-            onChange={(event) => props.onSearchChange(event.target.value)}
-            autoComplete="off"
-            spellCheck={false}
-            maxLength={128}
-          />
-        </div>
+        {props.onSearchChange === undefined ? null : (
+          <div className="field list-controls__search">
+            <label htmlFor={searchId}>Search</label>
+            <input
+              id={searchId}
+              type="search"
+              value={props.search ?? ""}
+              onChange={(event) => props.onSearchChange?.(event.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={128}
+            />
+          </div>
+        )}
         {props.filters}
       </div>
       <p className="list-count" role="status">

@@ -2,7 +2,7 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import "../test-support/dom.js";
-import { formatExpire } from "../lib/time.js";
+import { formatExact } from "../lib/relative-time.js";
 import { ExpiresCell, TokenStatusCell, UserStatusCell } from "./StatusCells.js";
 
 const NOW_S = 1_900_000_000;
@@ -34,10 +34,13 @@ describe("UserStatusCell", () => {
 });
 
 describe("ExpiresCell", () => {
-  it("says never for 0 and the date otherwise", () => {
-    const { container, rerender } = render(<ExpiresCell expire={0} />);
+  it("says never for 0, and otherwise the expiry relative to now with the exact time on hover", () => {
+    const { container, rerender } = render(<ExpiresCell expire={0} nowS={NOW_S} />);
     expect(container.textContent).toBe("never");
-    rerender(<ExpiresCell expire={NOW_S} />);
-    expect(container.textContent).toBe(formatExpire(NOW_S));
+    rerender(<ExpiresCell expire={NOW_S + 3 * 86_400} nowS={NOW_S} />);
+    const time = container.querySelector("time");
+    expect(time?.textContent).toContain("in 3 days");
+    expect(time?.title).toBe(formatExact(NOW_S + 3 * 86_400));
+    expect(time?.dateTime).toBe(new Date((NOW_S + 3 * 86_400) * 1000).toISOString());
   });
 });

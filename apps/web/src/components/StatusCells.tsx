@@ -4,6 +4,7 @@
  * colour is only a second cue) and the expiry date.
  */
 import { formatExpire } from "../lib/time.js";
+import { RelativeTime } from "./RelativeTime.js";
 import { describeTokenStatus, type StatusView, type TokenStatus } from "../lib/token-status.js";
 
 export function StatusBadge({ view }: { view: StatusView }) {
@@ -36,6 +37,7 @@ export function UserStatusCell({ enable, expire, nowS }: { enable: boolean; expi
   return <StatusBadge view={describeUserStatus(enable, expire, nowS)} />;
 }
 
-export function ExpiresCell({ expire }: { expire: number }) {
-  return <>{formatExpire(expire)}</>;
+/** "never", or the expiry relative to now with the exact time on hover (issue 14). */
+export function ExpiresCell({ expire, nowS }: { expire: number; nowS: number }) {
+  return expire === 0 ? <>{formatExpire(expire)}</> : <RelativeTime epochS={expire} nowS={nowS} />;
 }

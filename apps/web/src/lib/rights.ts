@@ -22,9 +22,11 @@ export interface CallerRights {
   modifyAcl: boolean;
   /** Sys.Audit on /access: read another user's or token's effective permissions. */
   auditAccess: boolean;
+  /** Sys.Audit on /system: read the audit log (issue 14). */
+  auditSystem: boolean;
 }
 
-const CHECKED_PATHS = ["/access/users", "/access/acl", "/access"] as const;
+const CHECKED_PATHS = ["/access/users", "/access/acl", "/access", "/system"] as const;
 
 type PermissionMap = Record<string, Record<string, unknown>>;
 
@@ -35,13 +37,14 @@ async function heldOn(path: string, signal?: AbortSignal): Promise<ReadonlySet<s
 }
 
 export async function fetchCallerRights(userid: string, signal?: AbortSignal): Promise<CallerRights> {
-  const [users, acl, access] = await Promise.all(CHECKED_PATHS.map((path) => heldOn(path, signal)));
+  const [users, acl, access, system] = await Promise.all(CHECKED_PATHS.map((path) => heldOn(path, signal)));
   return {
     userid,
     modifyUsers: users?.has("Permissions.Modify") === true,
     auditUsers: users?.has("Sys.Audit") === true,
     modifyAcl: acl?.has("Permissions.Modify") === true,
     auditAccess: access?.has("Sys.Audit") === true,
+    auditSystem: system?.has("Sys.Audit") === true,
   };
 }
 
@@ -104,4 +107,9 @@ export function removeAclEntryRefusal(rights: CallerRights | null, ugid: string)
 export function tokenPermissionsRefusal(rights: CallerRights | null, tokenUserid: string): string | null {
   if (rights === null || rights.auditAccess || rights.userid === tokenUserid) return null;
   return "You need Sys.Audit on /access to see another user's token permissions.";
+}
+
+/** The audit log and every record's history need Sys.Audit on /system (decision 030). */
+export function auditLogRefusal(rights: CallerRights | null): string | null {
+  return rights === null || rights.auditSystem ? null : "You need Sys.Audit on /system to read the audit log.";
 }

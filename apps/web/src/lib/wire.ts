@@ -5,7 +5,16 @@
  * (`@gatehouse/client`, derived from the routes) must fit them: the checks at the
  * end fail the typecheck when a route renames or retypes a field the console reads.
  */
-import type { AclReading, AllTokensListing, Roles, TfaEntryView, TfaUpdateInfo, TfaUserView, UserListing } from "@gatehouse/client";
+import type {
+  AclReading,
+  AllTokensListing,
+  AuditReading,
+  Roles,
+  TfaEntryView,
+  TfaUpdateInfo,
+  TfaUserView,
+  UserListing,
+} from "@gatehouse/client";
 
 export interface WireToken {
   tokenid: string;
@@ -15,6 +24,12 @@ export interface WireToken {
   comment?: string;
   /** The server's effective status (Gatehouse extension). */
   status?: string;
+  /** Lifecycle extension fields (issue 14), epoch seconds; absent when unknown or none. */
+  created?: number;
+  "last-used"?: number;
+  "last-used-source"?: string;
+  /** While a rotation's overlap runs: from this second on the replaced secret is refused. */
+  "previous-secret-until"?: number;
 }
 
 export interface WireUser {
@@ -27,6 +42,25 @@ export interface WireUser {
   email?: string;
   /** With `include_tokens=1`. */
   tokens?: WireToken[];
+  /** Lifecycle extension fields (issue 14): creation and the last login, epoch seconds. */
+  created?: number;
+  "last-used"?: number;
+  "last-used-source"?: string;
+}
+
+/** One record of `GET /access/audit` (Gatehouse extension, decision 030). */
+export interface WireAuditRecord {
+  id: number;
+  /** Epoch seconds. */
+  time: number;
+  /** Empty for a failed login: nobody proved who they are. */
+  actor: string;
+  source?: string;
+  action: string;
+  target?: string;
+  outcome: string;
+  requestId?: string;
+  detail?: string;
 }
 
 export interface WireAclEntry {
@@ -79,4 +113,5 @@ export type _ServerRowsFitTheConsole = [
   Fits<TfaEntryView, WireTfaEntry>,
   Fits<TfaUserView, WireTfaUser>,
   Fits<TfaUpdateInfo, WireTfaUpdateInfo>,
+  Fits<AuditReading["data"][number], WireAuditRecord>,
 ];

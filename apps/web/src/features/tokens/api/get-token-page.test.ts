@@ -11,6 +11,10 @@ describe("toPagedTokenRow", () => {
       expire: 0,
       comment: "",
       status: "active",
+      created: undefined,
+      lastUsed: undefined,
+      lastUsedSource: undefined,
+      previousSecretUntil: undefined,
     });
   });
 
@@ -26,5 +30,17 @@ describe("toPagedTokenRow", () => {
       comment: "c",
       status: "disabled",
     });
+  });
+
+  it("reads the lifecycle fields: created, last use with its source, and the overlap deadline (issue 14)", () => {
+    const row = toPagedTokenRow({
+      tokenid: "a@pbs!x",
+      status: "active",
+      created: 100,
+      "last-used": 180,
+      "last-used-source": "192.0.2.4",
+      "previous-secret-until": 3_700,
+    });
+    expect(row).toMatchObject({ created: 100, lastUsed: 180, lastUsedSource: "192.0.2.4", previousSecretUntil: 3_700 });
   });
 });

@@ -14,6 +14,8 @@ export type TokenSortKey = "tokenid" | "expire" | "enable" | "comment";
 
 export interface TokenPageQuery extends PageQuery<TokenSortKey> {
   status: TokenStatusFilter | null;
+  /** Only tokens neither used nor created within this many days (issue 14). */
+  unusedDays: number | null;
 }
 
 export function toPagedTokenRow(token: WireToken): TokenRow {
@@ -27,11 +29,18 @@ export function toPagedTokenRow(token: WireToken): TokenRow {
     comment: token.comment ?? "",
     // The server always sends it on this route; "active" only covers an older server.
     status: isTokenStatus(token.status) ? token.status : "active",
+    created: token.created,
+    lastUsed: token["last-used"],
+    lastUsedSource: token["last-used-source"],
+    previousSecretUntil: token["previous-secret-until"],
   };
 }
 
 export function fetchTokenPage(query: TokenPageQuery, signal?: AbortSignal): Promise<{ rows: TokenRow[]; total: number }> {
-  return fetchPage("/access/tokens", query, toPagedTokenRow, { extra: { status: query.status ?? undefined }, signal });
+  return fetchPage("/access/tokens", query, toPagedTokenRow, {
+    extra: { status: query.status ?? undefined, "unused-days": query.unusedDays ?? undefined },
+    signal,
+  });
 }
 
 export function tokenPageQueryOptions(query: TokenPageQuery) {

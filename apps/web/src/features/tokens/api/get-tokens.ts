@@ -13,4 +13,11 @@ export interface TokenRow {
   comment: string;
   /** The server's effective status: the owner's state and the expiry included. */
   status: TokenStatus;
+  /** Epoch seconds; undefined for tokens made before creation times were kept. */
+  created: number | undefined;
+  /** The last use at minute precision and its source address; undefined if never used. */
+  lastUsed: number | undefined;
+  lastUsedSource: string | undefined;
+  /** During a rotation's overlap: the second from which the replaced secret is refused. */
+  previousSecretUntil: number | undefined;
 }

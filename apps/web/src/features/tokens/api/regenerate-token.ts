@@ -9,11 +9,13 @@ export interface RegenerateTokenInput {
   enable?: boolean;
   /** A new expiry (epoch seconds, 0 never) for an expired token, in the same request. */
   expire?: number;
+  /** Seconds the replaced secret keeps working (issue 14); 0 or absent refuses it at once. */
+  grace?: number;
 }
 
 export interface RegeneratedToken {
   tokenid: string;
-  /** The new secret; the old one stops working when this response arrives. */
+  /** The new secret; the old one stops working when this response arrives, or after the grace. */
   secret: string;
 }
 
@@ -26,6 +28,7 @@ export function regenerateToken(input: RegenerateTokenInput): Promise<Regenerate
         regenerate: true,
         ...(input.enable === undefined ? {} : { enable: input.enable }),
         ...(input.expire === undefined ? {} : { expire: input.expire }),
+        ...(input.grace === undefined || input.grace === 0 ? {} : { grace: input.grace }),
       },
     },
   );

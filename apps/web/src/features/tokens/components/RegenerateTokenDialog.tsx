@@ -3,8 +3,11 @@
  * the server refuses, so the dialog says so and offers, like GitLab's rotate, to
  * enable it and set a new expiry in the same request. A token refused because of its
  * owner gets the warning only: the owner is changed on the Users screen.
+ *
+ * Issue 14: the old secret may keep working for 1 or 24 hours (the server's `grace`),
+ * so the runners that hold it can be moved over without an outage.
  */
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { Button } from "../../../components/Button.js";
 import { CheckboxField } from "../../../components/CheckboxField.js";
 import { Dialog } from "../../../components/Dialog.js";
@@ -17,9 +20,17 @@ import { validateExpiry } from "../../../lib/validation.js";
 import type { TokenRow } from "../api/get-tokens.js";
 import { useRegenerateToken, type RegeneratedToken } from "../api/regenerate-token.js";
 
+/** How long the replaced secret keeps working, in seconds; the choices the issue asks for. */
+export const ROTATION_OVERLAPS = [
+  { graceS: 0, label: "Rotate now: the old secret stops working at once" },
+  { graceS: 3_600, label: "Keep the old secret working for 1 hour" },
+  { graceS: 86_400, label: "Keep the old secret working for 24 hours" },
+] as const;
+
 export interface RegenerateTokenDialogProps {
   token: TokenRow;
-  onRegenerated: (result: RegeneratedToken) => void;
+  /** `oldSecretUntil`: epoch seconds the replaced secret works until, or null when it stopped at once. */
+  onRegenerated: (result: RegeneratedToken, oldSecretUntil: number | null) => void;
   onClose: () => void;
 }
 
@@ -29,6 +40,8 @@ export function RegenerateTokenDialog({ token, onRegenerated, onClose }: Regener
   const isDisabled = token.status === "disabled";
   const [enableAgain, setEnableAgain] = useState(true);
   const [expire, setExpire] = useState<ExpiryChoice>({ preset: "90d", date: "" });
+  const [graceS, setGraceS] = useState<number>(0);
+  const overlapName = useId();
   const { errors, report, clear, formRef } = useFieldErrors<"expire">();
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
@@ -42,8 +55,10 @@ export function RegenerateTokenDialog({ token, onRegenerated, onClose }: Regener
         tokenName: token.tokenName,
         ...(isDisabled && enableAgain ? { enable: true } : {}),
         ...(expireEpoch === undefined || expireEpoch === null ? {} : { expire: expireEpoch }),
+        grace: graceS,
       },
-      { onSuccess: onRegenerated },
+      // The server's deadline is its own clock plus the grace; this is the console's estimate for the message.
+      { onSuccess: (result) => onRegenerated(result, graceS === 0 ? null : nowS + graceS) },
     );
   }
 
@@ -54,7 +69,14 @@ export function RegenerateTokenDialog({ token, onRegenerated, onClose }: Regener
           <p>
             A new secret replaces the current one of <strong>{token.tokenid}</strong>.
           </p>
-          <p className="warning">Every script or service that uses the old secret loses access immediately, on every server.</p>
+          {graceS === 0 ? (
+            <p className="warning">Every script or service that uses the old secret loses access immediately, on every server.</p>
+          ) : (
+            <p className="notice" role="note">
+              Both secrets work until the overlap ends; then the old one is refused everywhere. A second rotation, a disable or a delete
+              ends the overlap at once.
+            </p>
+          )}
           {isExpired ? (
             <p className="notice" role="note">
               This token has expired: a new secret alone would be refused. Choose a new expiry below.
@@ -84,6 +106,21 @@ export function RegenerateTokenDialog({ token, onRegenerated, onClose }: Regener
           />
         ) : null}
         {isDisabled ? <CheckboxField label="Enable the token again" checked={enableAgain} onChange={setEnableAgain} /> : null}
+        <fieldset className="choice-group">
+          <legend>When the old secret stops working</legend>
+          {ROTATION_OVERLAPS.map((choice) => (
+            <label key={choice.graceS}>
+              <input
+                type="radio"
+                name={overlapName}
+                value={choice.graceS}
+                checked={graceS === choice.graceS}
+                onChange={() => setGraceS(choice.graceS)}
+              />
+              {choice.label}
+            </label>
+          ))}
+        </fieldset>
         <ErrorMessage error={regenerate.error} />
         <div className="actions">
           <Button onClick={onClose} disabled={regenerate.isPending} data-autofocus>

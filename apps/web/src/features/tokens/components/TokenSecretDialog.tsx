@@ -5,6 +5,7 @@
  * a backdrop click only ask whether to close without copying. The secret is masked
  * until revealed, for a screen that others can see.
  */
+import { formatExact } from "../../../lib/relative-time.js";
 import { useEffect, useRef, useState } from "react";
 import { Button } from "../../../components/Button.js";
 import { CopyButton } from "../../../components/CopyButton.js";
@@ -15,6 +16,8 @@ export interface TokenSecretDialogProps {
   tokenid: string;
   secret: string;
   regenerated: boolean;
+  /** After a rotation with overlap: epoch seconds the old secret keeps working until (issue 14). */
+  oldSecretUntil?: number | null;
   onClose: () => void;
 }
 
@@ -27,7 +30,7 @@ export function formatTokenHeader(tokenid: string, secret: string): string {
   return `PBSAPIToken=${tokenid}:${secret}`;
 }
 
-export function TokenSecretDialog({ tokenid, secret, regenerated, onClose }: TokenSecretDialogProps) {
+export function TokenSecretDialog({ tokenid, secret, regenerated, oldSecretUntil, onClose }: TokenSecretDialogProps) {
   const [copied, setCopied] = useState(false);
   const [revealed, setRevealed] = useState(false);
   const [askingToClose, setAskingToClose] = useState(false);
@@ -74,6 +77,11 @@ export function TokenSecretDialog({ tokenid, secret, regenerated, onClose }: Tok
           <CopyButton value={secret} label="Copy secret" onCopied={markCopied} />
         </div>
       </div>
+      {oldSecretUntil === undefined || oldSecretUntil === null ? null : (
+        <p className="notice" role="note">
+          The old secret keeps working until about {formatExact(oldSecretUntil)}. Move every script to the new one before then.
+        </p>
+      )}
       <div className="secret__header">
         <p className="dialog__hint">
           Scripts send it as the header <code>Authorization: PBSAPIToken={tokenid}:&lt;secret&gt;</code>. A new token has no privileges

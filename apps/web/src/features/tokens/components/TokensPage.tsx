@@ -3,6 +3,11 @@
  * status filter, paging; never the whole set), and the dialogs that add, edit, rotate,
  * remove and inspect them. The row header is the full token id, unique across users.
  * After a remove, focus goes to the row that took its place.
+ *
+ * Issue 14: created, last use (with its source) and expiry relative to now, the exact
+ * time on hover; a "not used for N days" filter; tokens in a rotation's overlap say
+ * until when; each token opens its own audit history (through `onShowHistory`, as a
+ * feature does not know the audit screen's address).
  */
 import type { ColumnDef, PaginationState, SortingState } from "@tanstack/react-table";
 import { useCallback, useState } from "react";
@@ -10,12 +15,15 @@ import { Button } from "../../../components/Button.js";
 import { DataTable, type DataColumnMeta } from "../../../components/DataTable.js";
 import { ListPage } from "../../../components/ListPage.js";
 import { SelectField } from "../../../components/SelectField.js";
+import { OptionalRelativeTime } from "../../../components/RelativeTime.js";
 import { ExpiresCell, TokenStatusCell } from "../../../components/StatusCells.js";
-import { accountActionRefusal, tokenPermissionsRefusal, useCallerRights } from "../../../lib/rights.js";
+import { formatExact, formatRelative } from "../../../lib/relative-time.js";
+import { accountActionRefusal, auditLogRefusal, tokenPermissionsRefusal, useCallerRights } from "../../../lib/rights.js";
 import { useSessionState } from "../../../lib/session.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
 import { showToast } from "../../../lib/toasts.js";
 import { TOKEN_STATUS_FILTER_LABELS, TOKEN_STATUS_FILTERS, type TokenStatusFilter } from "../../../lib/token-status.js";
+import { parseUnusedDays, UNUSED_FILTER_OPTIONS, type UnusedDays } from "../../../lib/unused-filter.js";
 import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
 import { useTokenOwners } from "../api/get-token-owners.js";
 import { useTokenPage, type TokenSortKey } from "../api/get-token-page.js";
@@ -33,7 +41,7 @@ type OpenDialog =
   | { kind: "regenerate"; token: TokenRow }
   | { kind: "remove"; token: TokenRow; nextKey: string | null }
   | { kind: "permissions"; token: TokenRow }
-  | { kind: "secret"; tokenid: string; secret: string; regenerated: boolean };
+  | { kind: "secret"; tokenid: string; secret: string; regenerated: boolean; oldSecretUntil?: number | null };
 
 export const TOKEN_PAGE_SIZE = 50;
 const SEARCH_DEBOUNCE_MS = 250;
@@ -43,11 +51,17 @@ function isStatusFilter(value: string): value is TokenStatusFilter {
   return (TOKEN_STATUS_FILTERS as readonly string[]).includes(value);
 }
 
-export function TokensPage() {
+export interface TokensPageProps {
+  /** Opens the audit log filtered on one token id. */
+  onShowHistory: (target: string) => void;
+}
+
+export function TokensPage({ onShowHistory }: TokensPageProps) {
   const { session } = useSessionState();
   const [search, setSearch] = useState("");
   const filter = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const [status, setStatus] = useState<TokenStatusFilter | null>(null);
+  const [unusedDays, setUnusedDays] = useState<UnusedDays | null>(null);
   const [sorting, setSorting] = useState<SortingState>([{ id: "tokenid", desc: false }]);
   const [pagination, setPagination] = useState<PaginationState>({ pageIndex: 0, pageSize: TOKEN_PAGE_SIZE });
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
@@ -64,6 +78,7 @@ export function TokensPage() {
     sort: SORT_KEYS[sort?.id ?? "tokenid"] ?? "tokenid",
     order: sort?.desc === true ? "desc" : "asc",
     status,
+    unusedDays,
   });
   const owners = useTokenOwners();
   const rows = tokens.data?.rows;
@@ -86,9 +101,45 @@ export function TokensPage() {
       id: "status",
       accessorFn: (row) => row.enable,
       header: "Status",
-      cell: ({ row }) => <TokenStatusCell status={row.original.status} expire={row.original.expire} nowS={nowS} />,
+      cell: ({ row }) => {
+        const until = row.original.previousSecretUntil;
+        return (
+          <div className="cell-stack">
+            <TokenStatusCell status={row.original.status} expire={row.original.expire} nowS={nowS} />
+            {until === undefined || until <= nowS ? null : (
+              <span className="badge badge--warn" title={`The replaced secret is refused from ${formatExact(until)}`}>
+                Old secret ends {formatRelative(until, nowS)}
+              </span>
+            )}
+          </div>
+        );
+      },
     },
-    { id: "expire", accessorFn: (row) => row.expire, header: "Expires", cell: ({ row }) => <ExpiresCell expire={row.original.expire} /> },
+    {
+      id: "expire",
+      accessorFn: (row) => row.expire,
+      header: "Expires",
+      cell: ({ row }) => <ExpiresCell expire={row.original.expire} nowS={nowS} />,
+    },
+    {
+      id: "created",
+      header: "Created",
+      enableSorting: false,
+      cell: ({ row }) => <OptionalRelativeTime epochS={row.original.created} nowS={nowS} missing="not recorded" />,
+    },
+    {
+      id: "last-used",
+      header: "Last used",
+      enableSorting: false,
+      cell: ({ row }) => (
+        <OptionalRelativeTime
+          epochS={row.original.lastUsed}
+          nowS={nowS}
+          missing="never"
+          {...(row.original.lastUsedSource === undefined ? {} : { suffix: `from ${row.original.lastUsedSource}` })}
+        />
+      ),
+    },
     {
       id: "comment",
       accessorFn: (row) => row.comment,
@@ -120,6 +171,14 @@ export function TokensPage() {
               onClick={() => setDialog({ kind: "permissions", token: row })}
             >
               Permissions
+            </Button>
+            <Button
+              variant="ghost"
+              aria-label={`Show history of ${row.tokenid}`}
+              disabledReason={auditLogRefusal(rights)}
+              onClick={() => onShowHistory(row.tokenid)}
+            >
+              History
             </Button>
             <Button
               variant="ghost"
@@ -184,7 +243,9 @@ export function TokensPage() {
           <RegenerateTokenDialog
             token={open.token}
             onClose={close}
-            onRegenerated={(result) => setDialog({ kind: "secret", tokenid: result.tokenid, secret: result.secret, regenerated: true })}
+            onRegenerated={(result, oldSecretUntil) =>
+              setDialog({ kind: "secret", tokenid: result.tokenid, secret: result.secret, regenerated: true, oldSecretUntil })
+            }
           />
         );
       case "remove":
@@ -202,7 +263,15 @@ export function TokensPage() {
       case "permissions":
         return <TokenPermissionsDialog token={open.token} onClose={close} />;
       case "secret":
-        return <TokenSecretDialog tokenid={open.tokenid} secret={open.secret} regenerated={open.regenerated} onClose={close} />;
+        return (
+          <TokenSecretDialog
+            tokenid={open.tokenid}
+            secret={open.secret}
+            regenerated={open.regenerated}
+            oldSecretUntil={open.oldSecretUntil ?? null}
+            onClose={close}
+          />
+        );
     }
   }
 
@@ -225,7 +294,7 @@ export function TokensPage() {
         error={tokens.error}
         onRetry={() => void tokens.refetch()}
         emptyMessage={
-          filter === "" && status === null
+          filter === "" && status === null && unusedDays === null
             ? "No API tokens yet. Add one to let a script call the API."
             : "No token matches the search and filter."
         }
@@ -244,18 +313,29 @@ export function TokensPage() {
         focusRowKey={focusRowKey}
         onRowFocused={clearFocusRequest}
         filters={
-          <SelectField
-            label="Status"
-            value={status ?? "all"}
-            onChange={(value) => {
-              setStatus(isStatusFilter(value) ? value : null);
-              resetToFirstPage();
-            }}
-            options={[
-              { value: "all", label: "All" },
-              ...TOKEN_STATUS_FILTERS.map((value) => ({ value, label: TOKEN_STATUS_FILTER_LABELS[value] })),
-            ]}
-          />
+          <>
+            <SelectField
+              label="Status"
+              value={status ?? "all"}
+              onChange={(value) => {
+                setStatus(isStatusFilter(value) ? value : null);
+                resetToFirstPage();
+              }}
+              options={[
+                { value: "all", label: "All" },
+                ...TOKEN_STATUS_FILTERS.map((value) => ({ value, label: TOKEN_STATUS_FILTER_LABELS[value] })),
+              ]}
+            />
+            <SelectField
+              label="Last used"
+              value={unusedDays === null ? "any" : String(unusedDays)}
+              onChange={(value) => {
+                setUnusedDays(parseUnusedDays(value));
+                resetToFirstPage();
+              }}
+              options={UNUSED_FILTER_OPTIONS}
+            />
+          </>
         }
       />
       {dialog === null ? null : renderDialog(dialog)}

@@ -12,6 +12,11 @@ export interface UserRow {
   firstname: string;
   lastname: string;
   email: string;
+  /** Epoch seconds; undefined for users made before creation times were kept (issue 14). */
+  created: number | undefined;
+  /** The last login at minute precision and its source address; undefined if none recorded. */
+  lastUsed: number | undefined;
+  lastUsedSource: string | undefined;
 }
 
 export function toUserRow(user: WireUser): UserRow {
@@ -23,16 +28,22 @@ export function toUserRow(user: WireUser): UserRow {
     firstname: user.firstname ?? "",
     lastname: user.lastname ?? "",
     email: user.email ?? "",
+    created: user.created,
+    lastUsed: user["last-used"],
+    lastUsedSource: user["last-used-source"],
   };
 }
 
 export type UserSortKey = "userid" | "expire" | "enable";
 
-export type UserPageQuery = PageQuery<UserSortKey>;
+export interface UserPageQuery extends PageQuery<UserSortKey> {
+  /** Only users neither logged in nor created within this many days (issue 14). */
+  unusedDays: number | null;
+}
 
 /** One server page of users (the listing extension of docs/design.md). */
 export function fetchUserPage(query: UserPageQuery, signal?: AbortSignal): Promise<{ rows: UserRow[]; total: number }> {
-  return fetchPage("/access/users", query, toUserRow, { signal });
+  return fetchPage("/access/users", query, toUserRow, { extra: { "unused-days": query.unusedDays ?? undefined }, signal });
 }
 
 export function userPageQueryOptions(query: UserPageQuery) {

@@ -4,8 +4,11 @@ import { DataTable, type DataColumnMeta } from "../../../components/DataTable.js
 import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
+import { OptionalRelativeTime } from "../../../components/RelativeTime.js";
+import { SelectField } from "../../../components/SelectField.js";
 import { ExpiresCell, UserStatusCell } from "../../../components/StatusCells.js";
-import { accountActionRefusal, addUserRefusal, useCallerRights } from "../../../lib/rights.js";
+import { accountActionRefusal, addUserRefusal, auditLogRefusal, useCallerRights } from "../../../lib/rights.js";
+import { parseUnusedDays, UNUSED_FILTER_OPTIONS, type UnusedDays } from "../../../lib/unused-filter.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
 import { showToast } from "../../../lib/toasts.js";
 import { useUserPage, type UserRow, type UserSortKey } from "../api/get-users.js";
@@ -29,10 +32,20 @@ function fullName(user: UserRow): string {
   return [user.firstname, user.lastname].filter((part) => part !== "").join(" ");
 }
 
-export function UsersPage() {
+export interface UsersPageProps {
+  /** Opens the audit log filtered on one user (and its tokens). */
+  onShowHistory: (target: string) => void;
+}
+
+/**
+ * The users, one server page at a time, with their created and last-login times
+ * relative to now (issue 14), a "not used for N days" filter, and each user's history.
+ */
+export function UsersPage({ onShowHistory }: UsersPageProps) {
   const [search, setSearch] = useState("");
   const filter = useDebouncedValue(search.trim(), 250);
   const [sorting, setSorting] = useState<SortingState>([{ id: "userid", desc: false }]);
+  const [unusedDays, setUnusedDays] = useState<UnusedDays | null>(null);
   const [pagination, setPagination] = useState<PaginationState>({ pageIndex: 0, pageSize: USER_PAGE_SIZE });
   const [focusRowKey, setFocusRowKey] = useState<string | null>(null);
   const clearFocusRequest = useCallback(() => setFocusRowKey(null), []);
@@ -43,6 +56,7 @@ export function UsersPage() {
     filter,
     sort: SORT_KEYS[sort?.id ?? "userid"] ?? "userid",
     order: sort?.desc === true ? "desc" : "asc",
+    unusedDays,
   });
   const rows = users.data?.rows;
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
@@ -64,7 +78,31 @@ export function UsersPage() {
       header: "Status",
       cell: ({ row }) => <UserStatusCell enable={row.original.enable} expire={row.original.expire} nowS={nowS} />,
     },
-    { id: "expire", accessorFn: (row) => row.expire, header: "Expires", cell: ({ row }) => <ExpiresCell expire={row.original.expire} /> },
+    {
+      id: "expire",
+      accessorFn: (row) => row.expire,
+      header: "Expires",
+      cell: ({ row }) => <ExpiresCell expire={row.original.expire} nowS={nowS} />,
+    },
+    {
+      id: "created",
+      header: "Created",
+      enableSorting: false,
+      cell: ({ row }) => <OptionalRelativeTime epochS={row.original.created} nowS={nowS} missing="not recorded" />,
+    },
+    {
+      id: "last-used",
+      header: "Last login",
+      enableSorting: false,
+      cell: ({ row }) => (
+        <OptionalRelativeTime
+          epochS={row.original.lastUsed}
+          nowS={nowS}
+          missing="never"
+          {...(row.original.lastUsedSource === undefined ? {} : { suffix: `from ${row.original.lastUsedSource}` })}
+        />
+      ),
+    },
     { id: "name", header: "Name", enableSorting: false, cell: ({ row }) => fullName(row.original) },
     { id: "email", header: "Email", enableSorting: false, cell: ({ row }) => row.original.email },
     {
@@ -88,6 +126,14 @@ export function UsersPage() {
             onClick={() => setDialog({ kind: "edit", user: row })}
           >
             Edit
+          </Button>
+          <Button
+            variant="ghost"
+            aria-label={`Show history of ${row.userid}`}
+            disabledReason={auditLogRefusal(rights)}
+            onClick={() => onShowHistory(row.userid)}
+          >
+            History
           </Button>
           <Button
             variant="ghost"
@@ -194,7 +240,7 @@ export function UsersPage() {
         isFetching={users.isFetching}
         error={users.error}
         onRetry={() => void users.refetch()}
-        emptyMessage={filter === "" ? "No users to show." : "No user matches the search."}
+        emptyMessage={filter === "" && unusedDays === null ? "No users to show." : "No user matches the search and filter."}
         search={search}
         onSearchChange={(value) => {
           setSearch(value);
@@ -209,6 +255,17 @@ export function UsersPage() {
         onPaginationChange={setPagination}
         focusRowKey={focusRowKey}
         onRowFocused={clearFocusRequest}
+        filters={
+          <SelectField
+            label="Last login"
+            value={unusedDays === null ? "any" : String(unusedDays)}
+            onChange={(value) => {
+              setUnusedDays(parseUnusedDays(value));
+              setPagination((current) => ({ ...current, pageIndex: 0 }));
+            }}
+            options={UNUSED_FILTER_OPTIONS}
+          />
+        }
       />
       {dialog === null ? null : renderDialog(dialog)}
     </ListPage>
