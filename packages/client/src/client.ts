@@ -403,11 +403,14 @@ export class GatehouseClient {
     await this.request<UpdatedToken>("PUT", tokenPath(userid, tokenName), changes);
   }
 
-  /** Replaces a token's secret; the old one is refused from this answer on. */
+  /**
+   * Replaces a token's secret; the old one is refused from this answer on, or with
+   * `grace` (seconds, a Gatehouse extension) from that many seconds after it.
+   */
   async regenerateToken(
     userid: string,
     tokenName: string,
-    options: { digest?: string } = {},
+    options: { digest?: string; grace?: number } = {},
   ): Promise<{ tokenid: string; secret: string }> {
     const { data } = await this.request<UpdatedToken>("PUT", tokenPath(userid, tokenName), { ...options, regenerate: true });
     if (data === null) throw new LoginFlowError("the server answered a regenerate without the new secret");
