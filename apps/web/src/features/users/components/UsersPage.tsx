@@ -240,7 +240,13 @@ export function UsersPage({ onShowHistory }: UsersPageProps) {
         isFetching={users.isFetching}
         error={users.error}
         onRetry={() => void users.refetch()}
-        emptyMessage={filter === "" && unusedDays === null ? "No users to show." : "No user matches the search and filter."}
+        emptyMessage={
+          unusedDays !== null
+            ? "No user matches the search and filter."
+            : filter === ""
+              ? "No users to show."
+              : "No user matches the search."
+        }
         search={search}
         onSearchChange={(value) => {
           setSearch(value);
