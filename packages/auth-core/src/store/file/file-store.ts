@@ -1,258 +1,40 @@
 /**
- * The embedded file backend: everything lives in one data dir, every write happens
- * under the cross-process store lock, and every file is replaced atomically.
- *
- *   user.json      users and token metadata          (config)
- *   acl.json       ACL entries                       (config)
- *   shadow.json    userid -> password hash           (config: a new password is a config change)
- *   token.shadow   authid -> token secret hash       (secrets)
- *   authkey.key    Ed25519 private key, PEM          authkey.pub  its public key, PEM
- *   csrf.key       base64 of 32 random bytes
- *   generations.bin  the two generation counters    store.lock   the lock directory
- *   audit.jsonl    the audit log, rotated to audit.jsonl.1.. (audit-file-log.ts)
- *   last-used.json id -> last use, outside the generations (last-used.ts)
+ * The embedded file backend: everything lives in one data dir (the files are listed
+ * in file-format.ts), every write happens under the cross-process store lock, and
+ * every file is replaced atomically.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmod, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { z } from "zod";
-import { ROLE_IDS } from "../../core/roles.js";
 import { ABSENT_STAMP, readFileSnapshot, readFileStamp, parseStoredJson, removeAtomicTempFiles, writeFileAtomic } from "./atomic-file.js";
 import { AuditFileLog } from "./audit-file-log.js";
 import type { AuditRetention } from "./audit-file-log.js";
 import { toStorableAuditEvent } from "../../core/audit.js";
 import type { AuditEvent, AuditPage, AuditQuery } from "../../core/audit.js";
-import { StoreCorruptError } from "../../core/errors.js";
 import { mergeLastUses } from "../last-used.js";
 import type { LastUse } from "../last-used.js";
 import { FileGenerationCounter } from "./generation.js";
 import type { GenerationCounter, Generations } from "./generation.js";
-import type { AccessConfig, AccessState, AclEntry, TokenRecord, UserRecord } from "../../core/model.js";
+import type { AccessConfig, AccessState } from "../../core/model.js";
 import type { AccessStore, MutationOptions, SecretChanges, StoredKeys, StoreVersions } from "../store.js";
 import { StoreLock } from "./store-lock.js";
 import type { HeldLock } from "./store-lock.js";
 
-export const STORE_FILES = {
-  users: "user.json",
-  acl: "acl.json",
-  passwordShadow: "shadow.json",
-  tokenShadow: "token.shadow",
-  ticketPrivateKey: "authkey.key",
-  ticketPublicKey: "authkey.pub",
-  csrfKey: "csrf.key",
-  generations: "generations.bin",
-  lock: "store.lock",
-  lastUsed: "last-used.json",
-} as const;
+import {
+  computeConfigDigest,
+  DATA_DIR_MODE,
+  diffHashMaps,
+  PARTS,
+  parseLastUsedFile,
+  readOwn,
+  SECRET_FILE_MODE,
+  serializePart,
+  serializeState,
+  STORE_FILES,
+} from "./file-format.js";
+import type { LoadedPart, PartSpec, PartValues, SerializedState, StoredPart, VersionStamps } from "./file-format.js";
+import { createStoredKeysOnce, readStoredKeys } from "./file-keys.js";
 
-const SECRET_FILE_MODE = 0o600;
-const PUBLIC_FILE_MODE = 0o644;
-const DATA_DIR_MODE = 0o700;
-const CSRF_KEY_BYTES = 32;
-
-// --- on-disk shapes -------------------------------------------------------------
-
-/** "__proto__" as a map key would set a prototype instead of an entry. */
-const mapKey = z
-  .string()
-  .min(1)
-  .refine((key) => key !== "__proto__", "reserved key");
-
-const userRecordSchema = z.object({
-  userid: z.string().min(1),
-  enable: z.boolean(),
-  expire: z.number().int().nonnegative(),
-  comment: z.string().optional(),
-  firstname: z.string().optional(),
-  lastname: z.string().optional(),
-  email: z.string().optional(),
-  ticketsNotBefore: z.number().int().nonnegative().optional(),
-  created: z.number().int().nonnegative().optional(),
-});
-
-const tokenRecordSchema = z.object({
-  tokenid: z.string().min(1),
-  enable: z.boolean(),
-  expire: z.number().int().nonnegative(),
-  comment: z.string().optional(),
-  created: z.number().int().nonnegative().optional(),
-  previousSecretUntil: z.number().int().nonnegative().optional(),
-});
-
-/** Each map is keyed by the id inside its record; a mismatch would make lookups lie. */
-function keyedBy<T extends z.ZodType>(record: T, idOf: (value: z.infer<T>) => string) {
-  return z.record(mapKey, record).superRefine((map, ctx) => {
-    for (const [key, value] of Object.entries(map)) {
-      if (idOf(value) !== key) {
-        ctx.addIssue({ code: "custom", path: [key], message: "key does not match the id inside the record" });
-      }
-    }
-  });
-}
-
-const usersFileSchema = z.object({
-  users: keyedBy(userRecordSchema, (u) => u.userid),
-  tokens: keyedBy(tokenRecordSchema, (t) => t.tokenid),
-});
-
-const aclFileSchema = z.array(
-  z.object({
-    path: z.string().min(1),
-    ugid: z.string().min(1),
-    roleid: z.enum(ROLE_IDS),
-    propagate: z.boolean(),
-  }),
-);
-
-const hashMapSchema = z.record(mapKey, z.string().min(1));
-
-const lastUsedFileSchema = z.record(mapKey, z.object({ time: z.number().int().nonnegative(), source: z.string().max(256).optional() }));
-
-function safeJsonParse(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString("utf8")) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-interface UsersFile {
-  users: Record<string, UserRecord>;
-  tokens: Record<string, TokenRecord>;
-}
-
-// --- fast shape checks -------------------------------------------------------------
-// The zod schemas above cost about 75 ms per 10,000 users and tokens, paid on every
-// reload and every write. These checks accept only values the schemas would return
-// unchanged (no unknown keys, ids equal to their keys), in a few milliseconds;
-// anything else still goes through zod, which then explains what is wrong.
-
-const USER_FIELDS = new Set(["userid", "enable", "expire", "comment", "firstname", "lastname", "email", "ticketsNotBefore", "created"]);
-const TOKEN_FIELDS = new Set(["tokenid", "enable", "expire", "comment", "created", "previousSecretUntil"]);
-const OPTIONAL_TEXT_FIELDS = ["comment", "firstname", "lastname", "email"] as const;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function hasOnlyKnownFields(value: Record<string, unknown>, known: ReadonlySet<string>): boolean {
-  for (const key of Object.keys(value)) if (!known.has(key)) return false;
-  return true;
-}
-
-function isStoredEpoch(value: unknown): boolean {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isOptionalEpoch(value: unknown): boolean {
-  return value === undefined || isStoredEpoch(value);
-}
-
-function isOptionalText(value: unknown): boolean {
-  return value === undefined || typeof value === "string";
-}
-
-function isExactUserRecord(value: unknown, key: string): boolean {
-  if (!isPlainObject(value) || !hasOnlyKnownFields(value, USER_FIELDS)) return false;
-  if (value.userid !== key || typeof value.enable !== "boolean" || !isStoredEpoch(value.expire)) return false;
-  if (!isOptionalEpoch(value.created) || !isOptionalEpoch(value.ticketsNotBefore)) return false;
-  return OPTIONAL_TEXT_FIELDS.every((field) => isOptionalText(value[field]));
-}
-
-function isExactTokenRecord(value: unknown, key: string): boolean {
-  if (!isPlainObject(value) || !hasOnlyKnownFields(value, TOKEN_FIELDS)) return false;
-  return (
-    value.tokenid === key &&
-    typeof value.enable === "boolean" &&
-    isStoredEpoch(value.expire) &&
-    isOptionalText(value.comment) &&
-    isOptionalEpoch(value.created) &&
-    isOptionalEpoch(value.previousSecretUntil)
-  );
-}
-
-function isExactKeyedMap(value: unknown, isExactEntry: (entry: unknown, key: string) => boolean): boolean {
-  if (!isPlainObject(value)) return false;
-  for (const key of Object.keys(value)) {
-    if (key === "" || key === "__proto__" || !isExactEntry(value[key], key)) return false;
-  }
-  return true;
-}
-
-function isExactUsersFile(value: unknown): value is UsersFile {
-  if (!isPlainObject(value) || !hasOnlyKnownFields(value, new Set(["users", "tokens"]))) return false;
-  return isExactKeyedMap(value.users, isExactUserRecord) && isExactKeyedMap(value.tokens, isExactTokenRecord);
-}
-
-function isExactHashMap(value: unknown): value is Record<string, string> {
-  return isExactKeyedMap(value, (hash) => typeof hash === "string" && hash.length > 0);
-}
-
-type StoredPart = "users" | "acl" | "passwordShadow" | "tokenShadow";
-
-interface PartSpec<T> {
-  file: string;
-  schema: z.ZodType<T>;
-  /** A fast check that accepts only values `schema` returns unchanged (see above). */
-  isExactly?: (value: unknown) => value is T;
-  empty: () => T;
-  generation: "secrets" | "config";
-}
-
-interface PartValues {
-  users: UsersFile;
-  acl: AclEntry[];
-  passwordShadow: Record<string, string>;
-  tokenShadow: Record<string, string>;
-}
-
-/** Which file holds each part, how it parses, and which generation guards it. */
-const PARTS: { [P in StoredPart]: PartSpec<PartValues[P]> } = {
-  users: {
-    file: STORE_FILES.users,
-    schema: usersFileSchema,
-    isExactly: isExactUsersFile,
-    empty: () => ({ users: {}, tokens: {} }),
-    generation: "config",
-  },
-  acl: { file: STORE_FILES.acl, schema: aclFileSchema, empty: () => [], generation: "config" },
-  passwordShadow: {
-    file: STORE_FILES.passwordShadow,
-    schema: hashMapSchema,
-    isExactly: isExactHashMap,
-    empty: () => ({}),
-    generation: "config",
-  },
-  tokenShadow: {
-    file: STORE_FILES.tokenShadow,
-    schema: hashMapSchema,
-    isExactly: isExactHashMap,
-    empty: () => ({}),
-    generation: "secrets",
-  },
-};
-
-/** Indented and newline-terminated, so a hand edit or a diff stays readable. */
-function serializePart(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-// --- parsed-file cache ------------------------------------------------------------
-
-/** Stat stamps of the files behind the versions, shared by the readVersions calls of one event-loop turn. */
-interface VersionStamps {
-  tokenShadow: string;
-  users: string;
-  acl: string;
-}
-
-interface LoadedPart<T> {
-  /** Generation + stamp the value was read under. */
-  key: string;
-  value: T;
-  /** The stored bytes; empty for a missing file. */
-  bytes: Buffer;
-}
+export { STORE_FILES } from "./file-format.js";
 
 export interface FileStoreOptions {
   dataDir: string;
@@ -282,7 +64,6 @@ export async function openFileStore(opts: FileStoreOptions): Promise<FileAccessS
   });
   return new FileAccessStore(dataDir, lock, FileGenerationCounter.open(generationsPath), new AuditFileLog(dataDir, opts.auditRetention));
 }
-
 export class FileAccessStore implements AccessStore {
   readonly kind = "file" as const;
   private readonly cache = new Map<StoredPart, LoadedPart<unknown>>();
@@ -471,20 +252,14 @@ export class FileAccessStore implements AccessStore {
   /** A damaged last-use file loses only last-use times, never access: it reads as empty. */
   private async readLastUsedFile(): Promise<Map<string, LastUse>> {
     const snapshot = await readFileSnapshot(this.pathOf(STORE_FILES.lastUsed));
-    const uses = new Map<string, LastUse>();
-    if (!snapshot) return uses;
-    const parsed = lastUsedFileSchema.safeParse(safeJsonParse(snapshot.bytes));
-    if (!parsed.success) return uses;
-    for (const [id, use] of Object.entries(parsed.data))
-      uses.set(id, use.source === undefined ? { time: use.time } : { time: use.time, source: use.source });
-    return uses;
+    return snapshot ? parseLastUsedFile(snapshot.bytes) : new Map<string, LastUse>();
   }
 
   async loadOrCreateKeys(): Promise<StoredKeys> {
     this.assertOpen();
     // Memoized: keys never change while the process runs, and concurrent first
     // calls in one process share a single creation.
-    this.keys ??= this.track(async () => (await this.readKeys()) ?? (await this.createKeysOnce()));
+    this.keys ??= this.track(async () => (await readStoredKeys(this.dataDir)) ?? (await createStoredKeysOnce(this.dataDir, this.lock)));
     try {
       return { ...(await this.keys) };
     } catch (error) {
@@ -501,8 +276,6 @@ export class FileAccessStore implements AccessStore {
     this.generations.close();
     this.cache.clear();
   }
-
-  // --- internals ------------------------------------------------------------------
 
   private assertOpen(): void {
     if (this.closed) throw new Error(`FileAccessStore: the store in ${this.dataDir} is closed`);
@@ -589,72 +362,7 @@ export class FileAccessStore implements AccessStore {
     if (changed.some((part) => PARTS[part].generation === "secrets")) this.generations.bump("secrets");
     if (changed.some((part) => PARTS[part].generation === "config")) this.generations.bump("config");
   }
-
-  /** The stored keys, or null when any file is missing; a file that does not parse is corrupt. */
-  private async readKeys(): Promise<StoredKeys | null> {
-    const privatePath = this.pathOf(STORE_FILES.ticketPrivateKey);
-    const publicPath = this.pathOf(STORE_FILES.ticketPublicKey);
-    const csrfPath = this.pathOf(STORE_FILES.csrfKey);
-    const [privatePem, publicPem, csrf] = await Promise.all([
-      readFileSnapshot(privatePath),
-      readFileSnapshot(publicPath),
-      readFileSnapshot(csrfPath),
-    ]);
-    if (!privatePem || !publicPem || !csrf) return null;
-    const ticketPrivateKeyPem = privatePem.bytes.toString("utf8");
-    const ticketPublicKeyPem = publicPem.bytes.toString("utf8");
-    if (derivePublicKeyPem(ticketPrivateKeyPem, privatePath) !== normalizePem(ticketPublicKeyPem, publicPath)) {
-      throw new StoreCorruptError(publicPath, "does not match authkey.key");
-    }
-    return { ticketPrivateKeyPem, ticketPublicKeyPem, csrfKeyBase64: parseCsrfKey(csrf.bytes, csrfPath) };
-  }
-
-  /**
-   * Under the lock, re-checks and writes only what is missing: the first process
-   * to get the lock creates the keys, every later one finds them.
-   */
-  private async createKeysOnce(): Promise<StoredKeys> {
-    return this.lock.run(async (held) => {
-      const privatePath = this.pathOf(STORE_FILES.ticketPrivateKey);
-      const publicPath = this.pathOf(STORE_FILES.ticketPublicKey);
-      const csrfPath = this.pathOf(STORE_FILES.csrfKey);
-      const [privatePem, publicPem, csrf] = await Promise.all([
-        readFileSnapshot(privatePath),
-        readFileSnapshot(publicPath),
-        readFileSnapshot(csrfPath),
-      ]);
-
-      let ticketPrivateKeyPem: string;
-      let ticketPublicKeyPem: string;
-      if (privatePem) {
-        // A lone private key (the public half was deleted) keeps every issued ticket valid.
-        ticketPrivateKeyPem = privatePem.bytes.toString("utf8");
-        ticketPublicKeyPem = derivePublicKeyPem(ticketPrivateKeyPem, privatePath);
-        if (publicPem && normalizePem(publicPem.bytes.toString("utf8"), publicPath) !== ticketPublicKeyPem) {
-          throw new StoreCorruptError(publicPath, "does not match authkey.key");
-        }
-      } else {
-        const pair = generateKeyPairSync("ed25519", {
-          privateKeyEncoding: { type: "pkcs8", format: "pem" },
-          publicKeyEncoding: { type: "spki", format: "pem" },
-        });
-        ticketPrivateKeyPem = pair.privateKey;
-        ticketPublicKeyPem = pair.publicKey;
-      }
-      const csrfKeyBase64 = csrf ? parseCsrfKey(csrf.bytes, csrfPath) : randomBytes(CSRF_KEY_BYTES).toString("base64");
-
-      held.assertHeld();
-      if (!privatePem) await writeFileAtomic(privatePath, ticketPrivateKeyPem, { mode: SECRET_FILE_MODE });
-      if (!privatePem || !publicPem) await writeFileAtomic(publicPath, ticketPublicKeyPem, { mode: PUBLIC_FILE_MODE });
-      if (!csrf) await writeFileAtomic(csrfPath, `${csrfKeyBase64}\n`, { mode: SECRET_FILE_MODE });
-      // An existing public file is returned as stored, so every process hands out identical strings.
-      const storedPublicPem = publicPem ? publicPem.bytes.toString("utf8") : ticketPublicKeyPem;
-      return { ticketPrivateKeyPem, ticketPublicKeyPem: storedPublicPem, csrfKeyBase64 };
-    });
-  }
 }
-
-type SerializedState = Record<StoredPart, string>;
 
 function isSameGenerations(a: Generations, b: Generations): boolean {
   return a === b || (a.secrets === b.secrets && a.config === b.config);
@@ -672,31 +380,6 @@ function formatVersions(generations: Generations, stamps: VersionStamps): StoreV
 }
 
 /**
- * Validates a state against the on-disk schemas and renders each part. A change
- * that produced something the store could not read back is a programming error,
- * and it fails here, before anything is written.
- */
-function serializeState(state: AccessState): SerializedState {
-  const render = <T>(part: StoredPart, schema: z.ZodType<T>, value: unknown): string => {
-    const isExactly = PARTS[part].isExactly;
-    if (isExactly?.(value) === true) return serializePart(value);
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.map(String).join(".") ?? "?";
-      throw new TypeError(`mutate produced an invalid ${PARTS[part].file} at ${where}: ${issue?.message ?? "invalid"}`);
-    }
-    return serializePart(parsed.data);
-  };
-  return {
-    users: render("users", usersFileSchema, { users: state.config.users, tokens: state.config.tokens }),
-    acl: render("acl", aclFileSchema, state.config.acl),
-    passwordShadow: render("passwordShadow", hashMapSchema, state.passwordHashes),
-    tokenShadow: render("tokenShadow", hashMapSchema, state.tokenHashes),
-  };
-}
-
-/**
  * A change runs under the lock and its draft is written as soon as it returns: edits
  * made after an await inside it would be silently lost, so a promise is refused.
  */
@@ -704,50 +387,4 @@ function assertSynchronous(result: unknown): void {
   if (typeof (result as { then?: unknown } | null)?.then === "function") {
     throw new TypeError("mutate: the change must be synchronous; do async work (such as hashing) before mutate");
   }
-}
-
-/** SHA-256 over the stored bytes; the NUL separator cannot occur inside JSON text. */
-function computeConfigDigest(usersBytes: Uint8Array, aclBytes: Uint8Array): string {
-  return createHash("sha256").update(usersBytes).update("\0").update(aclBytes).digest("hex");
-}
-
-/** Keys added, removed or given another value. */
-function diffHashMaps(before: Record<string, string>, after: Record<string, string>): Set<string> {
-  const changed = new Set<string>();
-  for (const key of Object.keys(after)) if (!Object.hasOwn(before, key) || before[key] !== after[key]) changed.add(key);
-  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) changed.add(key);
-  return changed;
-}
-
-function readOwn(map: Record<string, string>, key: string): string | undefined {
-  // Own properties only: an authid such as "constructor" must not reach the prototype.
-  return Object.hasOwn(map, key) ? map[key] : undefined;
-}
-
-function derivePublicKeyPem(privatePem: string, location: string): string {
-  let key;
-  try {
-    key = createPrivateKey(privatePem);
-  } catch {
-    throw new StoreCorruptError(location, "not a PEM private key");
-  }
-  if (key.asymmetricKeyType !== "ed25519") throw new StoreCorruptError(location, "not an Ed25519 key");
-  return createPublicKey(key).export({ type: "spki", format: "pem" }).toString();
-}
-
-function normalizePem(publicPem: string, location: string): string {
-  try {
-    return createPublicKey(publicPem).export({ type: "spki", format: "pem" }).toString();
-  } catch {
-    throw new StoreCorruptError(location, "not a PEM public key");
-  }
-}
-
-function parseCsrfKey(bytes: Buffer, location: string): string {
-  const text = bytes.toString("utf8").trim();
-  const decoded = Buffer.from(text, "base64");
-  if (decoded.length !== CSRF_KEY_BYTES || decoded.toString("base64") !== text) {
-    throw new StoreCorruptError(location, `expected base64 of ${CSRF_KEY_BYTES} bytes`);
-  }
-  return text;
 }
