@@ -542,6 +542,7 @@ describe("AccessControl: users", () => {
       enable: true,
       expire: 0,
       comment: "new",
+      created: expect.any(Number) as number,
     });
     expect(await ac.login({ username: "carol@pbs", password: "carol-password" })).not.toBeNull();
   });
@@ -567,6 +568,7 @@ describe("AccessControl: users", () => {
       enable: true,
       expire: 0,
       email: "a@example.com",
+      created: expect.any(Number) as number,
     });
     expect(paramErrors(await catchError(ac.updateUser(ADMIN, "alice@pbs", { delete: ["userid"] })))).toHaveProperty("delete");
     await expect(ac.updateUser(ADMIN, "carol@pbs", { comment: "x" })).rejects.toBeInstanceOf(NotFoundError);
@@ -643,11 +645,14 @@ describe("AccessControl: tokens", () => {
     const { data, digest } = await ac.listTokens(ALICE, "alice@pbs");
     expect(data).toEqual([{ tokenid: "alice@pbs!ci", "token-name": "ci", enable: true, expire: 0, comment: "pipeline" }]);
     expect(await ac.updateToken(ALICE, "alice@pbs", "ci", { delete: ["comment"], digest })).toBeNull();
+    // A single read carries the lifecycle extension fields (decision 033).
     expect((await ac.readToken(ALICE, "alice@pbs", "ci")).data).toEqual({
       tokenid: "alice@pbs!ci",
       "token-name": "ci",
       enable: true,
       expire: 0,
+      created: expect.any(Number) as number,
+      status: "active",
     });
     await ac.deleteToken(ALICE, "alice@pbs", "ci");
     expect((await ac.listTokens(ALICE, "alice@pbs")).data).toEqual([]);
@@ -978,7 +983,15 @@ describe("AccessControl: tickets not before (issue 15, finding 7)", () => {
     clock.advanceSeconds(1);
     await ac.updateUser(ADMIN, "alice@pbs", { comment: "hello", enable: true });
     expect(await ac.authenticateTicket(ticket)).not.toBeNull();
-    expect(Object.keys((await ac.readUser(ADMIN, "alice@pbs")).data).sort()).toEqual(["comment", "enable", "expire", "userid"]);
+    // The lifecycle fields of a single read (decision 033), but never ticketsNotBefore.
+    expect(Object.keys((await ac.readUser(ADMIN, "alice@pbs")).data).sort()).toEqual([
+      "comment",
+      "created",
+      "enable",
+      "expire",
+      "last-used",
+      "userid",
+    ]);
     for (const user of (await ac.listUsers(ADMIN, { includeTokens: true })).data) expect(user).not.toHaveProperty("ticketsNotBefore");
   });
 

@@ -28,7 +28,7 @@ export class AclEntries {
   async readAcl(actor: AuthContext, opts: { path?: string; exact?: boolean }): Promise<{ data: AclView[]; digest: string }> {
     const path = opts.path === undefined ? undefined : requireAclPath(opts.path);
     const { config } = await this.services.readCurrentConfig();
-    const digest = this.authorize.digestFor(actor, config, "acl");
+    const digest = await this.authorize.digestFor(actor, config, "acl");
     const seesAll = this.authorize.hasActorPrivilege(actor, config, "/access/acl", "Sys.Audit");
     const isVisible = (entry: AclEntry) =>
       seesAll || (actor.tokenName === null && isTokenAuthid(entry.ugid) && ownerOfTokenId(entry.ugid) === actor.userid);

@@ -4,7 +4,8 @@ import { nowEpochSeconds } from "../core/clock.js";
 import { deleteTokenFromState, ownerOfTokenId, requireToken, requireUser, toTokenView } from "./config-queries.js";
 import { readConfigListIndex } from "./config-index.js";
 import { mapInSlices } from "../guard/cooperative.js";
-import { ConflictError, QuotaExceededError } from "../core/errors.js";
+import { ConflictError } from "../core/errors.js";
+import { requireTokenQuota } from "./token-quota.js";
 import {
   requireDeletable,
   requireExpire,
@@ -55,7 +56,7 @@ export class Tokens {
     const id = requireUserid(userid).userid;
     const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
     const { config } = await this.services.readCurrentConfig();
-    const digest = this.authorize.digestFor(actor, config, "users");
+    const digest = await this.authorize.digestFor(actor, config, "users");
     this.authorize.requireTokenReadAccess(actor, config, id);
     requireUser(config, id);
     const owned = (await readConfigListIndex(config)).tokensByOwner.get(id) ?? [];
@@ -75,7 +76,7 @@ export class Tokens {
   ): Promise<{ data: TokenListRow[]; digest: string; total?: number }> {
     const checked = requireListQuery(query ?? {}, TOKEN_SORT_KEYS);
     const { config } = await this.services.readCurrentConfig();
-    const digest = this.authorize.digestFor(actor, config, "users");
+    const digest = await this.authorize.digestFor(actor, config, "users");
     const index = await readConfigListIndex(config);
     const seesEveryone = this.authorize.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
     const visible = seesEveryone ? index.tokens : (index.tokensByOwner.get(actor.userid) ?? []);
@@ -100,7 +101,7 @@ export class Tokens {
   async readToken(actor: AuthContext, userid: string, tokenName: string): Promise<{ data: TokenListRow; digest: string }> {
     const tokenid = requireTokenId(userid, tokenName);
     const { config } = await this.services.readCurrentConfig();
-    const digest = this.authorize.digestFor(actor, config, "users");
+    const digest = await this.authorize.digestFor(actor, config, "users");
     this.authorize.requireTokenReadAccess(actor, config, tokenid.userid);
     const token = requireToken(config, tokenid.authid);
     return { data: toTokenListRow(config, token, nowEpochSeconds(this.services.clock), await this.services.readLastUses()), digest };
@@ -193,27 +194,8 @@ export class Tokens {
     );
   }
 
-  /**
-   * Refuses a new token past the per-user or the total quota (finding 6). The
-   * count is O(tokens) over the config keys, cheap next to the hash it precedes.
-   */
+  /** Refuses a new token past the per-user or the total quota (finding 6; access/token-quota.ts). */
   private requireTokenQuota(config: AccessConfig, userid: string): void {
-    let total = 0;
-    let owned = 0;
-    const prefix = `${userid}!`;
-    for (const tokenid in config.tokens) {
-      total++;
-      if (tokenid.startsWith(prefix)) owned++;
-    }
-    if (owned >= this.maxTokensPerUser) {
-      throw new QuotaExceededError(
-        `user '${userid}' already has ${owned} API tokens, the most one user may have (GATEHOUSE_MAX_TOKENS_PER_USER); delete one first`,
-      );
-    }
-    if (total >= this.maxTokens) {
-      throw new QuotaExceededError(
-        `the server already holds ${total} API tokens, the most it allows (GATEHOUSE_MAX_TOKENS); delete some first`,
-      );
-    }
+    requireTokenQuota(config.tokens, userid, { maxTokensPerUser: this.maxTokensPerUser, maxTokens: this.maxTokens });
   }
 }

@@ -83,7 +83,7 @@ export class Users {
     const query = requireListQuery(opts.query ?? {}, USER_SORT_KEYS);
     const extended = isExtendedListQuery(query) || opts.unusedForDays !== undefined;
     const { config } = await this.services.readCurrentConfig();
-    const digest = this.authorize.digestFor(actor, config, "users");
+    const digest = await this.authorize.digestFor(actor, config, "users");
     const index = await readConfigListIndex(config);
     const seesEveryone = this.authorize.hasActorPrivilege(actor, config, "/access/users", "Sys.Audit");
     const visible = seesEveryone ? index.users : index.users.filter((user) => user.userid === actor.userid);
@@ -111,7 +111,7 @@ export class Users {
   async readUser(actor: AuthContext, userid: string): Promise<{ data: UserView; digest: string }> {
     const id = requireUserid(userid).userid;
     const { config } = await this.services.readCurrentConfig();
-    const digest = this.authorize.digestFor(actor, config, "users");
+    const digest = await this.authorize.digestFor(actor, config, "users");
     if (actor.userid !== id) this.authorize.requirePrivilege(actor, config, "/access/users", "Sys.Audit");
     const user = requireUser(config, id);
     return { data: toExtendedUserView(user, await this.services.readLastUses()), digest };
