@@ -3,6 +3,8 @@ export type {
   AccessControlOptions,
   AclView,
   AuthContext,
+  AuthenticationRefusal,
+  AuthenticationRequest,
   CreateTokenInput,
   CreateUserInput,
   DomainView,
@@ -41,6 +43,7 @@ export { ConfigCache } from "./cache/config-cache.js";
 export type { ConfigSnapshot } from "./cache/config-cache.js";
 export {
   isTokenAuthid,
+  parseApiTokenCredential,
   parseApiTokenHeader,
   parseAuthid,
   parseTokenName,
@@ -48,7 +51,7 @@ export {
   AUTHID_MAX_LENGTH,
   USERID_MAX_LENGTH,
 } from "./core/ids.js";
-export type { ApiTokenCredential, ParsedAuthid, ParsedUserid } from "./core/ids.js";
+export type { ApiTokenCredential, ParsedApiTokenCredential, ParsedAuthid, ParsedUserid } from "./core/ids.js";
 export { generateTokenSecret, isWellFormedTokenSecret } from "./crypto/token-secret.js";
 export { StoreLockCompromisedError } from "./core/errors.js";
 export { FileAccessStore, openFileStore, STORE_FILES } from "./store/file/file-store.js";

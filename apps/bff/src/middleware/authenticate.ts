@@ -5,8 +5,9 @@
  * decision about the credential itself is auth-core's.
  */
 import type { Request, RequestHandler } from "express";
-import { parseApiTokenHeader, whenResolved, type AccessControl, type AuthContext, type MaybePromise } from "@gatehouse/auth-core";
+import type { AccessControl, AuthContext, AuthenticationRefusal, MaybePromise } from "@gatehouse/auth-core";
 import { markCookieRefused, readCookieTickets, selectCookieTicket } from "../cookies.js";
+import type { CookieTicket } from "../cookies.js";
 import { ApiError } from "../errors.js";
 
 export interface AuthenticateOptions {
@@ -57,27 +58,35 @@ export function readSource(req: Request): string | undefined {
 /**
  * Who sent `req`. Throws for a missing, malformed or (when decided at once)
  * refused credential; a refusal decided later rejects. The API routes call this
- * inside their one handler; other mounts use the middleware above.
+ * inside their one handler; other mounts use the middleware above. auth-core gets
+ * the credentials once, as they arrived, and makes every decision about them.
  */
 export function authenticateRequest(accessControl: AccessControl, req: Request): MaybePromise<AuthContext> {
   // No Cookie header (the usual token request) costs no cookie parsing.
   const cookieHeader = req.headers.cookie;
   const cookieTicket = cookieHeader === undefined ? null : selectCookieTicket(readCookieTickets(cookieHeader));
-  if (cookieTicket !== null) {
-    return whenResolved(accessControl.authenticateTicketNow(cookieTicket.value), (auth) => {
-      // The cookie was the credential and failed: only now may the 401 clear it.
-      if (auth === null) markCookieRefused(req, cookieTicket.cookie);
-      return requireAuthenticated(auth);
-    });
-  }
-  const header = req.headers.authorization;
-  if (header === undefined || header === "") throw new ApiError("AUTH_REQUIRED");
-  const parsed = parseApiTokenHeader(header);
-  if (!parsed.ok) throw new ApiError("AUTH_HEADER_MALFORMED");
-  return whenResolved(accessControl.authenticateTokenNow(parsed.value.authid, parsed.value.secret, readSource(req)), requireAuthenticated);
+  const outcome = accessControl.authenticate({
+    cookie: cookieTicket?.value,
+    authorization: req.headers.authorization,
+    source: readSource(req),
+  });
+  if (outcome instanceof Promise) return outcome.then((answer) => requireCaller(req, cookieTicket, answer));
+  return requireCaller(req, cookieTicket, outcome);
 }
 
-function requireAuthenticated(auth: AuthContext | null): AuthContext {
-  if (auth === null) throw new ApiError("AUTH_FAILED");
-  return auth;
+/** The caller, or the error the route answers with. */
+function requireCaller(req: Request, cookieTicket: CookieTicket | null, outcome: AuthContext | AuthenticationRefusal): AuthContext {
+  if (typeof outcome !== "string") return outcome;
+  switch (outcome) {
+    case "no-credential":
+      throw new ApiError("AUTH_REQUIRED");
+    case "malformed-authorization":
+      throw new ApiError("AUTH_HEADER_MALFORMED");
+    case "ticket-refused":
+      // The cookie was the credential and failed: only now may the 401 clear it.
+      if (cookieTicket !== null) markCookieRefused(req, cookieTicket.cookie);
+      throw new ApiError("AUTH_FAILED");
+    case "token-refused":
+      throw new ApiError("AUTH_FAILED");
+  }
 }

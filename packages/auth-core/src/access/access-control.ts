@@ -17,6 +17,8 @@ import type {
   AccessControlOptions,
   AclView,
   AuthContext,
+  AuthenticationRefusal,
+  AuthenticationRequest,
   CreateTokenInput,
   CreateUserInput,
   DomainView,
@@ -101,6 +103,11 @@ export class AccessControl {
   }
 
   // --- authentication (hot path) ---------------------------------------------
+
+  /** The one authentication entry point per request: cookie ticket, else token header. Details in authenticator.ts. */
+  authenticate(request: AuthenticationRequest): MaybePromise<AuthContext | AuthenticationRefusal> {
+    return this.authenticator.authenticate(request);
+  }
 
   /** A ticket from a cookie: signature, time window, user enabled and not expired. */
   async authenticateTicket(rawTicket: string): Promise<AuthContext | null> {

@@ -6,7 +6,7 @@
  */
 import { nowEpochSeconds } from "../core/clock.js";
 import { isTicketLive, isTokenActive } from "./config-queries.js";
-import { parseAuthid, parseUserid } from "../core/ids.js";
+import { parseApiTokenCredential, parseAuthid, parseUserid } from "../core/ids.js";
 import { verifyAgainstDummyHash } from "../crypto/password-hash.js";
 import { classifyCryptHash } from "../crypto/legacy-crypt-hash.js";
 import { TokenSecretCache } from "../cache/secret-cache.js";
@@ -15,7 +15,7 @@ import type { StoreVersions } from "../store/store.js";
 import { whenResolved, type MaybePromise } from "../core/maybe-promise.js";
 import { isWellFormedTokenSecret } from "../crypto/token-secret.js";
 import { isPreviousSecretLive, splitStoredTokenHash } from "./token-rotation.js";
-import type { AccessControlOptions, AuthContext } from "./types.js";
+import type { AccessControlOptions, AuthContext, AuthenticationRefusal, AuthenticationRequest } from "./types.js";
 
 import type { AccessServices } from "./services.js";
 import { NO_STORED_HASH } from "./services.js";
@@ -48,6 +48,24 @@ export class Authenticator {
   }
 
   /**
+   * The one entry point per request: a cookie ticket decides alone, and only
+   * without one is the Authorization header read, parsed here once. Answers the
+   * caller or why there is none, synchronously on a cache hit (no promise, no
+   * microtask), else a promise of the same decision. May throw or reject with
+   * TooManyRequestsError.
+   */
+  authenticate(request: AuthenticationRequest): MaybePromise<AuthContext | AuthenticationRefusal> {
+    if (request.cookie !== undefined) return whenResolved(this.authenticateTicketNow(request.cookie), orTicketRefused);
+    const header = request.authorization;
+    if (header === undefined || header === "") return "no-credential";
+    const parsed = parseApiTokenCredential(header);
+    if (!parsed.ok) return "malformed-authorization";
+    const { authid, userid, tokenName, secret } = parsed.value;
+    const context: AuthContext = Object.freeze({ authid, userid, tokenName, via: "token" });
+    return whenResolved(this.authenticateTokenContext(context, secret, request.source), orTokenRefused);
+  }
+
+  /**
    * authenticateTicket, answered synchronously when no I/O is needed: a ticket from
    * the verified-ticket cache whose user is in the in-memory config. The per-request
    * path then allocates no promise and waits for no microtask; anything else
@@ -73,7 +91,15 @@ export class Authenticator {
    * TooManyRequestsError synchronously as well as reject with it.
    */
   authenticateTokenNow(authid: string, secret: string, source?: string): MaybePromise<AuthContext | null> {
-    const context = parseTokenContext(authid);
+    return this.authenticateTokenContext(parseTokenContext(authid), secret, source);
+  }
+
+  /** authenticateTokenNow for a token id parsed already (null when it was not a token id). */
+  private authenticateTokenContext(
+    context: AuthContext | null,
+    secret: string,
+    source: string | undefined,
+  ): MaybePromise<AuthContext | null> {
     // Malformed input is refused before any store read or hash: it cannot be a real token.
     if (context === null || !isWellFormedTokenSecret(secret)) {
       this.services.metrics.tokenFailures++;
@@ -299,6 +325,10 @@ function parseTicketContext(authid: string): AuthContext | null {
   if (!parsed.ok) return null;
   return Object.freeze({ authid: parsed.value.userid, userid: parsed.value.userid, tokenName: null, via: "ticket" });
 }
+
+// Module-level, so answering a request allocates no closure.
+const orTicketRefused = (auth: AuthContext | null): AuthContext | AuthenticationRefusal => auth ?? "ticket-refused";
+const orTokenRefused = (auth: AuthContext | null): AuthContext | AuthenticationRefusal => auth ?? "token-refused";
 
 function tokenThrottleId(authid: string): string {
   return `token:${authid}`;

@@ -28,6 +28,19 @@ export interface AuthContext {
   requestId?: string;
 }
 
+/** What the server hands auth-core once per request: the credentials as they arrived. */
+export interface AuthenticationRequest {
+  /** The ticket of the session cookie the server picked (`__Host-` first), if there is one: it decides alone. */
+  cookie?: string | undefined;
+  /** The raw `Authorization` header value, read only without a cookie ticket. */
+  authorization?: string | undefined;
+  /** The client address, for the failure throttles and the hash gate's shares. */
+  source?: string | undefined;
+}
+
+/** Why a request has no caller: no credential, a header that is not a PBSAPIToken, or a refused ticket or token. */
+export type AuthenticationRefusal = "no-credential" | "malformed-authorization" | "ticket-refused" | "token-refused";
+
 /** The local admin CLI acts with full rights; it has file access to the data dir anyway. */
 export const SYSTEM_ACTOR: AuthContext = Object.freeze({
   authid: "root@pam",

@@ -49,6 +49,12 @@ export interface ApiTokenCredential {
   secret: string;
 }
 
+/** A PBSAPIToken credential with its authid already split, so the request path parses it once. */
+export interface ParsedApiTokenCredential extends ApiTokenCredential {
+  userid: string;
+  tokenName: string;
+}
+
 function countCodePoints(s: string): number {
   let count = 0;
   for (const _ of s) count++;
@@ -126,7 +132,7 @@ export function isTokenAuthid(authid: string): boolean {
  * no `:`, so the first one ends the authid and everything after it is the
  * percent-encoded secret.
  */
-export function parseApiTokenHeader(header: string): Result<ApiTokenCredential> {
+export function parseApiTokenCredential(header: string): Result<ParsedApiTokenCredential> {
   if (header.length > API_TOKEN_HEADER_MAX_LENGTH) return err("authorization header is too long");
   const prefix = API_TOKEN_PREFIXES.find((p) => header.startsWith(p));
   if (prefix === undefined) return err("authorization header is not a PBSAPIToken");
@@ -139,7 +145,13 @@ export function parseApiTokenHeader(header: string): Result<ApiTokenCredential> 
   const secret = decodePercentEncoded(credential.slice(colon + 1));
   if (secret === null) return err("PBSAPIToken secret has malformed percent-encoding");
   if (secret.length === 0) return err("PBSAPIToken secret is empty");
-  return ok({ authid: authid.value.authid, secret });
+  return ok({ authid: authid.value.authid, userid: authid.value.userid, tokenName: authid.value.tokenName, secret });
+}
+
+/** parseApiTokenHeader's answer without the split authid: the token's authid and its secret. */
+export function parseApiTokenHeader(header: string): Result<ApiTokenCredential> {
+  const parsed = parseApiTokenCredential(header);
+  return parsed.ok ? ok({ authid: parsed.value.authid, secret: parsed.value.secret }) : parsed;
 }
 
 function decodePercentEncoded(s: string): string | null {
