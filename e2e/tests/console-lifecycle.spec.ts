@@ -9,7 +9,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { fetchVersionStatusWithToken, openApiSession, type ApiSession } from "../support/api.js";
 import { ADMIN_USERID } from "../support/env.js";
-import { escapeRegExp, expectScreen, uniqueName } from "../support/ui.js";
+import { escapeRegExp, expectScreen, logInThroughUi, uniqueName } from "../support/ui.js";
 
 /** Short, so the test sees the deadline pass; long enough to check the old secret before it. */
 const SHORT_GRACE_S = 4;
@@ -124,5 +124,40 @@ test("a token shows never used until it is called, then when and from where", as
     await expect(page.getByText("No token matches the search and filter.")).toBeVisible();
   } finally {
     await admin.api.deleteToken(ADMIN_USERID, name);
+  }
+});
+
+test("a login shows as the user's last login; History opens its audit trail, offered only with Sys.Audit on /system", async ({
+  page,
+  browser,
+}) => {
+  const name = uniqueName("lifeuser");
+  const userid = `${name}@pbs`;
+  const password = "lifecycle-e2e-password-1";
+  await admin.api.createUser({ userid, password });
+  try {
+    // The user itself: no Sys.Audit on /system, so no audit screen and its History stays disabled with the reason.
+    const own = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+    const ownPage = await own.newPage();
+    await ownPage.goto("/users");
+    await logInThroughUi(ownPage, name, password);
+    await expectScreen(ownPage, "Users");
+    await expect(ownPage.getByRole("button", { name: `Show history of ${userid}` })).toHaveAttribute("aria-disabled", "true");
+    await expect(ownPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" })).toHaveCount(0);
+    await own.close();
+
+    await page.goto("/users");
+    await expectScreen(page, "Users");
+    await page.getByLabel("Search").fill(name);
+    const row = page.getByRole("row", { name: new RegExp(escapeRegExp(userid)) });
+    await expect(row.locator('[data-label="Last login"]')).toContainText(/just now.*from \S*127\.0\.0\.1/);
+    await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" })).toBeVisible();
+    await page.getByRole("button", { name: `Show history of ${userid}` }).click();
+    await expectScreen(page, "Audit log");
+    await expect(page.getByLabel("Target")).toHaveValue(userid);
+    await expect(page.getByRole("row").filter({ hasText: "User created" })).toHaveCount(1);
+    await expect(page.getByRole("row").filter({ hasText: "Login" }).filter({ hasText: "Success" })).toHaveCount(1);
+  } finally {
+    await admin.api.deleteUser(userid);
   }
 });
