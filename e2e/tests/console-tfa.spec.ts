@@ -6,15 +6,28 @@
  * Every test makes its own user, so none depends on another.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { Secret, TOTP } from "otpauth";
+import type { TOTP } from "otpauth";
 import { openApiSession, type ApiSession } from "../support/api.js";
 import { ADMIN_PASSWORD, ADMIN_USER, WEBAUTHN_BASE_URL } from "../support/env.js";
-import { expectLoginPage, expectScreen, logInThroughUi, uniqueName } from "../support/ui.js";
+import {
+  answerTotp,
+  addTotpByApi,
+  asUser,
+  expectNoSidewaysScroll,
+  expectRefused,
+  expectSecondFactorStep,
+  expectSignedIn,
+  freshCode,
+  logOut,
+  logOutThroughDialog,
+  openTwoFactorScreen,
+  totpFor,
+  wrongCodes,
+} from "../support/tfa.js";
+import { expectScreen, logInThroughUi, uniqueName } from "../support/ui.js";
 
 test.use({ storageState: { cookies: [], origins: [] } });
 
-/** The server's parameters (auth-core tfa/totp.ts) and what the console enrols: SHA-1, 6 digits, 30 s. */
-const TOTP_PERIOD_S = 30;
 /** proxmox-tfa's `totp_failure_limit`, as the server uses it. */
 const TOTP_FAILURE_LIMIT = 8;
 const USER_PASSWORD = "tfa-e2e-password-1";
@@ -37,78 +50,6 @@ async function createUser(prefix: string): Promise<{ name: string; userid: strin
   await admin.api.createUser({ userid, password: USER_PASSWORD, comment: "e2e second factors" });
   createdUsers.push(userid);
   return { name, userid };
-}
-
-function totpFor(base32Secret: string): TOTP {
-  return new TOTP({ secret: Secret.fromBase32(base32Secret.replace(/\s+/g, "")), algorithm: "SHA1", digits: 6, period: TOTP_PERIOD_S });
-}
-
-function currentStep(): number {
-  return Math.floor(Date.now() / 1000 / TOTP_PERIOD_S);
-}
-
-/**
- * A code the server has not seen: of the step after `usedStep` when the current step
- * is already used (the server accepts one step ahead), else of the current step. So
- * no test waits for the clock.
- */
-function freshCode(totp: TOTP, usedStep: number): { code: string; step: number } {
-  const step = Math.max(currentStep(), usedStep + 1);
-  return { code: totp.generate({ timestamp: step * TOTP_PERIOD_S * 1000 }), step };
-}
-
-/** Codes that are valid at no step the server could accept now. */
-function wrongCodes(totp: TOTP, count: number): string[] {
-  const now = currentStep();
-  const valid = new Set([-2, -1, 0, 1, 2, 3].map((offset) => totp.generate({ timestamp: (now + offset) * TOTP_PERIOD_S * 1000 })));
-  const codes: string[] = [];
-  for (let step = now + 1000; codes.length < count; step += 1) {
-    const code = totp.generate({ timestamp: step * TOTP_PERIOD_S * 1000 });
-    if (!valid.has(code) && !codes.includes(code)) codes.push(code);
-  }
-  return codes;
-}
-
-async function openTwoFactorScreen(page: Page): Promise<void> {
-  await page.getByRole("link", { name: "Two-factor" }).click();
-  await expectScreen(page, "Two-factor");
-}
-
-async function logOut(page: Page): Promise<void> {
-  await page.getByRole("button", { name: "Log out" }).click();
-  await expectLoginPage(page);
-}
-
-/** Signed in, on whatever screen the address names (logging out keeps the address). */
-async function expectSignedIn(page: Page, screen: string): Promise<void> {
-  await expectScreen(page, screen);
-  await expect(page.getByRole("button", { name: "Log out" })).toBeVisible();
-}
-
-/** Closes an open dialog with Escape, then logs out. */
-async function logOutThroughDialog(page: Page): Promise<void> {
-  await page.keyboard.press("Escape");
-  await expect(page.getByRole("dialog")).toHaveCount(0);
-  await logOut(page);
-}
-
-async function expectSecondFactorStep(page: Page): Promise<void> {
-  await expect(page.getByRole("heading", { name: "Second factor" })).toBeVisible();
-}
-
-async function answerTotp(page: Page, code: string): Promise<void> {
-  await page.getByLabel("Authentication code").fill(code);
-  await page.getByRole("button", { name: "Verify" }).click();
-}
-
-async function expectRefused(page: Page): Promise<void> {
-  await expect(page.getByRole("alert").filter({ hasText: "The second factor was not accepted" })).toBeVisible();
-}
-
-/** Nothing scrolls sideways, at 360 px (the phone project) as on the desktop. */
-async function expectNoSidewaysScroll(page: Page): Promise<void> {
-  const widths = await page.evaluate(() => ({ content: document.documentElement.scrollWidth, viewport: window.innerWidth }));
-  expect(widths.content).toBeLessThanOrEqual(widths.viewport);
 }
 
 /** Enrols an authenticator app through the dialog; returns its secret and the step the enrolment code used up. */
@@ -273,16 +214,7 @@ test("WebAuthn: register a security key, log in with it through Chromium's virtu
 test(`lockout: ${TOTP_FAILURE_LIMIT} wrong codes lock TOTP; an admin sees it and unlocks from the Two-factor screen`, async ({ page }) => {
   const user = await createUser("locked");
   // Enrolled through the API as the user, the way a script would: this test is about the lock.
-  const secret = new Secret({ size: 20 });
-  const uri = new TOTP({ issuer: "Gatehouse", label: user.userid, secret }).toString();
-  const totp = totpFor(secret.base32);
-  const enrolment = freshCode(totp, -1);
-  const self = await openApiSession(user.userid, USER_PASSWORD);
-  try {
-    await self.api.addTfa(user.userid, { type: "totp", description: "phone", totp: uri, value: enrolment.code, password: USER_PASSWORD });
-  } finally {
-    await self.dispose();
-  }
+  const { totp, usedStep } = await asUser(user.userid, USER_PASSWORD, (api) => addTotpByApi(api, user.userid, USER_PASSWORD));
 
   await page.goto("/");
   await logInThroughUi(page, user.name, USER_PASSWORD);
@@ -292,7 +224,7 @@ test(`lockout: ${TOTP_FAILURE_LIMIT} wrong codes lock TOTP; an admin sees it and
     await expectRefused(page);
   }
   // Locked: now even the right code is refused.
-  await answerTotp(page, freshCode(totp, enrolment.step).code);
+  await answerTotp(page, freshCode(totp, usedStep).code);
   await expectRefused(page);
 
   await page.getByRole("button", { name: "Back" }).click();
@@ -313,6 +245,6 @@ test(`lockout: ${TOTP_FAILURE_LIMIT} wrong codes lock TOTP; an admin sees it and
   await logOut(page);
   await logInThroughUi(page, user.name, USER_PASSWORD);
   await expectSecondFactorStep(page);
-  await answerTotp(page, freshCode(totp, enrolment.step).code);
+  await answerTotp(page, freshCode(totp, usedStep).code);
   await expectSignedIn(page, "Two-factor");
 });
