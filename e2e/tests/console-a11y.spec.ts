@@ -188,6 +188,24 @@ for (const colorScheme of ["light", "dark"] as const) {
       await checkDialog(page, testInfo, `Remove Admin for ${ADMIN_USERID} on /`, { role: "alertdialog", name: "Remove permission?" });
     });
 
+    test("audit log: records, a token's history, nothing found and a date range error", async ({ page }, testInfo) => {
+      await page.goto("/");
+      await expectScreen(page, "API tokens");
+      await searchFor(page, tokenName);
+      await page.getByRole("button", { name: `Show history of ${tokenId}` }).click();
+      await expectScreen(page, "Audit log");
+      await expect(page.getByLabel("Target")).toHaveValue(tokenId);
+      await expect(page.getByRole("table")).toBeVisible();
+      await expectNoAxeViolations(page, testInfo, "audit log, one token's history");
+      await page.getByLabel("Actor").fill(NO_MATCH);
+      await expect(page.getByText("No record matches the filters.")).toBeVisible();
+      await expectNoAxeViolations(page, testInfo, "audit log, nothing found");
+      await page.getByLabel("From").fill("2030-01-02T00:00");
+      await page.getByLabel("Until").fill("2030-01-01T00:00");
+      await expect(page.getByLabel("Until")).toHaveAttribute("aria-invalid", "true");
+      await expectNoAxeViolations(page, testInfo, "audit log, range error");
+    });
+
     test("a failed load with its Retry button", async ({ page }, testInfo) => {
       // Every listing fails until the test has checked the error state.
       let failing = true;

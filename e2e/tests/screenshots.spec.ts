@@ -80,7 +80,7 @@ for (const variant of VARIANTS) {
       });
     });
 
-    test("API tokens, users, permissions and two-factor screens and the add dialogs", async ({ page }, testInfo) => {
+    test("every screen and the add dialogs", async ({ page }, testInfo) => {
       // The server's strict CSP (no inline script or style blocks) must not block anything.
       const violations: string[] = [];
       page.on("console", (message) => {
@@ -121,6 +121,12 @@ for (const variant of VARIANTS) {
       await expect(page.getByRole("button", { name: "Add authenticator app" })).toBeVisible();
       await expectSoundScreen(page);
       await capture(page, testInfo, `${variant.name}-two-factor`);
+
+      await page.getByRole("link", { name: "Audit log" }).click();
+      await expectScreen(page, "Audit log");
+      await expect(page.getByRole("table")).toBeVisible();
+      await expectSoundScreen(page);
+      await capture(page, testInfo, `${variant.name}-audit`);
       expect(violations).toEqual([]);
     });
 
