@@ -977,6 +977,19 @@ describe("AccessControl: tickets not before (issue 15, finding 7)", () => {
     }
   });
 
+  it("ending sessions also ends a ticket of the same second; a login in that second is dated a second on and stands", async () => {
+    const { ac, clock } = await setUp();
+    const nowS = Math.floor(clock.nowMs() / 1000);
+    const sameSecond = await ticketOf(ac, "alice@pbs", "alice-password");
+    await ac.endSessions(ALICE, "alice@pbs");
+    // Tickets carry whole seconds: one of this second may predate the end, so it is refused.
+    expect(await ac.authenticateTicket(sameSecond)).toBeNull();
+    const fresh = fullLogin(await ac.login({ username: "alice@pbs", password: "alice-password" }));
+    expect(fresh?.ticketTime).toBe(nowS + 1);
+    expect(await ac.authenticateTicket(fresh!.ticket)).not.toBeNull();
+    expect(fullLogin(await ac.login({ username: "alice@pbs", password: fresh!.ticket }))?.username).toBe("alice@pbs");
+  });
+
   it("an edit of comments or names leaves sessions alone, and no view shows the internal time", async () => {
     const { ac, clock } = await setUp();
     const ticket = await ticketOf(ac, "alice@pbs", "alice-password");

@@ -8,6 +8,7 @@ import type { AuthContext, TokenView } from "./types.js";
 import { NotFoundError } from "../core/errors.js";
 import { isTokenAuthid } from "../core/ids.js";
 import type { AccessConfig, AccessState, TokenRecord, UserRecord } from "../core/model.js";
+import { TICKET_MAX_SKEW_S } from "../crypto/ticket.js";
 
 function isLive(record: { enable: boolean; expire: number }, nowS: number): boolean {
   return record.enable && (record.expire === 0 || record.expire > nowS);
@@ -16,6 +17,26 @@ function isLive(record: { enable: boolean; expire: number }, nowS: number): bool
 export function isUserActive(config: AccessConfig, userid: string, nowS: number): boolean {
   const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
   return user !== undefined && isLive(user, nowS);
+}
+
+/**
+ * The "tickets not before" time that ends every ticket issued up to now (issue 15,
+ * finding 7). Tickets carry whole seconds, so a ticket of this very second cannot be
+ * told from one issued a moment later: the floor is the next second, and a login in
+ * this second is dated at that floor instead (ticketTimeFor).
+ */
+export function sessionsEndedAt(nowS: number): number {
+  return nowS + 1;
+}
+
+/**
+ * The time a new ticket of `userid` carries: now, or the user's floor when that is
+ * still ahead (sessions ended within this second), so the new ticket stands. Never
+ * more than the ticket format's clock-skew allowance ahead.
+ */
+export function ticketTimeFor(config: AccessConfig, userid: string, nowS: number): number {
+  const floor = (Object.hasOwn(config.users, userid) ? config.users[userid]?.ticketsNotBefore : undefined) ?? 0;
+  return floor > nowS && floor <= nowS + TICKET_MAX_SKEW_S ? floor : nowS;
 }
 
 /** A ticket issued at `issuedAt` still stands: its user is active and did not end its sessions since (issue 15, finding 7). */

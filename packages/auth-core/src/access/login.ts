@@ -4,7 +4,8 @@
  * tickets and CSRF tokens a success issues.
  */
 import { nowEpochSeconds } from "../core/clock.js";
-import { isTicketLive, isUserActive } from "./config-queries.js";
+import { isTicketLive, isUserActive, ticketTimeFor } from "./config-queries.js";
+import type { AccessConfig } from "../core/model.js";
 import { createCsrfToken, verifyCsrfToken } from "../crypto/csrf.js";
 import { PermissionDeniedError } from "../core/errors.js";
 import { parseUserid } from "../core/ids.js";
@@ -64,8 +65,9 @@ export class Logins {
     this.services.throwIfThrottled(passwordThrottleId(userid), input.source);
     if (!(await this.checkPassword(userid, input.password, input.source))) return null;
     const snapshot = await this.services.readCurrentConfig();
-    if (!isUserActive(snapshot.config, userid, nowEpochSeconds(this.services.clock))) return null;
-    const partial = await this.twoFactor.createLoginChallenge(userid);
+    const nowS = nowEpochSeconds(this.services.clock);
+    if (!isUserActive(snapshot.config, userid, nowS)) return null;
+    const partial = await this.twoFactor.createLoginChallenge(userid, ticketTimeFor(snapshot.config, userid, nowS));
     if (partial !== null) {
       return {
         username: userid,
@@ -75,7 +77,7 @@ export class Logins {
         secondFactorRequired: true,
       };
     }
-    return this.issueTicket(userid);
+    return this.issueTicket(userid, snapshot.config);
   }
 
   /**
@@ -109,7 +111,7 @@ export class Logins {
       this.services.throttle.recordSourceFailure(input.source);
       return null;
     }
-    return this.issueTicket(userid);
+    return this.issueTicket(userid, config);
   }
 
   createCsrfToken(userid: string): string {
@@ -177,7 +179,7 @@ export class Logins {
       return null;
     }
     const { config } = await this.services.readCurrentConfig();
-    return isTicketLive(config, userid, ticket.issuedAt, nowEpochSeconds(this.services.clock)) ? this.issueTicket(userid) : null;
+    return isTicketLive(config, userid, ticket.issuedAt, nowEpochSeconds(this.services.clock)) ? this.issueTicket(userid, config) : null;
   }
 
   private verifyRenewalTicketFor(userid: string, rawTicket: string): VerifiedTicket | null {
@@ -223,8 +225,9 @@ export class Logins {
     return outcome.valid;
   }
 
-  private issueTicket(userid: string): LoginSuccess {
-    const nowS = nowEpochSeconds(this.services.clock);
+  /** A full ticket, dated now or at the user's session floor when that is a second ahead (ticketTimeFor). */
+  private issueTicket(userid: string, config: AccessConfig): LoginSuccess {
+    const nowS = ticketTimeFor(config, userid, nowEpochSeconds(this.services.clock));
     return {
       username: userid,
       ticket: createTicket(userid, this.services.keys.ticketPrivateKey, nowS),

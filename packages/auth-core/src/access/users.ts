@@ -1,7 +1,15 @@
 /** The user operations of the facade: the initial admin, listings, create, update, delete, passwords, sessions. */
 import { randomBytes } from "node:crypto";
 import { nowEpochSeconds } from "../core/clock.js";
-import { deleteTokenFromState, ownerOfTokenId, ownerOfUgid, requireUser, toTokenView, toUserView } from "./config-queries.js";
+import {
+  deleteTokenFromState,
+  ownerOfTokenId,
+  ownerOfUgid,
+  requireUser,
+  sessionsEndedAt,
+  toTokenView,
+  toUserView,
+} from "./config-queries.js";
 import { readConfigListIndex } from "./config-index.js";
 import { mapInSlices } from "../guard/cooperative.js";
 import { ConflictError } from "../core/errors.js";
@@ -126,6 +134,7 @@ export class Users {
       expire: input.expire === undefined ? 0 : requireExpire(input.expire),
       ...requireTextFields(input, USER_TEXT_FIELDS),
       // A ticket of an earlier user of the same name must not come back to life (finding 7).
+      // Tickets of an earlier user of the same name, from earlier seconds, stay dead.
       ticketsNotBefore: nowEpochSeconds(this.services.clock),
       created: nowEpochSeconds(this.services.clock),
     };
@@ -182,7 +191,8 @@ export class Users {
         Object.assign(user, text);
         if (passwordHash !== undefined) state.passwordHashes[id] = passwordHash;
         // A new password or a disable ends every session; enabling again does not revive them.
-        if (passwordHash !== undefined || input.enable === false) user.ticketsNotBefore = nowEpochSeconds(this.services.clock);
+        if (passwordHash !== undefined || input.enable === false)
+          user.ticketsNotBefore = sessionsEndedAt(nowEpochSeconds(this.services.clock));
       },
       audit,
     );
@@ -226,7 +236,7 @@ export class Users {
       "set-password",
       undefined,
       (state) => {
-        requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.services.clock);
+        requireUser(state.config, id).ticketsNotBefore = sessionsEndedAt(nowEpochSeconds(this.services.clock));
         state.passwordHashes[id] = hash;
       },
       [this.services.audit.event(actor, "user.password", id)],
@@ -247,7 +257,7 @@ export class Users {
       "end-sessions",
       undefined,
       (state) => {
-        requireUser(state.config, id).ticketsNotBefore = nowEpochSeconds(this.services.clock);
+        requireUser(state.config, id).ticketsNotBefore = sessionsEndedAt(nowEpochSeconds(this.services.clock));
       },
       [this.services.audit.event(actor, "user.end-sessions", id)],
     );

@@ -135,9 +135,10 @@ export class TwoFactor {
   /**
    * After a good password: the partial ticket carrying the user's challenge, or
    * null when the user has no second factor (or every one is disabled and there
-   * are no recovery keys, as PBS decides).
+   * are no recovery keys, as PBS decides). `ticketTimeS` dates the partial ticket,
+   * as a full one is dated (access/config-queries.ts, ticketTimeFor).
    */
-  async createLoginChallenge(userid: string): Promise<{ ticket: string; challenge: TfaChallenge } | null> {
+  async createLoginChallenge(userid: string, ticketTimeS = this.nowS()): Promise<{ ticket: string; challenge: TfaChallenge } | null> {
     const data = await this.store.readUser(userid);
     if (data === undefined || !hasAnySecondFactor(data)) return null;
     const challenge: TfaChallenge = {};
@@ -153,7 +154,7 @@ export class TwoFactor {
       challenge.webauthn = { publicKey };
     }
     if (challenge.totp === undefined && challenge.recovery === undefined && challenge.webauthn === undefined) return null;
-    return { ticket: createPartialTicket(userid, challenge, this.options.ticketPrivateKey, this.nowS()), challenge };
+    return { ticket: createPartialTicket(userid, challenge, this.options.ticketPrivateKey, ticketTimeS), challenge };
   }
 
   /**
