@@ -1,35 +1,28 @@
 /**
  * The PostgreSQL AccessStore: many bff nodes share one database, and a bump of a
  * generation on any node reaches every other node through NOTIFY. See
- * docs/decisions/003-postgres-generations.md for the connection layout.
+ * docs/decisions/003-postgres-generations.md for the connection layout. The facade
+ * of the backend: the config replica (postgres-replica.ts), the mutation
+ * (postgres-mutation.ts) and the audit table (postgres-audit.ts) live beside it.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import pg from "pg";
-import type { ClientConfig, Pool, PoolClient } from "pg";
-import { StoreCorruptError, StoreLockTimeoutError } from "../../core/errors.js";
+import type { ClientConfig, Pool } from "pg";
+import { StoreCorruptError } from "../../core/errors.js";
 import type { AccessConfig, AccessState } from "../../core/model.js";
 import type { PostgresListenerEvent, PostgresListenerState, ReconnectBackoff } from "./postgres-listener.js";
 import { PostgresGenerationListener } from "./postgres-listener.js";
 import { migratePostgresSchema } from "./postgres-migrations.js";
 import { PostgresAuditPruner, requireAuditRetentionDays } from "./postgres-audit-retention.js";
-import type { ConfigChangeNames } from "./postgres-listener.js";
-import type { Generations, StateChanges } from "./postgres-rows.js";
-import {
-  computeConfigDigest,
-  parseConfigColumns,
-  parseConfigRows,
-  parseGenerationsRow,
-  summarizeChanges,
-  toStateChanges,
-} from "./postgres-rows.js";
+import { auditColumns, queryAuditPage } from "./postgres-audit.js";
+import { PostgresMutation } from "./postgres-mutation.js";
+import { expectGenerationsRow, generationsLocation, PostgresConfigReplica } from "./postgres-replica.js";
+import { computeConfigDigest, parseGenerationsRow } from "./postgres-rows.js";
 import type { PostgresSql } from "./postgres-sql.js";
 import { createPostgresSql, DEFAULT_POSTGRES_SCHEMA } from "./postgres-sql.js";
-import type { DraftChanges, HashPart, LoadedHashes } from "../state-draft.js";
-import { applyConfigChanges, createStateDraft, freezeConfig, RowsNotLoaded } from "../state-draft.js";
 import type { AccessStore, MutationOptions, SecretChanges, StoredKeys, StoreVersions } from "../store.js";
 import { toStorableAuditEvent } from "../../core/audit.js";
-import type { AuditEvent, AuditPage, AuditQuery, AuditRecord } from "../../core/audit.js";
-import { isTokenAuthid } from "../../core/ids.js";
+import type { AuditEvent, AuditPage, AuditQuery } from "../../core/audit.js";
 import type { LastUse } from "../last-used.js";
 
 /** Operational events for logs and metrics. Errors come from `pg` and carry no passwords. */
@@ -75,21 +68,6 @@ export interface PostgresStoreStats extends PostgresListenerState {
 const DEFAULT_POOL_SIZE = 10;
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/**
- * Bounds each statement of a mutation and each idle gap inside it: a node that
- * stalls mid-mutation must not hold the generation row, and so every other node's
- * mutations (and this node's queue), forever.
- */
-const STATEMENT_TIMEOUT_MS = 30_000;
-const PG_LOCK_NOT_AVAILABLE = "55P03";
-/** A change that keeps asking for more hash rows one at a time gets all of them after this many rounds. */
-const MAX_ROW_LOAD_ROUNDS = 16;
-
-/** The config as this node last read it, at a config generation: frozen and shared (decision 014). */
-interface ConfigReplica {
-  generation: bigint;
-  config: AccessConfig;
-}
 
 /** Creates the schema if needed, runs pending migrations and connects the listener. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresAccessStore> {
@@ -154,11 +132,8 @@ export class PostgresAccessStore implements AccessStore {
   /** Settles with the last fallback query sent: the next one waits for it. */
   private versionQueryTail: Promise<unknown> = Promise.resolve();
   private mutationTail: Promise<unknown> = Promise.resolve();
-  /** Null until the first read; replaced (never edited) by newer ones only. */
-  private replica: ConfigReplica | null = null;
-  /** Full reads of the config since open, for tests and metrics: a change named in its notification needs none. */
-  private fullConfigReads = 0;
-  private partialConfigReads = 0;
+  private readonly replica: PostgresConfigReplica;
+  private readonly mutation: PostgresMutation;
 
   /** Use openPostgresStore: the schema must be migrated and the listener started first. */
   constructor(
@@ -167,7 +142,10 @@ export class PostgresAccessStore implements AccessStore {
     private readonly sql: PostgresSql,
     private readonly lockTimeoutMs: number,
     private readonly auditPruner: PostgresAuditPruner,
-  ) {}
+  ) {
+    this.replica = new PostgresConfigReplica(listener, sql);
+    this.mutation = new PostgresMutation(pool, listener, sql, lockTimeoutMs, this.replica);
+  }
 
   /**
    * Synchronous from the listener's state while it is up, so the hot path does no
@@ -192,9 +170,9 @@ export class PostgresAccessStore implements AccessStore {
     // before it, on any node, as the whole-config read did. Read before the data,
     // so the versions are never newer than it.
     const { rows } = await this.pool.query<Record<string, unknown>>(this.sql.readGenerations);
-    const generations = parseGenerationsRow(rows[0], this.generationsLocation());
+    const generations = parseGenerationsRow(rows[0], generationsLocation(this.sql));
     const versions = this.listener.observe(generations);
-    const replica = await this.readReplicaAt(generations.config, this.pool);
+    const replica = await this.replica.readAt(generations.config, this.pool);
     const { config } = replica;
     let digest: string | undefined;
     return {
@@ -247,27 +225,7 @@ export class PostgresAccessStore implements AccessStore {
     audit: readonly AuditEvent[],
   ): Promise<{ result: T; versions: StoreVersions }> {
     this.assertOpen();
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(
-        // The statement timeout leaves room for the lock wait, so a slow lock is reported as StoreLockTimeoutError.
-        `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ` +
-          `SET LOCAL statement_timeout = ${this.lockTimeoutMs + STATEMENT_TIMEOUT_MS}; ` +
-          `SET LOCAL idle_in_transaction_session_timeout = ${STATEMENT_TIMEOUT_MS}`,
-      );
-      try {
-        return await this.mutateInTransaction(client, change, audit);
-      } catch (error) {
-        await client.query("ROLLBACK").catch((rollbackError: unknown) => {
-          broken = rollbackError instanceof Error ? rollbackError : new Error("rollback failed");
-        });
-        throw error;
-      }
-    } finally {
-      // A connection whose rollback failed is in an unknown state: destroy it rather than reuse it.
-      client.release(broken);
-    }
+    return await this.mutation.run(change, audit);
   }
 
   async loadOrCreateKeys(): Promise<StoredKeys> {
@@ -289,33 +247,7 @@ export class PostgresAccessStore implements AccessStore {
 
   async readAudit(query: AuditQuery): Promise<AuditPage> {
     this.assertOpen();
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const bind = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (query.since !== undefined) where.push(`time >= ${bind(query.since)}`);
-    if (query.until !== undefined) where.push(`time < ${bind(query.until)}`);
-    if (query.actor !== undefined) where.push(`actor = ${bind(query.actor)}`);
-    if (query.outcome !== undefined) where.push(`outcome = ${bind(query.outcome)}`);
-    if (query.action !== undefined) {
-      where.push(`(action = ${bind(query.action)} OR action LIKE ${bind(`${escapeLike(query.action)}.%`)})`);
-    }
-    if (query.target !== undefined) {
-      const ownTokens = isTokenAuthid(query.target) ? "" : ` OR target LIKE ${bind(`${escapeLike(query.target)}!%`)}`;
-      where.push(`(target = ${bind(query.target)}${ownTokens})`);
-    }
-    const filter = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
-    const table = `${this.sql.quotedSchema}.audit`;
-    const countParams = [...params];
-    const { rows } = await this.pool.query<Record<string, unknown>>(
-      `SELECT id::text AS id, time::text AS time, actor, source, action, target, outcome, request_id, detail
-       FROM ${table} ${filter} ORDER BY id DESC LIMIT ${bind(query.limit)} OFFSET ${bind(query.start)}`,
-      params,
-    );
-    const counted = await this.pool.query<{ total: string }>(`SELECT count(*)::text AS total FROM ${table} ${filter}`, countParams);
-    return { rows: rows.map(toAuditRecord), total: Number(counted.rows[0]?.total ?? 0) };
+    return await queryAuditPage(this.pool, `${this.sql.quotedSchema}.audit`, query);
   }
 
   /** Deletes audit rows past the retention now (also done hourly); returns how many. */
@@ -350,8 +282,8 @@ export class PostgresAccessStore implements AccessStore {
     return {
       ...this.listener.readState(),
       fallbackVersionQueries: this.fallbackVersionQueries,
-      fullConfigReads: this.fullConfigReads,
-      partialConfigReads: this.partialConfigReads,
+      fullConfigReads: this.replica.fullConfigReads,
+      partialConfigReads: this.replica.partialConfigReads,
     };
   }
 
@@ -392,7 +324,7 @@ export class PostgresAccessStore implements AccessStore {
     this.assertOpen();
     this.fallbackVersionQueries += 1;
     const { rows } = await this.pool.query<Record<string, unknown>>(this.sql.readGenerations);
-    const queried = this.listener.observe(parseGenerationsRow(rows[0], this.generationsLocation()));
+    const queried = this.listener.observe(parseGenerationsRow(rows[0], generationsLocation(this.sql)));
     // If the listener came back during the query, its state already includes this read.
     return this.listener.currentVersions() ?? queried;
   }
@@ -400,181 +332,13 @@ export class PostgresAccessStore implements AccessStore {
   private async readHash(sqlText: string, key: string): Promise<string | undefined> {
     this.assertOpen();
     const { rows } = await this.pool.query<Record<string, unknown>>(sqlText, [key]);
-    const row = this.expectGenerationsRow(rows[0]);
+    const row = expectGenerationsRow(rows[0], this.sql);
     // The generations come from the same snapshot as the hash; merging them keeps versions no older than the hash.
-    this.listener.observe(parseGenerationsRow(row, this.generationsLocation()));
+    this.listener.observe(parseGenerationsRow(row, generationsLocation(this.sql)));
     const hash = row.hash;
     if (hash === null || hash === undefined) return undefined;
-    if (typeof hash !== "string") throw new StoreCorruptError(this.generationsLocation(), "a hash is not text");
+    if (typeof hash !== "string") throw new StoreCorruptError(generationsLocation(this.sql), "a hash is not text");
     return hash;
-  }
-
-  /**
-   * The row-level mutation (decision 014). Under the generation row lock: bring the
-   * replica to the locked generation (reading only named rows when it can), run the
-   * change on a copy-on-write draft of it, load any hash rows the change reads and
-   * run it again, then write only the rows that differ, bump and notify with their
-   * names, all in this one transaction. The single place every mutation of this
-   * backend passes through.
-   */
-  private async mutateInTransaction<T>(
-    client: PoolClient,
-    change: (state: AccessState) => T,
-    audit: readonly AuditEvent[],
-  ): Promise<{ result: T; versions: StoreVersions }> {
-    let locked: Generations;
-    try {
-      // Every mutation on every node takes this row lock first, so mutations run one at a time.
-      const { rows } = await client.query<Record<string, unknown>>(this.sql.lockGenerations);
-      locked = parseGenerationsRow(rows[0], this.generationsLocation());
-    } catch (error) {
-      if (isPostgresError(error, PG_LOCK_NOT_AVAILABLE)) {
-        throw new StoreLockTimeoutError(this.generationsLocation(), this.lockTimeoutMs, { cause: error });
-      }
-      throw error;
-    }
-    this.listener.observe(locked);
-    // Under the lock nothing newer is committed, so a replica at the locked generation is exact.
-    const base = await this.readReplicaAt(locked.config, client);
-    if (base.generation !== locked.config) {
-      throw new StoreCorruptError(this.generationsLocation(), "the config generation moved while the row lock was held");
-    }
-    const { result, changes } = await this.runDraft(client, base.config, change);
-    const rows = toStateChanges(changes);
-    const changed = summarizeChanges(rows);
-    let generations = locked;
-    if (changed.secrets || changed.config) {
-      await this.writeChanges(client, rows);
-      const bumped = await client.query<Record<string, unknown>>(this.sql.bumpGenerations, [
-        changed.secrets ? 1 : 0,
-        changed.config ? 1 : 0,
-        this.sql.schema,
-        formatChangeNotice(changed.secrets ? listChangedTokenHashes(rows) : null, changed.config ? nameConfigChanges(changes) : null),
-      ]);
-      generations = parseGenerationsRow(bumped.rows[0], this.generationsLocation());
-    }
-    // In the mutation's own transaction: the record commits with the change or not at all.
-    if (audit.length > 0) await client.query(this.sql.insertAudit, auditColumns(audit));
-    await client.query("COMMIT");
-    // Recorded only once committed: a rolled-back bump must leave no record for a generation another mutation will take.
-    if (changed.secrets) this.listener.recordSecretChange(generations.secrets, listChangedTokenHashes(rows));
-    if (changed.config) {
-      this.listener.recordConfigChange(generations.config, nameConfigChanges(changes));
-      this.installReplica(generations.config, changes);
-    }
-    // Merged before returning, so this node's readVersions moves with its own mutation without waiting for NOTIFY (I1).
-    return { result, versions: this.listener.observe(generations) };
-  }
-
-  /** Runs `change` on a draft of `config`, loading the hash rows it reads and running it again (state-draft.ts). */
-  private async runDraft<T>(
-    client: PoolClient,
-    config: AccessConfig,
-    change: (state: AccessState) => T,
-  ): Promise<{ result: T; changes: DraftChanges }> {
-    const hashes: Record<HashPart, LoadedHashes> = {
-      tokenHashes: { rows: new Map(), complete: false },
-      passwordHashes: { rows: new Map(), complete: false },
-    };
-    for (let round = 0; ; round += 1) {
-      const draft = createStateDraft(config, hashes);
-      try {
-        const result = change(draft.state);
-        if (result instanceof Promise) throw new TypeError("mutate: the change must be synchronous");
-        return { result, changes: draft.readChanges() };
-      } catch (error) {
-        if (!(error instanceof RowsNotLoaded)) throw error;
-        const keys = round >= MAX_ROW_LOAD_ROUNDS ? "all" : error.keys;
-        await this.loadHashRows(client, hashes[error.part], error.part, keys);
-      }
-    }
-  }
-
-  private async loadHashRows(client: PoolClient, loaded: LoadedHashes, part: HashPart, keys: readonly string[] | "all"): Promise<void> {
-    const sqlText = part === "tokenHashes" ? this.sql.readTokenHashRows : this.sql.readPasswordHashRows;
-    const { rows } = await client.query<{ key: unknown; hash: unknown }>(sqlText, [keys === "all" ? null : keys]);
-    if (keys === "all") loaded.rows.clear();
-    else for (const key of keys) loaded.rows.set(key, null);
-    for (const row of rows) {
-      if (typeof row.key !== "string" || typeof row.hash !== "string") {
-        throw new StoreCorruptError(
-          `${this.sql.schema}.${part === "tokenHashes" ? "token_hashes" : "password_hashes"}`,
-          "a row is not text",
-        );
-      }
-      loaded.rows.set(row.key, row.hash);
-    }
-    if (keys === "all") loaded.complete = true;
-  }
-
-  /**
-   * The replica at config generation `target` or newer. From an older replica it
-   * reads only the rows named by the notifications in between; without a replica,
-   * or when a generation in between is not accounted for, the whole config. Every
-   * row it then holds is at least as new as `target`.
-   */
-  private async readReplicaAt(target: bigint, queryable: Pool | PoolClient): Promise<ConfigReplica> {
-    const current = this.replica;
-    if (current !== null && current.generation >= target) return current;
-    const names = current === null ? null : await this.listener.readConfigChangesBetween(current.generation, target);
-    if (names !== null) {
-      const { rows } = await queryable.query<Record<string, unknown>>(this.sql.readConfigRows, [names.users, names.tokens, names.acl]);
-      const row = this.expectGenerationsRow(rows[0]);
-      const read = parseGenerationsRow(row, this.generationsLocation());
-      this.listener.observe(read);
-      this.partialConfigReads += 1;
-      // The rows are as of `read`, which is at least `target`: labelled `target`, they are never older than it says.
-      return this.installReplica(target, parseConfigRows(row, this.sql.schema, names));
-    }
-    const { rows } = await queryable.query<Record<string, unknown>>(this.sql.readConfig);
-    const row = this.expectGenerationsRow(rows[0]);
-    const config = freezeConfig(parseConfigColumns(row, this.sql.schema));
-    const read = parseGenerationsRow(row, this.generationsLocation());
-    this.listener.observe(read);
-    this.fullConfigReads += 1;
-    const latest = this.replica;
-    if (latest !== null && latest.generation >= read.config) return latest;
-    this.replica = { generation: read.config, config };
-    return this.replica;
-  }
-
-  /**
-   * Applies the rows changed up to `generation` to the replica, unless a newer one
-   * is already installed. Applied to whatever replica is current, not the one the
-   * read started from: both are older than `generation`, and `changes` holds every
-   * row that moved in between, as new as or newer than the current replica's.
-   */
-  private installReplica(generation: bigint, changes: Pick<DraftChanges, "users" | "tokens" | "acl">): ConfigReplica {
-    const latest = this.replica;
-    if (latest === null) throw new Error("installReplica: no replica to apply changes to");
-    if (latest.generation >= generation) return latest;
-    this.replica = { generation, config: applyConfigChanges(latest.config, changes) };
-    return this.replica;
-  }
-
-  private async writeChanges(client: PoolClient, changes: StateChanges): Promise<void> {
-    const { sql } = this;
-    if (changes.deleteUsers.length > 0) await client.query(sql.deleteUsers, [changes.deleteUsers]);
-    if (changes.upsertUsers.length > 0) await client.query(sql.upsertUsers, transpose(changes.upsertUsers, 9));
-    if (changes.deleteTokens.length > 0) await client.query(sql.deleteTokens, [changes.deleteTokens]);
-    if (changes.upsertTokens.length > 0) await client.query(sql.upsertTokens, transpose(changes.upsertTokens, 6));
-    if (changes.deleteTokenHashes.length > 0) await client.query(sql.deleteTokenHashes, [changes.deleteTokenHashes]);
-    if (changes.upsertTokenHashes.length > 0) {
-      await client.query(sql.upsertTokenHashes, transpose(changes.upsertTokenHashes, 2));
-    }
-    if (changes.deletePasswordHashes.length > 0) {
-      await client.query(sql.deletePasswordHashes, [changes.deletePasswordHashes]);
-    }
-    if (changes.upsertPasswordHashes.length > 0) {
-      await client.query(sql.upsertPasswordHashes, transpose(changes.upsertPasswordHashes, 2));
-    }
-    if (changes.acl !== null) {
-      await client.query(sql.clearAcl);
-      if (changes.acl.length > 0) {
-        const positions = changes.acl.map((_, index) => index);
-        await client.query(sql.insertAcl, [positions, ...transpose(changes.acl, 4)]);
-      }
-    }
   }
 
   private async readKeys(): Promise<StoredKeys | null> {
@@ -595,92 +359,9 @@ export class PostgresAccessStore implements AccessStore {
     return { ticketPrivateKeyPem: privatePem, ticketPublicKeyPem: publicPem, csrfKeyBase64: csrf };
   }
 
-  private expectGenerationsRow(row: Record<string, unknown> | undefined): Record<string, unknown> {
-    if (row === undefined) throw new StoreCorruptError(this.generationsLocation(), "the generations row is missing");
-    return row;
-  }
-
-  private generationsLocation(): string {
-    return `${this.sql.schema}.generations`;
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new Error("PostgresAccessStore: the store is closed");
   }
-}
-
-/** pg_notify refuses payloads of 8000 bytes or more; the rest of the payload needs about 150. */
-const CHANGE_NOTICE_MAX_BYTES = 7000;
-
-function listChangedTokenHashes(changes: StateChanges): string[] {
-  return [...changes.upsertTokenHashes.map(([authid]) => authid), ...changes.deleteTokenHashes];
-}
-
-/** The config rows a draft changed, as a notification names them. */
-function nameConfigChanges(changes: DraftChanges): ConfigChangeNames {
-  return { users: [...changes.users.keys()], tokens: [...changes.tokens.keys()], acl: changes.acl !== null };
-}
-
-/**
- * The `changed` part of the notification: whether each generation moved and which
- * token hashes and config rows did (decisions 012 and 014). Names too long for one
- * notification are left out (null): every listener then treats all tokens as
- * changed, or reads the whole config.
- */
-function formatChangeNotice(tokens: string[] | null, config: ConfigChangeNames | null): string {
-  const secretsPart = tokens === null ? { secrets: false } : { secrets: true, tokens };
-  const configPart = config === null ? { config: false } : { config };
-  const full = JSON.stringify({ ...secretsPart, ...configPart });
-  if (Buffer.byteLength(full) <= CHANGE_NOTICE_MAX_BYTES) return full;
-  // The config names go first: a full config read costs less than re-hashing every cached token.
-  const withoutConfigNames = JSON.stringify({ ...secretsPart, config: config === null ? false : null });
-  if (Buffer.byteLength(withoutConfigNames) <= CHANGE_NOTICE_MAX_BYTES) return withoutConfigNames;
-  return JSON.stringify({ secrets: tokens !== null, tokens: null, config: config === null ? false : null });
-}
-
-/** Audit events as the columns of insertAudit, each checked to hold no credential. */
-function auditColumns(events: readonly AuditEvent[]): unknown[][] {
-  const stored = events.map(toStorableAuditEvent);
-  return [
-    stored.map((e) => e.time),
-    stored.map((e) => e.actor),
-    stored.map((e) => e.source ?? null),
-    stored.map((e) => e.action),
-    stored.map((e) => e.target ?? null),
-    stored.map((e) => e.outcome),
-    stored.map((e) => e.requestId ?? null),
-    stored.map((e) => e.detail ?? null),
-  ];
-}
-
-function toAuditRecord(row: Record<string, unknown>): AuditRecord {
-  const record: AuditRecord = {
-    id: Number(row.id),
-    time: Number(row.time),
-    actor: String(row.actor),
-    action: String(row.action),
-    outcome: String(row.outcome) as AuditRecord["outcome"],
-  };
-  if (typeof row.source === "string") record.source = row.source;
-  if (typeof row.target === "string") record.target = row.target;
-  if (typeof row.request_id === "string") record.requestId = row.request_id;
-  if (typeof row.detail === "string") record.detail = row.detail;
-  return record;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** Rows to per-column arrays, the shape `unnest($1::text[], ...)` takes. */
-function transpose(rows: readonly (readonly unknown[])[], width: number): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: width }, () => []);
-  for (const row of rows) for (let i = 0; i < width; i += 1) columns[i]?.push(row[i]);
-  return columns;
-}
-
-function isPostgresError(error: unknown, code: string): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }
 
 function generateStoredKeys(): StoredKeys {
