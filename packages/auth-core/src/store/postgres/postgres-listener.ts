@@ -12,10 +12,16 @@
  */
 import pg from "pg";
 import type { Client, ClientConfig, Notification } from "pg";
+import { NOT_YET_RECORDED, PostgresChangeJournal } from "./postgres-change-journal.js";
+import type { ConfigChangeNames } from "./postgres-notification.js";
+import { parseChangeNotification } from "./postgres-notification.js";
 import type { Generations } from "./postgres-rows.js";
 import { parseGenerationsRow } from "./postgres-rows.js";
 import { GENERATIONS_CHANNEL } from "./postgres-sql.js";
 import type { StoreVersions } from "../store.js";
+
+export type { ChangeNotification, ConfigChangeNames } from "./postgres-notification.js";
+export { parseChangeNotification, parseGenerationNotification } from "./postgres-notification.js";
 
 export interface ReconnectBackoff {
   /** Ceiling of the first delay. */
@@ -61,14 +67,6 @@ export interface PostgresListenerState {
 }
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
-/** Enough for a cache that catches up at least every few thousand mutations; older gaps drop everything. */
-const SECRET_JOURNAL_MAX_GENERATIONS = 4096;
-/**
- * How long a catch-up waits for a notification its version already announced (a
- * query or this node's own read can see a bump before the NOTIFY arrives, usually
- * within milliseconds). After that it gives up and drops every cached secret.
- */
-const LATE_NOTIFICATION_WAIT_MS = 200;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /**
@@ -81,80 +79,6 @@ export function computeReconnectDelayMs(attempt: number, backoff: ReconnectBacko
   const ceiling = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * 2 ** exponent);
   const unit = Math.min(Math.max(random(), 0), 1);
   return Math.round(ceiling / 2 + (unit * ceiling) / 2);
-}
-
-/**
- * The generations in a NOTIFY payload for `schema`, or null for another schema or
- * a payload that does not parse: anyone with database access can NOTIFY.
- */
-export function parseGenerationNotification(payload: string | undefined, schema: string): Generations | null {
-  return parseChangeNotification(payload, schema)?.generations ?? null;
-}
-
-/** The config rows one mutation changed (decision 014); a password change names none. */
-export interface ConfigChangeNames {
-  users: readonly string[];
-  tokens: readonly string[];
-  acl: boolean;
-}
-
-/** What one notification says changed; `tokens` null when the sender could not name them. */
-export interface ChangeNotification {
-  generations: Generations;
-  /** Present when the payload says whether the secrets generation moved (every Gatehouse sender does). */
-  secrets?: { bumped: boolean; tokens: string[] | null };
-  /** Present when the payload says whether the config generation moved; `names` null when it could not name the rows. */
-  config?: { bumped: boolean; names: ConfigChangeNames | null };
-}
-
-/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more: anything longer is not a notification. */
-const NOTIFICATION_MAX_LENGTH = 8000;
-/** Token ids are at most 64 characters; an entry that is not one is not from Gatehouse. */
-const NOTIFIED_ID_MAX_LENGTH = 64;
-
-/** parseGenerationNotification with the `changed` part (decision 012). */
-export function parseChangeNotification(payload: string | undefined, schema: string): ChangeNotification | null {
-  if (payload === undefined || payload.length > NOTIFICATION_MAX_LENGTH) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(payload);
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== "object" || parsed === null) return null;
-  const fields = parsed as Record<string, unknown>;
-  if (fields.schema !== schema) return null;
-  let generations: Generations;
-  try {
-    generations = parseGenerationsRow(fields, "notification");
-  } catch {
-    return null;
-  }
-  const changed = fields.changed;
-  if (typeof changed !== "object" || changed === null) return { generations };
-  const { secrets, tokens, config } = changed as Record<string, unknown>;
-  const notification: ChangeNotification = { generations };
-  if (typeof secrets === "boolean") notification.secrets = { bumped: secrets, tokens: parseNotifiedIds(tokens) };
-  if (config === false) notification.config = { bumped: false, names: null };
-  else if (config === null) notification.config = { bumped: true, names: null };
-  else if (typeof config === "object" && config !== undefined) {
-    const names = config as Record<string, unknown>;
-    const users = parseNotifiedIds(names.users);
-    const configTokens = parseNotifiedIds(names.tokens);
-    notification.config = {
-      bumped: true,
-      names:
-        users === null || configTokens === null || typeof names.acl !== "boolean" ? null : { users, tokens: configTokens, acl: names.acl },
-    };
-  }
-  return notification;
-}
-
-/** A list of ids as Gatehouse sends them, or null for anything else. */
-function parseNotifiedIds(value: unknown): string[] | null {
-  return Array.isArray(value) && value.every((id) => typeof id === "string" && id.length <= NOTIFIED_ID_MAX_LENGTH)
-    ? (value as string[])
-    : null;
 }
 
 /** The version strings of one epoch and generation pair, frozen because the same object is shared. */
@@ -186,11 +110,7 @@ export class PostgresGenerationListener {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeatInFlight = false;
-  /** Secrets generation -> the token ids its mutation changed (null: not named). The last few thousand only. */
-  private readonly secretJournal = new Map<bigint, ReadonlySet<string> | null>();
-  /** Config generation -> the rows its mutation changed (null: not named). The last few thousand only. */
-  private readonly configJournal = new Map<bigint, ConfigChangeNames | null>();
-  private readonly journalWaiters: (() => void)[] = [];
+  private readonly journal = new PostgresChangeJournal();
   private stopped = false;
 
   constructor(options: PostgresListenerOptions) {
@@ -306,29 +226,15 @@ export class PostgresGenerationListener {
 
   /**
    * Notes which token hashes the mutation that moved the secrets generation to
-   * `generation` changed (null: it did not say). Both a node's own mutation and its
-   * notification record the same thing; the first one wins.
+   * `generation` changed (null: it did not say); see PostgresChangeJournal.
    */
   recordSecretChange(generation: bigint, tokens: readonly string[] | null): void {
-    this.recordInJournal(this.secretJournal, generation, tokens === null ? null : new Set(tokens));
+    this.journal.recordSecretChange(generation, tokens);
   }
 
   /** recordSecretChange for the config generation: which rows the mutation that moved it to `generation` changed. */
   recordConfigChange(generation: bigint, names: ConfigChangeNames | null): void {
-    this.recordInJournal(this.configJournal, generation, names);
-  }
-
-  /** Keeps the first record of a generation, drops the oldest past the bound and wakes whoever waits on a journal. */
-  private recordInJournal<V>(journal: Map<bigint, V>, generation: bigint, value: V): void {
-    if (!journal.has(generation)) journal.set(generation, value);
-    // Map order is insertion order: the first keys are the oldest generations.
-    while (journal.size > SECRET_JOURNAL_MAX_GENERATIONS) {
-      const oldest = journal.keys().next();
-      if (oldest.done === true) break;
-      journal.delete(oldest.value);
-    }
-    const waiters = this.journalWaiters.splice(0);
-    for (const wake of waiters) wake();
+    this.journal.recordConfigChange(generation, names);
   }
 
   /** The config generation this listener knows of (merged from notifications, queries and own mutations). */
@@ -336,41 +242,9 @@ export class PostgresGenerationListener {
     return this.generations.config;
   }
 
-  /**
-   * The config rows changed in the generations after `from` up to `to`, merged,
-   * or null when that cannot be told: a generation without a record after
-   * LATE_NOTIFICATION_WAIT_MS (a lost notification, or one still on its way), or
-   * one whose rows were not named. The caller then reads the whole config.
-   */
+  /** The config rows changed after generation `from` up to `to`, or null: see PostgresChangeJournal.readConfigChangesBetween. */
   async readConfigChangesBetween(from: bigint, to: bigint): Promise<ConfigChangeNames | null> {
-    const deadline = Date.now() + LATE_NOTIFICATION_WAIT_MS;
-    for (;;) {
-      const users = new Set<string>();
-      const tokens = new Set<string>();
-      let acl = false;
-      let missing = false;
-      for (let generation = from + 1n; generation <= to; generation += 1n) {
-        const names = this.configJournal.get(generation);
-        if (names === null) return null;
-        if (names === undefined) {
-          missing = true;
-          break;
-        }
-        for (const id of names.users) users.add(id);
-        for (const id of names.tokens) tokens.add(id);
-        acl ||= names.acl;
-      }
-      if (!missing) return { users: [...users], tokens: [...tokens], acl };
-      const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) return null;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remainingMs);
-        this.journalWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    return await this.journal.readConfigChangesBetween(from, to);
   }
 
   /**
@@ -381,34 +255,14 @@ export class PostgresGenerationListener {
    * (the version may come from a query that raced ahead of it).
    */
   async readSecretChangesSince(since: string): Promise<{ version: string; changed: ReadonlySet<string> } | null> {
-    const deadline = Date.now() + LATE_NOTIFICATION_WAIT_MS;
-    for (;;) {
+    return await this.journal.untilRecorded(() => {
       const match = /^pg:(\d+):(\d+)$/.exec(since);
       if (match === null || Number(match[1]) !== this.epoch || this.established === null) return null;
       const from = BigInt(match[2] ?? "0");
-      const to = this.generations.secrets;
-      const changed = new Set<string>();
-      let missing = false;
-      for (let generation = from + 1n; generation <= to; generation += 1n) {
-        const tokens = this.secretJournal.get(generation);
-        if (tokens === null) return null;
-        if (tokens === undefined) {
-          missing = true;
-          break;
-        }
-        for (const id of tokens) changed.add(id);
-      }
-      if (!missing) return { version: formatStoreVersions(this.epoch, this.generations).secrets, changed };
-      const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) return null;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remainingMs);
-        this.journalWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+      const changed = this.journal.secretChangesBetween(from, this.generations.secrets);
+      if (changed === null || changed === NOT_YET_RECORDED) return changed;
+      return { version: formatStoreVersions(this.epoch, this.generations).secrets, changed };
+    });
   }
 
   private handleDrop(client: Client, error: unknown): void {
