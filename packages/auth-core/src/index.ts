@@ -1,4 +1,6 @@
-export { AccessControl, DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_PER_USER, SYSTEM_ACTOR } from "./access/access-control.js";
+export { AccessControl } from "./access/access-control.js";
+export { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_PER_USER } from "./access/tokens.js";
+export { SYSTEM_ACTOR } from "./access/types.js";
 export type {
   AccessControlOptions,
   AclView,
@@ -11,13 +13,15 @@ export type {
   LoginInput,
   LoginSuccess,
   PermissionsView,
+  SecondFactorInput,
+  SecondFactorRequired,
   TokenListRow,
   TokenView,
   UpdateAclInput,
   UpdateTokenInput,
   UpdateUserInput,
   UserView,
-} from "./access/access-control.js";
+} from "./access/types.js";
 export { nowEpochSeconds } from "./core/clock.js";
 export type { Clock } from "./core/clock.js";
 export {
@@ -72,7 +76,7 @@ export type { PostgresMigration } from "./store/postgres/postgres-migrations.js"
 
 export type { PostgresListenerEvent, PostgresListenerState, ReconnectBackoff } from "./store/postgres/postgres-listener.js";
 export { DEFAULT_POSTGRES_SCHEMA } from "./store/postgres/postgres-sql.js";
-export type { ThrottleLimits } from "./access/access-control.js";
+export type { ThrottleLimits } from "./guard/throttle.js";
 
 export type { AuthMetricsSnapshot, LatencyHistogramSnapshot } from "./guard/auth-metrics.js";
 export { LIST_FILTER_MAX_LENGTH, LIST_LIMIT_MAX, TOKEN_SORT_KEYS, TOKEN_STATUS_FILTERS, USER_SORT_KEYS } from "./access/listing.js";
@@ -88,7 +92,6 @@ export type {
 export { applyPbsImport, PbsImportError, readPbsConfigDir } from "./access/pbs-import.js";
 export type { ImportSkip, PbsConfigPlan, PbsImportReport } from "./access/pbs-import.js";
 
-export type { SecondFactorInput, SecondFactorRequired } from "./access/access-control.js";
 export { PARTIAL_TICKET_MAX_LENGTH } from "./tfa/partial-ticket.js";
 export type { TfaChallenge } from "./tfa/partial-ticket.js";
 

@@ -4,8 +4,8 @@
  * apps/bff/src/pbs-compat.
  */
 import { describe, expect, it } from "vitest";
-import { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
-import type { AuthContext } from "./access-control.js";
+import { AccessControl } from "./access-control.js";
+import { SYSTEM_ACTOR, type AuthContext } from "./types.js";
 import { ManualClock } from "../core/clock.js";
 import { ConflictError, InvalidParameterError, NotFoundError, PermissionDeniedError } from "../core/errors.js";
 import type { RoleId } from "../core/roles.js";

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
-import type { AccessControlOptions, AuthContext } from "./access-control.js";
+import { AccessControl } from "./access-control.js";
+import { SYSTEM_ACTOR, type AccessControlOptions, type AuthContext } from "./types.js";
 import { ManualClock } from "../core/clock.js";
 import { TooManyRequestsError } from "../core/errors.js";
 import type { SecretHasher } from "../crypto/password-hash.js";

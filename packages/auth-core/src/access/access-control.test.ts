@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
-import type { AccessControlOptions, AuthContext, LoginSuccess, SecondFactorRequired } from "./access-control.js";
+import { AccessControl } from "./access-control.js";
+import { SYSTEM_ACTOR, type AccessControlOptions, type AuthContext, type LoginSuccess, type SecondFactorRequired } from "./types.js";
 import { ManualClock } from "../core/clock.js";
 import {
   ConflictError,

@@ -45,9 +45,11 @@ import { Tokens } from "./tokens.js";
 import { Users } from "./users.js";
 
 // The facade's types live in types.ts, so the modules it delegates to can use them
-// without importing the facade; re-exported here for existing importers.
-export * from "./types.js";
-export { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_PER_USER } from "./tokens.js";
+// without importing the facade; index.ts exports them from there. These two are left
+// for store/last-used.test.ts and authenticator.test.ts, which other work has open:
+// drop them once those import ./types.js.
+export { SYSTEM_ACTOR } from "./types.js";
+export type { LoginSuccess } from "./types.js";
 
 const DEFAULT_WEBAUTHN_SETTINGS: WebauthnSettings = { rpId: "localhost", origins: ["https://localhost:8007"] };
 

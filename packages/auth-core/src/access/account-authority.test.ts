@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { holdsEveryPrivilegeOf, requireAuthorityOverAccount } from "./account-authority.js";
 import type { AccountAction } from "./account-authority.js";
-import type { AuthContext } from "./access-control.js";
+import type { AuthContext } from "./types.js";
 import { PermissionDeniedError } from "../core/errors.js";
 import type { AccessConfig, AclEntry } from "../core/model.js";
 

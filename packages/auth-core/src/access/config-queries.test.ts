@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Privilege } from "./acl.js";
-import type { AuthContext } from "./access-control.js";
+import type { AuthContext } from "./types.js";
 import {
   canSeePermissionsOf,
   compareStrings,

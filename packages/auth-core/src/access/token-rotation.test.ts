@@ -8,7 +8,8 @@
  * exact here; between real hosts it holds within their clock skew.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { AccessControl, SYSTEM_ACTOR } from "./access-control.js";
+import { AccessControl } from "./access-control.js";
+import { SYSTEM_ACTOR } from "./types.js";
 import { ManualClock } from "../core/clock.js";
 import { InvalidParameterError } from "../core/errors.js";
 import type { AccessStore } from "../store/store.js";

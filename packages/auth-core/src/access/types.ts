@@ -49,8 +49,6 @@ export const SYSTEM_ACTOR: AuthContext = Object.freeze({
   via: "system",
 });
 
-export type { ThrottleLimits } from "../guard/throttle.js";
-
 export interface AccessControlOptions {
   store: AccessStore;
   clock?: Clock;

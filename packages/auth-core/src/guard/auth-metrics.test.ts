@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { AccessControl, SYSTEM_ACTOR } from "../access/access-control.js";
-import type { AuthContext } from "../access/access-control.js";
+import { AccessControl } from "../access/access-control.js";
+import { SYSTEM_ACTOR, type AuthContext } from "../access/types.js";
 import { LatencyHistogram } from "./auth-metrics.js";
 import { ManualClock } from "../core/clock.js";
 import { PermissionDeniedError, TooManyRequestsError } from "../core/errors.js";

@@ -5,7 +5,8 @@
  */
 import { URI, type TOTP } from "otpauth";
 import { describe, expect, it } from "vitest";
-import { AccessControl, SYSTEM_ACTOR, type AuthContext, type LoginSuccess, type SecondFactorRequired } from "../access/access-control.js";
+import { AccessControl } from "../access/access-control.js";
+import { SYSTEM_ACTOR, type AuthContext, type LoginSuccess, type SecondFactorRequired } from "../access/types.js";
 import { ManualClock } from "../core/clock.js";
 import { InvalidParameterError, NotFoundError, PermissionDeniedError } from "../core/errors.js";
 import { computeFakeHash, FakeHasher } from "../test-support/fake-hasher.js";

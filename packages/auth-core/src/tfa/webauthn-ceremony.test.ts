@@ -9,7 +9,8 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { isoCBOR } from "@simplewebauthn/server/helpers";
 import { describe, expect, it } from "vitest";
-import { AccessControl, type AuthContext, type SecondFactorRequired } from "../access/access-control.js";
+import { AccessControl } from "../access/access-control.js";
+import type { AuthContext, SecondFactorRequired } from "../access/types.js";
 import { ManualClock } from "../core/clock.js";
 import { FakeHasher } from "../test-support/fake-hasher.js";
 import { MemoryAccessStore } from "../test-support/memory-store.js";
