@@ -15,8 +15,8 @@ import { Button } from "../../../components/Button.js";
 import { DataTable, type DataColumnMeta } from "../../../components/DataTable.js";
 import { ListPage } from "../../../components/ListPage.js";
 import { SelectField } from "../../../components/SelectField.js";
-import { OptionalRelativeTime } from "../../../components/RelativeTime.js";
-import { ExpiresCell, TokenStatusCell } from "../../../components/StatusCells.js";
+import { lifecycleColumns } from "../../../components/lifecycle-columns.js";
+import { TokenStatusCell } from "../../../components/StatusCells.js";
 import { formatExact, formatRelative } from "../../../lib/relative-time.js";
 import { accountActionRefusal, auditLogRefusal, tokenPermissionsRefusal, useCallerRights } from "../../../lib/rights.js";
 import { useSessionState } from "../../../lib/session.js";
@@ -115,31 +115,7 @@ export function TokensPage({ onShowHistory }: TokensPageProps) {
         );
       },
     },
-    {
-      id: "expire",
-      accessorFn: (row) => row.expire,
-      header: "Expires",
-      cell: ({ row }) => <ExpiresCell expire={row.original.expire} nowS={nowS} />,
-    },
-    {
-      id: "created",
-      header: "Created",
-      enableSorting: false,
-      cell: ({ row }) => <OptionalRelativeTime epochS={row.original.created} nowS={nowS} missing="not recorded" />,
-    },
-    {
-      id: "last-used",
-      header: "Last used",
-      enableSorting: false,
-      cell: ({ row }) => (
-        <OptionalRelativeTime
-          epochS={row.original.lastUsed}
-          nowS={nowS}
-          missing="never"
-          {...(row.original.lastUsedSource === undefined ? {} : { suffix: `from ${row.original.lastUsedSource}` })}
-        />
-      ),
-    },
+    ...lifecycleColumns<TokenRow>({ nowS, lastUsedHeader: "Last used" }),
     {
       id: "comment",
       accessorFn: (row) => row.comment,

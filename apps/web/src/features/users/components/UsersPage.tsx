@@ -4,9 +4,9 @@ import { DataTable, type DataColumnMeta } from "../../../components/DataTable.js
 import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
-import { OptionalRelativeTime } from "../../../components/RelativeTime.js";
+import { lifecycleColumns } from "../../../components/lifecycle-columns.js";
 import { SelectField } from "../../../components/SelectField.js";
-import { ExpiresCell, UserStatusCell } from "../../../components/StatusCells.js";
+import { UserStatusCell } from "../../../components/StatusCells.js";
 import { accountActionRefusal, addUserRefusal, auditLogRefusal, useCallerRights } from "../../../lib/rights.js";
 import { parseUnusedDays, UNUSED_FILTER_OPTIONS, type UnusedDays } from "../../../lib/unused-filter.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
@@ -78,31 +78,7 @@ export function UsersPage({ onShowHistory }: UsersPageProps) {
       header: "Status",
       cell: ({ row }) => <UserStatusCell enable={row.original.enable} expire={row.original.expire} nowS={nowS} />,
     },
-    {
-      id: "expire",
-      accessorFn: (row) => row.expire,
-      header: "Expires",
-      cell: ({ row }) => <ExpiresCell expire={row.original.expire} nowS={nowS} />,
-    },
-    {
-      id: "created",
-      header: "Created",
-      enableSorting: false,
-      cell: ({ row }) => <OptionalRelativeTime epochS={row.original.created} nowS={nowS} missing="not recorded" />,
-    },
-    {
-      id: "last-used",
-      header: "Last login",
-      enableSorting: false,
-      cell: ({ row }) => (
-        <OptionalRelativeTime
-          epochS={row.original.lastUsed}
-          nowS={nowS}
-          missing="never"
-          {...(row.original.lastUsedSource === undefined ? {} : { suffix: `from ${row.original.lastUsedSource}` })}
-        />
-      ),
-    },
+    ...lifecycleColumns<UserRow>({ nowS, lastUsedHeader: "Last login" }),
     { id: "name", header: "Name", enableSorting: false, cell: ({ row }) => fullName(row.original) },
     { id: "email", header: "Email", enableSorting: false, cell: ({ row }) => row.original.email },
     {
