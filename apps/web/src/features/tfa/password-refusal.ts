@@ -5,6 +5,9 @@
  */
 import { ApiError } from "../../lib/api-error.js";
 
+/** Why the dialogs that change a second factor ask for the password. */
+export const PASSWORD_CONFIRM_HINT = "Changes to second factors need your password again.";
+
 export const WRONG_PASSWORD_MESSAGE = "That is not your current password.";
 
 export function passwordFieldError(error: unknown): string | null {

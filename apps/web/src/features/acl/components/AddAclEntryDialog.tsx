@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { CheckboxField } from "../../../components/CheckboxField.js";
 import { Dialog } from "../../../components/Dialog.js";
+import { FormActions } from "../../../components/FormActions.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { SelectField } from "../../../components/SelectField.js";
 import { TextField } from "../../../components/TextField.js";
@@ -116,14 +116,7 @@ export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
           hint="Also apply the role to every path below this one."
         />
         <ErrorMessage error={addEntry.error} />
-        <div className="actions">
-          <Button onClick={onClose} disabled={addEntry.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" pending={addEntry.isPending}>
-            {addEntry.isPending ? "Adding…" : "Add permission"}
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} pending={addEntry.isPending} submitLabel="Add permission" pendingLabel="Adding…" />
       </form>
     </Dialog>
   );

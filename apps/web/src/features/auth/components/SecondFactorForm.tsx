@@ -12,6 +12,7 @@ import type { SecondFactorRequiredError } from "@gatehouse/client";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { Button } from "../../../components/Button.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
+import { OneTimeCodeField } from "../../../components/OneTimeCodeField.js";
 import { TextField } from "../../../components/TextField.js";
 import { useFieldErrors } from "../../../components/use-field-errors.js";
 import { ApiError } from "../../../lib/api-error.js";
@@ -161,15 +162,13 @@ export function SecondFactorForm({ required, onCancel }: SecondFactorFormProps) 
         </fieldset>
       ) : null}
       {kind === "totp" ? (
-        <TextField
+        <OneTimeCodeField
           label="Authentication code"
           value={code}
           onChange={(value) => {
             setCode(value);
             clear("code");
           }}
-          inputMode="numeric"
-          autoComplete="one-time-code"
           autoFocus
           hint="The 6-digit code your authenticator app shows now."
           error={errors.code}

@@ -9,10 +9,11 @@ import { Button } from "../../../components/Button.js";
 import { CopyButton } from "../../../components/CopyButton.js";
 import { Dialog } from "../../../components/Dialog.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
+import { FormActions } from "../../../components/FormActions.js";
+import { PasswordConfirmField } from "../../../components/PasswordConfirmField.js";
 import { useFieldErrors } from "../../../components/use-field-errors.js";
 import { useAddRecoveryKeys } from "../api/add-factor.js";
-import { passwordFieldError, summaryError } from "../password-refusal.js";
-import { PasswordConfirmField } from "./PasswordConfirmField.js";
+import { PASSWORD_CONFIRM_HINT, passwordFieldError, summaryError } from "../password-refusal.js";
 
 export interface AddRecoveryKeysDialogProps {
   userid: string;
@@ -77,16 +78,10 @@ export function AddRecoveryKeysDialog({ userid, onClose }: AddRecoveryKeysDialog
             clear("password");
           }}
           error={errors.password}
+          hint={PASSWORD_CONFIRM_HINT}
         />
         <ErrorMessage error={summaryError(addKeys.error, ["password"])} shownFields={["password"]} />
-        <div className="actions">
-          <Button onClick={onClose} disabled={addKeys.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" pending={addKeys.isPending}>
-            {addKeys.isPending ? "Generating…" : "Generate recovery keys"}
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} pending={addKeys.isPending} submitLabel="Generate recovery keys" pendingLabel="Generating…" />
       </form>
     </Dialog>
   );

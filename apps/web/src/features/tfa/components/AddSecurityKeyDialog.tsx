@@ -6,16 +6,16 @@
  */
 import { browserSupportsWebAuthn } from "@simplewebauthn/browser";
 import { useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { Dialog } from "../../../components/Dialog.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
+import { FormActions } from "../../../components/FormActions.js";
+import { PasswordConfirmField } from "../../../components/PasswordConfirmField.js";
 import { TextField } from "../../../components/TextField.js";
 import { useFieldErrors } from "../../../components/use-field-errors.js";
 import { ApiError } from "../../../lib/api-error.js";
 import { describeWebauthnFailure } from "../../../lib/webauthn-errors.js";
 import { BrowserCeremonyError, useAddSecurityKey } from "../api/add-factor.js";
-import { passwordFieldError, summaryError } from "../password-refusal.js";
-import { PasswordConfirmField } from "./PasswordConfirmField.js";
+import { PASSWORD_CONFIRM_HINT, passwordFieldError, summaryError } from "../password-refusal.js";
 
 export interface AddSecurityKeyDialogProps {
   userid: string;
@@ -81,6 +81,7 @@ export function AddSecurityKeyDialog({ userid, onClose, onAdded }: AddSecurityKe
             clear("password");
           }}
           error={errors.password}
+          hint={PASSWORD_CONFIRM_HINT}
         />
         {failure instanceof BrowserCeremonyError ? (
           <p className="error-message" role="alert">
@@ -94,14 +95,12 @@ export function AddSecurityKeyDialog({ userid, onClose, onAdded }: AddSecurityKe
             Touch or insert your security key when the browser asks.
           </p>
         ) : null}
-        <div className="actions">
-          <Button onClick={onClose} disabled={addKey.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" pending={addKey.isPending}>
-            {addKey.isPending ? "Waiting for the key…" : "Register security key"}
-          </Button>
-        </div>
+        <FormActions
+          onCancel={onClose}
+          pending={addKey.isPending}
+          submitLabel="Register security key"
+          pendingLabel="Waiting for the key…"
+        />
       </form>
     </Dialog>
   );

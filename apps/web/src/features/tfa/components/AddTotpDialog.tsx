@@ -5,17 +5,18 @@
  */
 import QRCode from "qrcode";
 import { useEffect, useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { CopyButton } from "../../../components/CopyButton.js";
 import { Dialog } from "../../../components/Dialog.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
+import { FormActions } from "../../../components/FormActions.js";
+import { OneTimeCodeField } from "../../../components/OneTimeCodeField.js";
+import { PasswordConfirmField } from "../../../components/PasswordConfirmField.js";
 import { TextField } from "../../../components/TextField.js";
 import { useFieldErrors } from "../../../components/use-field-errors.js";
 import { ApiError } from "../../../lib/api-error.js";
 import { useAddTotp } from "../api/add-factor.js";
-import { passwordFieldError, summaryError } from "../password-refusal.js";
+import { PASSWORD_CONFIRM_HINT, passwordFieldError, summaryError } from "../password-refusal.js";
 import { createTotpEnrolment, groupSecret } from "../totp-enrolment.js";
-import { PasswordConfirmField } from "./PasswordConfirmField.js";
 
 export interface AddTotpDialogProps {
   userid: string;
@@ -122,15 +123,13 @@ export function AddTotpDialog({ userid, onClose, onAdded }: AddTotpDialogProps) 
           maxLength={255}
           error={errors.description}
         />
-        <TextField
+        <OneTimeCodeField
           label="Code from the app"
           value={code}
           onChange={(value) => {
             setCode(value);
             clear("code");
           }}
-          inputMode="numeric"
-          autoComplete="one-time-code"
           error={errors.code}
           data-autofocus
         />
@@ -141,16 +140,10 @@ export function AddTotpDialog({ userid, onClose, onAdded }: AddTotpDialogProps) 
             clear("password");
           }}
           error={errors.password}
+          hint={PASSWORD_CONFIRM_HINT}
         />
         <ErrorMessage error={summaryError(addTotp.error, SHOWN_FIELDS)} shownFields={SHOWN_FIELDS} />
-        <div className="actions">
-          <Button onClick={onClose} disabled={addTotp.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" pending={addTotp.isPending}>
-            {addTotp.isPending ? "Verifying…" : "Add authenticator app"}
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} pending={addTotp.isPending} submitLabel="Add authenticator app" pendingLabel="Verifying…" />
       </form>
     </Dialog>
   );

@@ -3,16 +3,16 @@
  * own password, for the caller's account or, with Permissions.Modify, another's.
  */
 import { useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { Dialog } from "../../../components/Dialog.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
+import { FormActions } from "../../../components/FormActions.js";
+import { PasswordConfirmField } from "../../../components/PasswordConfirmField.js";
 import { useFieldErrors } from "../../../components/use-field-errors.js";
 import { useSessionState } from "../../../lib/session.js";
 import type { FactorRow } from "../api/get-tfa.js";
 import { useRemoveFactor } from "../api/remove-factor.js";
 import { factorName } from "../factor-labels.js";
-import { passwordFieldError, summaryError } from "../password-refusal.js";
-import { PasswordConfirmField } from "./PasswordConfirmField.js";
+import { PASSWORD_CONFIRM_HINT, passwordFieldError, summaryError } from "../password-refusal.js";
 
 export interface RemoveFactorDialogProps {
   userid: string;
@@ -52,16 +52,10 @@ export function RemoveFactorDialog({ userid, factor, onClose, onRemoved }: Remov
             clear("password");
           }}
           error={errors.password}
+          hint={PASSWORD_CONFIRM_HINT}
         />
         <ErrorMessage error={summaryError(remove.error, ["password"])} shownFields={["password"]} />
-        <div className="actions">
-          <Button onClick={onClose} disabled={remove.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="danger" pending={remove.isPending}>
-            {remove.isPending ? "Removing…" : "Remove"}
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} pending={remove.isPending} submitLabel="Remove" pendingLabel="Removing…" variant="danger" />
       </form>
     </Dialog>
   );

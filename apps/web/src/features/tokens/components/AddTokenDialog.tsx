@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { CheckboxField } from "../../../components/CheckboxField.js";
 import { Dialog } from "../../../components/Dialog.js";
+import { FormActions } from "../../../components/FormActions.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { ExpireField } from "../../../components/ExpireField.js";
 import { SelectField } from "../../../components/SelectField.js";
@@ -114,14 +114,7 @@ export function AddTokenDialog({ userids, defaultUserid, onCreated, onClose }: A
           autoComplete="off"
         />
         {serverErrorAtField ? null : <ErrorMessage error={createToken.error} shownFields={Object.keys(SERVER_FIELDS)} />}
-        <div className="actions">
-          <Button onClick={onClose} disabled={createToken.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" pending={createToken.isPending}>
-            {createToken.isPending ? "Creating…" : "Create token"}
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} pending={createToken.isPending} submitLabel="Create token" pendingLabel="Creating…" />
       </form>
     </Dialog>
   );

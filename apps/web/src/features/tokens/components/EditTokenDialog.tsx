@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { CheckboxField } from "../../../components/CheckboxField.js";
 import { Dialog } from "../../../components/Dialog.js";
+import { FormActions } from "../../../components/FormActions.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { ExpireField } from "../../../components/ExpireField.js";
 import { TextField } from "../../../components/TextField.js";
@@ -65,14 +65,7 @@ export function EditTokenDialog({ token, onSaved, onClose }: EditTokenDialogProp
           hint="A disabled token is refused at once, on every server process."
         />
         <ErrorMessage error={updateToken.error} />
-        <div className="actions">
-          <Button onClick={onClose} disabled={updateToken.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" pending={updateToken.isPending}>
-            {updateToken.isPending ? "Saving…" : "Save"}
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} pending={updateToken.isPending} submitLabel="Save" pendingLabel="Saving…" />
       </form>
     </Dialog>
   );

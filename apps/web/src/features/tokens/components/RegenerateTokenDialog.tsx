@@ -8,9 +8,9 @@
  * so the runners that hold it can be moved over without an outage.
  */
 import { useId, useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { CheckboxField } from "../../../components/CheckboxField.js";
 import { Dialog } from "../../../components/Dialog.js";
+import { FormActions } from "../../../components/FormActions.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { ExpireField } from "../../../components/ExpireField.js";
 import { useFieldErrors } from "../../../components/use-field-errors.js";
@@ -122,14 +122,14 @@ export function RegenerateTokenDialog({ token, onRegenerated, onClose }: Regener
           ))}
         </fieldset>
         <ErrorMessage error={regenerate.error} />
-        <div className="actions">
-          <Button onClick={onClose} disabled={regenerate.isPending} data-autofocus>
-            Cancel
-          </Button>
-          <Button type="submit" variant="danger" pending={regenerate.isPending}>
-            {regenerate.isPending ? "Working…" : "Regenerate secret"}
-          </Button>
-        </div>
+        <FormActions
+          onCancel={onClose}
+          pending={regenerate.isPending}
+          submitLabel="Regenerate secret"
+          pendingLabel="Working…"
+          variant="danger"
+          focusCancel
+        />
       </form>
     </Dialog>
   );

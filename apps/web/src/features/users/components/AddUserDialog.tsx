@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { Dialog } from "../../../components/Dialog.js";
+import { FormActions } from "../../../components/FormActions.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { TextField } from "../../../components/TextField.js";
 import { useFieldErrors } from "../../../components/use-field-errors.js";
@@ -122,14 +122,7 @@ export function AddUserDialog({ onCreated, onClose }: AddUserDialogProps) {
           errors={errors}
         />
         {serverErrorAtField ? null : <ErrorMessage error={createUser.error} />}
-        <div className="actions">
-          <Button onClick={onClose} disabled={createUser.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" pending={createUser.isPending}>
-            {createUser.isPending ? "Adding…" : "Add user"}
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} pending={createUser.isPending} submitLabel="Add user" pendingLabel="Adding…" />
       </form>
     </Dialog>
   );

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { Dialog } from "../../../components/Dialog.js";
+import { FormActions } from "../../../components/FormActions.js";
+import { PasswordConfirmField } from "../../../components/PasswordConfirmField.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { TextField } from "../../../components/TextField.js";
 import { validatePassword } from "../../../lib/validation.js";
@@ -40,23 +41,14 @@ export function ChangePasswordDialog({ userid, onClose }: ChangePasswordDialogPr
           onChange={setConfirmation}
           autoComplete="new-password"
         />
-        <TextField
+        <PasswordConfirmField
           label="Your current password"
-          type="password"
           value={currentPassword}
           onChange={setCurrentPassword}
           error={currentPasswordError}
-          autoComplete="current-password"
         />
         <ErrorMessage error={changePassword.error} />
-        <div className="actions">
-          <Button onClick={onClose} disabled={changePassword.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" pending={changePassword.isPending}>
-            {changePassword.isPending ? "Saving…" : "Change password"}
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} pending={changePassword.isPending} submitLabel="Change password" pendingLabel="Saving…" />
       </form>
     </Dialog>
   );

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
-import { Button } from "../../../components/Button.js";
 import { ConfirmDialog } from "../../../components/ConfirmDialog.js";
 import { Dialog } from "../../../components/Dialog.js";
+import { FormActions } from "../../../components/FormActions.js";
 import { ErrorMessage } from "../../../components/ErrorMessage.js";
 import { useFieldErrors } from "../../../components/use-field-errors.js";
 import { expiryChoiceOf, isSameExpiryChoice, resolveExpiry } from "../../../lib/expiry.js";
@@ -93,14 +93,7 @@ export function EditUserDialog({ user, onSaved, onClose }: EditUserDialogProps) 
           expireHint={`Now: ${formatExpire(user.expire)}.`}
         />
         <ErrorMessage error={updateUser.error} />
-        <div className="actions">
-          <Button onClick={onClose} disabled={updateUser.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" pending={updateUser.isPending}>
-            {updateUser.isPending ? "Saving…" : "Save"}
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} pending={updateUser.isPending} submitLabel="Save" pendingLabel="Saving…" />
       </form>
     </Dialog>
   );
