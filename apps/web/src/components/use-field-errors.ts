@@ -17,6 +17,8 @@ export interface FieldErrorsState<Field extends string> {
   /** Replaces every error; focuses the first invalid field when there is one. */
   report: (next: FieldErrors<Field>) => boolean;
   clear: (field: Field) => void;
+  /** A field's onChange: stores the new value with `set` and clears the field's error. */
+  setAndClear: <Value>(field: Field, set: (value: Value) => void) => (value: Value) => void;
   formRef: RefObject<HTMLFormElement | null>;
 }
 
@@ -41,5 +43,14 @@ export function useFieldErrors<Field extends string>(): FieldErrorsState<Field> 
     setErrors((current) => (current[field] ? { ...current, [field]: null } : current));
   }, []);
 
-  return { errors, report, clear, formRef };
+  const setAndClear = useCallback(
+    <Value>(field: Field, set: (value: Value) => void) =>
+      (value: Value) => {
+        set(value);
+        clear(field);
+      },
+    [clear],
+  );
+
+  return { errors, report, clear, setAndClear, formRef };
 }

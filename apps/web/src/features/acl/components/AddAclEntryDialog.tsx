@@ -37,7 +37,7 @@ export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
   const selectedRole = roles.data?.find((entry) => entry.roleid === role);
   const [propagate, setPropagate] = useState(true);
   // Errors are announced at their fields, and focus goes to the first invalid one.
-  const { errors, report, clear, formRef } = useFieldErrors<AclEntryField>();
+  const { errors, report, setAndClear, formRef } = useFieldErrors<AclEntryField>();
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -55,10 +55,7 @@ export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
         <TextField
           label="Path"
           value={path}
-          onChange={(value) => {
-            setPath(value);
-            clear("path");
-          }}
+          onChange={setAndClear("path", setPath)}
           error={errors.path ?? null}
           list={pathListId}
           autoComplete="off"
@@ -73,10 +70,7 @@ export function AddAclEntryDialog({ onClose }: AddAclEntryDialogProps) {
         <TextField
           label="User or token"
           value={authId}
-          onChange={(value) => {
-            setAuthId(value);
-            clear("authId");
-          }}
+          onChange={setAndClear("authId", setAuthId)}
           error={errors.authId ?? null}
           list={subjectListId}
           autoComplete="off"

@@ -60,7 +60,7 @@ export function SecondFactorForm({ required, onCancel }: SecondFactorFormProps) 
   const [webauthnBusy, setWebauthnBusy] = useState(false);
   const [browserFailure, setBrowserFailure] = useState<string | null>(null);
   const [refusedKind, setRefusedKind] = useState<FactorKind | null>(null);
-  const { errors, report, clear, formRef } = useFieldErrors<"code" | "recovery">();
+  const { errors, report, setAndClear, formRef } = useFieldErrors<"code" | "recovery">();
   const webauthnButtonRef = useRef<HTMLButtonElement>(null);
   const headingId = useId();
   const recoveryLeft = required.challenge.recovery?.length ?? 0;
@@ -165,10 +165,7 @@ export function SecondFactorForm({ required, onCancel }: SecondFactorFormProps) 
         <OneTimeCodeField
           label="Authentication code"
           value={code}
-          onChange={(value) => {
-            setCode(value);
-            clear("code");
-          }}
+          onChange={setAndClear("code", setCode)}
           autoFocus
           hint="The 6-digit code your authenticator app shows now."
           error={errors.code}
@@ -178,10 +175,7 @@ export function SecondFactorForm({ required, onCancel }: SecondFactorFormProps) 
         <TextField
           label="Recovery key"
           value={recoveryKey}
-          onChange={(value) => {
-            setRecoveryKey(value);
-            clear("recovery");
-          }}
+          onChange={setAndClear("recovery", setRecoveryKey)}
           autoComplete="off"
           autoCapitalize="none"
           spellCheck={false}

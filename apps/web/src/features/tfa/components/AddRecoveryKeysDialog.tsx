@@ -23,7 +23,7 @@ export interface AddRecoveryKeysDialogProps {
 export function AddRecoveryKeysDialog({ userid, onClose }: AddRecoveryKeysDialogProps) {
   const [password, setPassword] = useState("");
   const [keys, setKeys] = useState<string[] | null>(null);
-  const { errors, report, clear, formRef } = useFieldErrors<"password">();
+  const { errors, report, setAndClear, formRef } = useFieldErrors<"password">();
   const addKeys = useAddRecoveryKeys();
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
@@ -73,10 +73,7 @@ export function AddRecoveryKeysDialog({ userid, onClose }: AddRecoveryKeysDialog
       <form ref={formRef} className="form" onSubmit={handleSubmit} noValidate>
         <PasswordConfirmField
           value={password}
-          onChange={(value) => {
-            setPassword(value);
-            clear("password");
-          }}
+          onChange={setAndClear("password", setPassword)}
           error={errors.password}
           hint={PASSWORD_CONFIRM_HINT}
         />

@@ -28,7 +28,7 @@ const SHOWN_FIELDS = ["description", "password"];
 export function AddSecurityKeyDialog({ userid, onClose, onAdded }: AddSecurityKeyDialogProps) {
   const [description, setDescription] = useState("Security key");
   const [password, setPassword] = useState("");
-  const { errors, report, clear, formRef } = useFieldErrors<"description" | "password">();
+  const { errors, report, setAndClear, formRef } = useFieldErrors<"description" | "password">();
   const addKey = useAddSecurityKey();
   const supported = browserSupportsWebAuthn();
 
@@ -67,19 +67,13 @@ export function AddSecurityKeyDialog({ userid, onClose, onAdded }: AddSecurityKe
         <TextField
           label="Description"
           value={description}
-          onChange={(value) => {
-            setDescription(value);
-            clear("description");
-          }}
+          onChange={setAndClear("description", setDescription)}
           maxLength={255}
           error={errors.description}
         />
         <PasswordConfirmField
           value={password}
-          onChange={(value) => {
-            setPassword(value);
-            clear("password");
-          }}
+          onChange={setAndClear("password", setPassword)}
           error={errors.password}
           hint={PASSWORD_CONFIRM_HINT}
         />

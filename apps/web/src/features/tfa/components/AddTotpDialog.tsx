@@ -40,7 +40,7 @@ export function AddTotpDialog({ userid, onClose, onAdded }: AddTotpDialogProps) 
   const [description, setDescription] = useState("Authenticator app");
   const [code, setCode] = useState("");
   const [password, setPassword] = useState("");
-  const { errors, report, clear, formRef } = useFieldErrors<Field>();
+  const { errors, report, setAndClear, formRef } = useFieldErrors<Field>();
   const addTotp = useAddTotp();
 
   useEffect(() => {
@@ -116,29 +116,20 @@ export function AddTotpDialog({ userid, onClose, onAdded }: AddTotpDialogProps) 
         <TextField
           label="Description"
           value={description}
-          onChange={(value) => {
-            setDescription(value);
-            clear("description");
-          }}
+          onChange={setAndClear("description", setDescription)}
           maxLength={255}
           error={errors.description}
         />
         <OneTimeCodeField
           label="Code from the app"
           value={code}
-          onChange={(value) => {
-            setCode(value);
-            clear("code");
-          }}
+          onChange={setAndClear("code", setCode)}
           error={errors.code}
           data-autofocus
         />
         <PasswordConfirmField
           value={password}
-          onChange={(value) => {
-            setPassword(value);
-            clear("password");
-          }}
+          onChange={setAndClear("password", setPassword)}
           error={errors.password}
           hint={PASSWORD_CONFIRM_HINT}
         />

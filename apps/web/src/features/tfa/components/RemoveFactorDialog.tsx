@@ -23,7 +23,7 @@ export interface RemoveFactorDialogProps {
 
 export function RemoveFactorDialog({ userid, factor, onClose, onRemoved }: RemoveFactorDialogProps) {
   const [password, setPassword] = useState("");
-  const { errors, report, clear, formRef } = useFieldErrors<"password">();
+  const { errors, report, setAndClear, formRef } = useFieldErrors<"password">();
   const remove = useRemoveFactor();
   const isSelf = useSessionState().session?.username === userid;
 
@@ -47,10 +47,7 @@ export function RemoveFactorDialog({ userid, factor, onClose, onRemoved }: Remov
         </p>
         <PasswordConfirmField
           value={password}
-          onChange={(value) => {
-            setPassword(value);
-            clear("password");
-          }}
+          onChange={setAndClear("password", setPassword)}
           error={errors.password}
           hint={PASSWORD_CONFIRM_HINT}
         />

@@ -42,7 +42,7 @@ export function RegenerateTokenDialog({ token, onRegenerated, onClose }: Regener
   const [expire, setExpire] = useState<ExpiryChoice>({ preset: "90d", date: "" });
   const [graceS, setGraceS] = useState<number>(0);
   const overlapName = useId();
-  const { errors, report, clear, formRef } = useFieldErrors<"expire">();
+  const { errors, report, setAndClear, formRef } = useFieldErrors<"expire">();
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -95,15 +95,7 @@ export function RegenerateTokenDialog({ token, onRegenerated, onClose }: Regener
           ) : null}
         </div>
         {isExpired ? (
-          <ExpireField
-            label="New expiry"
-            value={expire}
-            onChange={(value) => {
-              setExpire(value);
-              clear("expire");
-            }}
-            error={errors.expire}
-          />
+          <ExpireField label="New expiry" value={expire} onChange={setAndClear("expire", setExpire)} error={errors.expire} />
         ) : null}
         {isDisabled ? <CheckboxField label="Enable the token again" checked={enableAgain} onChange={setEnableAgain} /> : null}
         <fieldset className="choice-group">
