@@ -9,14 +9,15 @@
  * until when; each token opens its own audit history (through `onShowHistory`, as a
  * feature does not know the audit screen's address).
  */
-import type { ColumnDef, PaginationState, SortingState } from "@tanstack/react-table";
-import { useCallback, useState } from "react";
+import type { ColumnDef } from "@tanstack/react-table";
+import { useState } from "react";
 import { Button } from "../../../components/Button.js";
 import { DataTable, type DataColumnMeta } from "../../../components/DataTable.js";
 import { ListPage } from "../../../components/ListPage.js";
 import { SelectField } from "../../../components/SelectField.js";
 import { lifecycleColumns } from "../../../components/lifecycle-columns.js";
 import { TokenStatusCell } from "../../../components/StatusCells.js";
+import { useServerList } from "../../../components/use-server-list.js";
 import { formatExact, formatRelative } from "../../../lib/relative-time.js";
 import { accountActionRefusal, auditLogRefusal, tokenPermissionsRefusal, useCallerRights } from "../../../lib/rights.js";
 import { useSessionState } from "../../../lib/session.js";
@@ -24,7 +25,6 @@ import { nowEpochSeconds } from "../../../lib/time.js";
 import { showToast } from "../../../lib/toasts.js";
 import { TOKEN_STATUS_FILTER_LABELS, TOKEN_STATUS_FILTERS, type TokenStatusFilter } from "../../../lib/token-status.js";
 import { parseUnusedDays, UNUSED_FILTER_OPTIONS, type UnusedDays } from "../../../lib/unused-filter.js";
-import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
 import { useTokenOwners } from "../api/get-token-owners.js";
 import { useTokenPage, type TokenSortKey } from "../api/get-token-page.js";
 import type { TokenRow } from "../api/get-tokens.js";
@@ -44,7 +44,6 @@ type OpenDialog =
   | { kind: "secret"; tokenid: string; secret: string; regenerated: boolean; oldSecretUntil?: number | null };
 
 export const TOKEN_PAGE_SIZE = 50;
-const SEARCH_DEBOUNCE_MS = 250;
 const SORT_KEYS: Record<string, TokenSortKey> = { tokenid: "tokenid", status: "enable", expire: "expire", comment: "comment" };
 
 function isStatusFilter(value: string): value is TokenStatusFilter {
@@ -58,35 +57,17 @@ export interface TokensPageProps {
 
 export function TokensPage({ onShowHistory }: TokensPageProps) {
   const { session } = useSessionState();
-  const [search, setSearch] = useState("");
-  const filter = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
+  const list = useServerList({ sortKeys: SORT_KEYS, defaultSort: "tokenid", pageSize: TOKEN_PAGE_SIZE });
   const [status, setStatus] = useState<TokenStatusFilter | null>(null);
   const [unusedDays, setUnusedDays] = useState<UnusedDays | null>(null);
-  const [sorting, setSorting] = useState<SortingState>([{ id: "tokenid", desc: false }]);
-  const [pagination, setPagination] = useState<PaginationState>({ pageIndex: 0, pageSize: TOKEN_PAGE_SIZE });
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
-  const [focusRowKey, setFocusRowKey] = useState<string | null>(null);
   const close = () => setDialog(null);
   const nowS = nowEpochSeconds();
   const rights = useCallerRights();
 
-  const sort = sorting[0];
-  const tokens = useTokenPage({
-    start: pagination.pageIndex * pagination.pageSize,
-    limit: pagination.pageSize,
-    filter,
-    sort: SORT_KEYS[sort?.id ?? "tokenid"] ?? "tokenid",
-    order: sort?.desc === true ? "desc" : "asc",
-    status,
-    unusedDays,
-  });
+  const tokens = useTokenPage({ ...list.query, status, unusedDays });
   const owners = useTokenOwners();
   const rows = tokens.data?.rows;
-  const clearFocusRequest = useCallback(() => setFocusRowKey(null), []);
-
-  function resetToFirstPage() {
-    setPagination((current) => ({ ...current, pageIndex: 0 }));
-  }
 
   const columns: ColumnDef<TokenRow, unknown>[] = [
     {
@@ -231,7 +212,7 @@ export function TokensPage({ onShowHistory }: TokensPageProps) {
             onClose={close}
             onRemoved={() => {
               close();
-              setFocusRowKey(open.nextKey);
+              list.focusRow(open.nextKey);
               showToast(`Token ${open.token.tokenid} removed.`);
             }}
           />
@@ -270,24 +251,11 @@ export function TokensPage({ onShowHistory }: TokensPageProps) {
         error={tokens.error}
         onRetry={() => void tokens.refetch()}
         emptyMessage={
-          filter === "" && status === null && unusedDays === null
+          list.query.filter === "" && status === null && unusedDays === null
             ? "No API tokens yet. Add one to let a script call the API."
             : "No token matches the search and filter."
         }
-        search={search}
-        onSearchChange={(value) => {
-          setSearch(value);
-          resetToFirstPage();
-        }}
-        sorting={sorting}
-        onSortingChange={(next) => {
-          setSorting(next);
-          resetToFirstPage();
-        }}
-        pagination={pagination}
-        onPaginationChange={setPagination}
-        focusRowKey={focusRowKey}
-        onRowFocused={clearFocusRequest}
+        {...list.tableProps}
         filters={
           <>
             <SelectField
@@ -295,7 +263,7 @@ export function TokensPage({ onShowHistory }: TokensPageProps) {
               value={status ?? "all"}
               onChange={(value) => {
                 setStatus(isStatusFilter(value) ? value : null);
-                resetToFirstPage();
+                list.resetToFirstPage();
               }}
               options={[
                 { value: "all", label: "All" },
@@ -307,7 +275,7 @@ export function TokensPage({ onShowHistory }: TokensPageProps) {
               value={unusedDays === null ? "any" : String(unusedDays)}
               onChange={(value) => {
                 setUnusedDays(parseUnusedDays(value));
-                resetToFirstPage();
+                list.resetToFirstPage();
               }}
               options={UNUSED_FILTER_OPTIONS}
             />

@@ -1,12 +1,12 @@
-import type { ColumnDef, PaginationState, SortingState } from "@tanstack/react-table";
-import { useCallback, useState } from "react";
+import type { ColumnDef } from "@tanstack/react-table";
+import { useState } from "react";
 import { DataTable, type DataColumnMeta } from "../../../components/DataTable.js";
-import { useDebouncedValue } from "../../../lib/use-debounced-value.js";
 import { Button } from "../../../components/Button.js";
 import { ListPage } from "../../../components/ListPage.js";
 import { lifecycleColumns } from "../../../components/lifecycle-columns.js";
 import { SelectField } from "../../../components/SelectField.js";
 import { UserStatusCell } from "../../../components/StatusCells.js";
+import { useServerList } from "../../../components/use-server-list.js";
 import { accountActionRefusal, addUserRefusal, auditLogRefusal, useCallerRights } from "../../../lib/rights.js";
 import { parseUnusedDays, UNUSED_FILTER_OPTIONS, type UnusedDays } from "../../../lib/unused-filter.js";
 import { nowEpochSeconds } from "../../../lib/time.js";
@@ -42,22 +42,9 @@ export interface UsersPageProps {
  * relative to now (issue 14), a "not used for N days" filter, and each user's history.
  */
 export function UsersPage({ onShowHistory }: UsersPageProps) {
-  const [search, setSearch] = useState("");
-  const filter = useDebouncedValue(search.trim(), 250);
-  const [sorting, setSorting] = useState<SortingState>([{ id: "userid", desc: false }]);
+  const list = useServerList({ sortKeys: SORT_KEYS, defaultSort: "userid", pageSize: USER_PAGE_SIZE });
   const [unusedDays, setUnusedDays] = useState<UnusedDays | null>(null);
-  const [pagination, setPagination] = useState<PaginationState>({ pageIndex: 0, pageSize: USER_PAGE_SIZE });
-  const [focusRowKey, setFocusRowKey] = useState<string | null>(null);
-  const clearFocusRequest = useCallback(() => setFocusRowKey(null), []);
-  const sort = sorting[0];
-  const users = useUserPage({
-    start: pagination.pageIndex * pagination.pageSize,
-    limit: pagination.pageSize,
-    filter,
-    sort: SORT_KEYS[sort?.id ?? "userid"] ?? "userid",
-    order: sort?.desc === true ? "desc" : "asc",
-    unusedDays,
-  });
+  const users = useUserPage({ ...list.query, unusedDays });
   const rows = users.data?.rows;
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const close = () => setDialog(null);
@@ -190,7 +177,7 @@ export function UsersPage({ onShowHistory }: UsersPageProps) {
             onClose={close}
             onDeleted={() => {
               close();
-              setFocusRowKey(open.nextKey);
+              list.focusRow(open.nextKey);
               showToast(`User ${open.user.userid} deleted.`);
             }}
           />
@@ -219,31 +206,18 @@ export function UsersPage({ onShowHistory }: UsersPageProps) {
         emptyMessage={
           unusedDays !== null
             ? "No user matches the search and filter."
-            : filter === ""
+            : list.query.filter === ""
               ? "No users to show."
               : "No user matches the search."
         }
-        search={search}
-        onSearchChange={(value) => {
-          setSearch(value);
-          setPagination((current) => ({ ...current, pageIndex: 0 }));
-        }}
-        sorting={sorting}
-        onSortingChange={(next) => {
-          setSorting(next);
-          setPagination((current) => ({ ...current, pageIndex: 0 }));
-        }}
-        pagination={pagination}
-        onPaginationChange={setPagination}
-        focusRowKey={focusRowKey}
-        onRowFocused={clearFocusRequest}
+        {...list.tableProps}
         filters={
           <SelectField
             label="Last login"
             value={unusedDays === null ? "any" : String(unusedDays)}
             onChange={(value) => {
               setUnusedDays(parseUnusedDays(value));
-              setPagination((current) => ({ ...current, pageIndex: 0 }));
+              list.resetToFirstPage();
             }}
             options={UNUSED_FILTER_OPTIONS}
           />
