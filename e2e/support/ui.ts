@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 export const LOGIN_FAILED_MESSAGE = "Login failed. Check the user name, password and realm.";
 export const SESSION_ENDED_MESSAGE = "Your session has ended. Please log in again.";
@@ -31,4 +31,9 @@ export function uniqueName(prefix: string): string {
 /** Escapes a token id or user id for use inside a RegExp. */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\!]/g, "\\$&");
+}
+
+/** The list row whose text contains `text` (a token or user id, matched literally). */
+export function rowWith(page: Page, text: string): Locator {
+  return page.getByRole("row", { name: new RegExp(escapeRegExp(text)) });
 }

@@ -23,7 +23,7 @@ import {
   openTwoFactorScreen,
   wrongCodes,
 } from "../support/tfa.js";
-import { escapeRegExp, logInThroughUi, uniqueName } from "../support/ui.js";
+import { logInThroughUi, rowWith, uniqueName } from "../support/ui.js";
 
 test.use({ storageState: { cookies: [], origins: [] } });
 
@@ -151,7 +151,7 @@ for (const colorScheme of ["light", "dark"] as const) {
       await expectSignedIn(page, "API tokens");
       await openTwoFactorScreen(page);
       await expect(page.getByRole("table", { name: "Every user's second factors" })).toBeVisible();
-      await expect(page.getByRole("row", { name: new RegExp(escapeRegExp(user.userid)) })).toContainText("1 authenticator app");
+      await expect(rowWith(page, user.userid)).toContainText("1 authenticator app");
       await expectNoAxeViolations(page, testInfo, "two-factor screen, an admin's");
       await checkDialogAndCancel(page, testInfo, "Generate recovery keys", "Generate recovery keys");
 

@@ -10,7 +10,7 @@ import { openApiSession, type ApiSession } from "../support/api.js";
 import { expectNoAxeViolations } from "../support/axe.js";
 import { ADMIN_PASSWORD, ADMIN_USERID } from "../support/env.js";
 import { openSettledConsole, tamperTicketCookie } from "../support/session.js";
-import { LOGIN_FAILED_MESSAGE, escapeRegExp, expectLoginPage, expectScreen, logInThroughUi, uniqueName } from "../support/ui.js";
+import { expectLoginPage, expectScreen, LOGIN_FAILED_MESSAGE, logInThroughUi, rowWith, uniqueName } from "../support/ui.js";
 
 let admin: ApiSession;
 /** One token the dialogs open on, so the suite does not depend on the other suites' data. */
@@ -80,7 +80,7 @@ for (const colorScheme of ["light", "dark"] as const) {
       await page.goto("/");
       await expectScreen(page, "API tokens");
       await searchFor(page, tokenName);
-      await expect(page.getByRole("row", { name: new RegExp(escapeRegExp(tokenId)) })).toBeVisible();
+      await expect(rowWith(page, tokenId)).toBeVisible();
       await expectNoAxeViolations(page, testInfo, "tokens list");
       await searchFor(page, NO_MATCH);
       await expect(page.getByText("No token matches the search and filter.")).toBeVisible();
@@ -88,7 +88,7 @@ for (const colorScheme of ["light", "dark"] as const) {
 
       await page.getByRole("link", { name: "Users" }).click();
       await expectScreen(page, "Users");
-      await expect(page.getByRole("row", { name: new RegExp(escapeRegExp(ADMIN_USERID)) })).toBeVisible();
+      await expect(rowWith(page, ADMIN_USERID)).toBeVisible();
       await expectNoAxeViolations(page, testInfo, "users list");
       await searchFor(page, NO_MATCH);
       await expect(page.getByText("No user matches the search.")).toBeVisible();

@@ -9,7 +9,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { fetchVersionStatusWithToken, openApiSession, type ApiSession } from "../support/api.js";
 import { ADMIN_USERID } from "../support/env.js";
-import { escapeRegExp, expectScreen, logInThroughUi, uniqueName } from "../support/ui.js";
+import { expectScreen, logInThroughUi, rowWith, uniqueName } from "../support/ui.js";
 
 /** Short, so the test sees the deadline pass; long enough to check the old secret before it. */
 const SHORT_GRACE_S = 4;
@@ -25,10 +25,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await admin.dispose();
 });
-
-function tokenRow(page: Page, tokenid: string) {
-  return page.getByRole("row", { name: new RegExp(escapeRegExp(tokenid)) });
-}
 
 async function showToken(page: Page, name: string): Promise<void> {
   await page.goto("/");
@@ -55,7 +51,7 @@ test("rotating with an hour of overlap keeps both secrets working and the list s
     expect(await fetchVersionStatusWithToken(tokenid, created.value), "the old secret, during the overlap").toBe(200);
     await secretDialog.getByRole("button", { name: "I have copied the secret" }).click();
 
-    await expect(tokenRow(page, tokenid)).toContainText(/Old secret ends in (59|60) minutes|Old secret ends in 1 hour/);
+    await expect(rowWith(page, tokenid)).toContainText(/Old secret ends in (59|60) minutes|Old secret ends in 1 hour/);
   } finally {
     await admin.api.deleteToken(ADMIN_USERID, name);
   }
@@ -81,7 +77,7 @@ test("with a short grace the old secret is refused from the deadline on, and the
     expect(await fetchVersionStatusWithToken(tokenid, rotated.secret), "the new secret after the deadline").toBe(200);
 
     await showToken(page, name);
-    await expect(tokenRow(page, tokenid)).not.toContainText("Old secret ends");
+    await expect(rowWith(page, tokenid)).not.toContainText("Old secret ends");
     await page.getByRole("button", { name: `Show history of ${tokenid}` }).click();
     await expectScreen(page, "Audit log");
     await expect(page.getByLabel("Target")).toHaveValue(tokenid);
@@ -106,14 +102,14 @@ test("a token shows never used until it is called, then when and from where", as
   const created = await admin.api.createToken(ADMIN_USERID, name);
   try {
     await showToken(page, name);
-    const row = tokenRow(page, tokenid);
+    const row = rowWith(page, tokenid);
     await expect(row.locator('[data-label="Last used"]')).toHaveText("never");
     await expect(row.locator('[data-label="Created"] time')).toHaveAttribute("title", /\d/);
 
     expect(await fetchVersionStatusWithToken(tokenid, created.value)).toBe(200);
     await page.reload();
     await page.getByLabel("Search").fill(name);
-    const lastUsed = tokenRow(page, tokenid).locator('[data-label="Last used"]');
+    const lastUsed = rowWith(page, tokenid).locator('[data-label="Last used"]');
     await expect(lastUsed).toContainText("just now");
     await expect(lastUsed).toContainText(/from \S*127\.0\.0\.1/);
     // The exact time is on hover.
@@ -149,7 +145,7 @@ test("a login shows as the user's last login; History opens its audit trail, off
     await page.goto("/users");
     await expectScreen(page, "Users");
     await page.getByLabel("Search").fill(name);
-    const row = page.getByRole("row", { name: new RegExp(escapeRegExp(userid)) });
+    const row = rowWith(page, userid);
     await expect(row.locator('[data-label="Last login"]')).toContainText(/just now.*from \S*127\.0\.0\.1/);
     await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" })).toBeVisible();
     await page.getByRole("button", { name: `Show history of ${userid}` }).click();

@@ -5,7 +5,7 @@
  */
 import { expect, test } from "@playwright/test";
 import { openApiSession, type ApiSession } from "../support/api.js";
-import { escapeRegExp, expectScreen, uniqueName } from "../support/ui.js";
+import { expectScreen, rowWith, uniqueName } from "../support/ui.js";
 
 const TOKENS = 60;
 let admin: ApiSession;
@@ -39,7 +39,7 @@ test("search, count, paging, sort and status filter come from the server, one pa
   await page.getByLabel("Search").fill(owner);
   const count = page.getByRole("status").filter({ hasText: / of / });
   await expect(count).toHaveText(`1 to 50 of ${TOKENS} tokens`);
-  await expect(page.getByRole("row", { name: new RegExp(escapeRegExp(`${owner}!t000`)) })).toBeVisible();
+  await expect(rowWith(page, `${owner}!t000`)).toBeVisible();
 
   await page.getByRole("button", { name: "Next page" }).click();
   await expect(count).toHaveText(`51 to ${TOKENS} of ${TOKENS} tokens`);
@@ -65,7 +65,7 @@ test("after a remove, focus goes to the row that took its place and a toast says
   const removed = `${owner}!t003`;
   await page.getByRole("button", { name: `Remove ${removed}` }).click();
   await page.getByRole("alertdialog", { name: "Remove token?" }).getByRole("button", { name: "Remove token" }).click();
-  await expect(page.getByRole("row", { name: new RegExp(escapeRegExp(removed)) })).toHaveCount(0);
+  await expect(rowWith(page, removed)).toHaveCount(0);
   await expect(page.getByRole("rowheader", { name: `${owner}!t004` })).toBeFocused();
   await expect(page.getByRole("status").filter({ hasText: `Token ${removed} removed.` })).toBeVisible();
 });

@@ -7,7 +7,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { openApiSession, type ApiSession } from "../support/api.js";
 import { ADMIN_USERID } from "../support/env.js";
-import { escapeRegExp, expectLoginPage, expectScreen, logInThroughUi, uniqueName } from "../support/ui.js";
+import { expectLoginPage, expectScreen, logInThroughUi, rowWith, uniqueName } from "../support/ui.js";
 
 test.use({ storageState: { cookies: [], origins: [] } });
 
@@ -47,7 +47,7 @@ test("a read-only (Audit) user sees another user's token actions disabled with t
   await expectScreen(page, "API tokens");
   const adminTokenId = `${ADMIN_USERID}!${adminTokenName}`;
   await page.getByLabel("Search").fill(adminTokenName);
-  await expect(page.getByRole("row", { name: new RegExp(escapeRegExp(adminTokenId)) })).toBeVisible();
+  await expect(rowWith(page, adminTokenId)).toBeVisible();
   for (const action of ["Edit", "Regenerate secret of", "Remove"]) {
     await expectRefused(page, `${action} ${adminTokenId}`, /Permissions\.Modify on \/access\/users to manage another user's tokens/);
   }

@@ -6,7 +6,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { fetchVersionStatusWithToken, openApiSession, type ApiSession } from "../support/api.js";
 import { ADMIN_USERID } from "../support/env.js";
-import { escapeRegExp, expectScreen, uniqueName } from "../support/ui.js";
+import { escapeRegExp, expectScreen, rowWith, uniqueName } from "../support/ui.js";
 
 let admin: ApiSession;
 
@@ -17,10 +17,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await admin.dispose();
 });
-
-function tokenRow(page: Page, tokenid: string) {
-  return page.getByRole("row", { name: new RegExp(escapeRegExp(tokenid)) });
-}
 
 async function searchFor(page: Page, text: string): Promise<void> {
   const search = page.getByLabel("Search");
@@ -45,8 +41,8 @@ test("tokens of a disabled user show Owner disabled, as the server refuses them"
     await page.goto("/");
     await expectScreen(page, "API tokens");
     await searchFor(page, owner);
-    await expect(tokenRow(page, created.tokenid)).toContainText("Owner disabled");
-    await expect(tokenRow(page, created.tokenid)).not.toContainText("Active");
+    await expect(rowWith(page, created.tokenid)).toContainText("Owner disabled");
+    await expect(rowWith(page, created.tokenid)).not.toContainText("Active");
   } finally {
     await admin.api.deleteUser(owner);
   }
@@ -59,7 +55,7 @@ test("a token expiring in 5 days says so in its status", async ({ page }) => {
   try {
     await page.goto("/");
     await searchFor(page, name);
-    await expect(tokenRow(page, `${ADMIN_USERID}!${name}`)).toContainText("Expires in 5 d");
+    await expect(rowWith(page, `${ADMIN_USERID}!${name}`)).toContainText("Expires in 5 d");
   } finally {
     await admin.api.deleteToken(ADMIN_USERID, name);
   }
@@ -136,7 +132,7 @@ test("regenerating an expired token warns and sets a new expiry, so the new secr
   try {
     await page.goto("/");
     await searchFor(page, name);
-    await expect(tokenRow(page, tokenid)).toContainText("Expired");
+    await expect(rowWith(page, tokenid)).toContainText("Expired");
     await page.getByRole("button", { name: `Regenerate secret of ${tokenid}` }).click();
     const confirm = page.getByRole("alertdialog", { name: "Regenerate secret?" });
     await expect(confirm.getByRole("note")).toContainText("has expired");
@@ -146,7 +142,7 @@ test("regenerating an expired token warns and sets a new expiry, so the new secr
     const secret = await secretDialog.getByLabel("Secret").inputValue();
     await secretDialog.getByRole("button", { name: "I have copied the secret" }).click();
     expect(await fetchVersionStatusWithToken(tokenid, secret)).toBe(200);
-    await expect(tokenRow(page, tokenid)).toContainText("Active");
+    await expect(rowWith(page, tokenid)).toContainText("Active");
   } finally {
     await admin.api.deleteToken(ADMIN_USERID, name);
   }
@@ -159,7 +155,7 @@ test("regenerating a disabled token offers to enable it again", async ({ page })
   try {
     await page.goto("/");
     await searchFor(page, name);
-    await expect(tokenRow(page, tokenid)).toContainText("Disabled");
+    await expect(rowWith(page, tokenid)).toContainText("Disabled");
     await page.getByRole("button", { name: `Regenerate secret of ${tokenid}` }).click();
     const confirm = page.getByRole("alertdialog", { name: "Regenerate secret?" });
     await expect(confirm.getByRole("note")).toContainText("is disabled");

@@ -8,7 +8,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { ADMIN_PASSWORD, ADMIN_USERID, PORT } from "../support/env.js";
 import { runnerId, startScaleServer, type ScaleServer } from "../support/scale-server.js";
-import { escapeRegExp, expectScreen, logInThroughUi } from "../support/ui.js";
+import { expectScreen, logInThroughUi, rowWith } from "../support/ui.js";
 
 const USERS = 100_000;
 const SCALE_PORT = PORT + 1;
@@ -66,7 +66,7 @@ test("tokens screen at 100,000 tokens: count, search finds one token, paging", a
   const needle = `${runnerId(54_321)}!ci`;
   await page.getByLabel("Search").fill(needle);
   await expect(count).toHaveText("1 to 1 of 1 tokens");
-  await expect(page.getByRole("row", { name: new RegExp(escapeRegExp(needle)) })).toBeVisible();
+  await expect(rowWith(page, needle)).toBeVisible();
   expectOnlyPages(listings);
 });
 
@@ -84,7 +84,7 @@ test("users screen at 100,000 users: count, search by comment, paging", async ({
 
   await page.getByLabel("Search").fill("CI runner 99998");
   await expect(count).toHaveText("1 to 1 of 1 users");
-  await expect(page.getByRole("row", { name: new RegExp(escapeRegExp(runnerId(99_998))) })).toBeVisible();
+  await expect(rowWith(page, runnerId(99_998))).toBeVisible();
   expectOnlyPages(listings);
 });
 
@@ -93,7 +93,7 @@ test("permissions screen at 100,000 users: opens, and the subject picker offers 
   await logIn(page);
   await page.getByRole("link", { name: "Permissions" }).click();
   await expectScreen(page, "Permissions");
-  await expect(page.getByRole("row", { name: new RegExp(escapeRegExp(ADMIN_USERID)) })).toBeVisible();
+  await expect(rowWith(page, ADMIN_USERID)).toBeVisible();
 
   await page.getByRole("button", { name: "Add permission" }).click();
   const dialog = page.getByRole("dialog");
