@@ -55,4 +55,43 @@ describe("authenticate: the one entry point per request", () => {
     expect(ticketOutcome).toMatchObject({ authid: "alice@pbs" });
     expect(hasher.verifies).toBe(verifiesBefore);
   });
+
+  it("refuses a token whose id it remembers once the token is disabled, deleted or given a new secret", async () => {
+    const { ac, token } = await setUp();
+    const header = `PBSAPIToken=${token.tokenid}:${token.value}`;
+    // The first success fills the caches and the caller memo; the second answers from them.
+    expect(await ac.authenticate({ authorization: header })).toMatchObject({ authid: token.tokenid });
+    const remembered = ac.authenticate({ authorization: header });
+    expect(remembered).not.toBeInstanceOf(Promise);
+    // The memo holds the parsed id only: a wrong secret or malformed secret under it is still refused.
+    expect(await ac.authenticate({ authorization: `PBSAPIToken=${token.tokenid}:00000000-0000-4000-8000-000000000000` })).toBe(
+      "token-refused",
+    );
+    expect(await ac.authenticate({ authorization: `PBSAPIToken=${token.tokenid}:%E0%A4%A` })).toBe("malformed-authorization");
+    expect(await ac.authenticate({ authorization: `PBSAPIToken=${token.tokenid}:` })).toBe("malformed-authorization");
+    expect(await ac.authenticate({ authorization: `PBSAPIToken=${token.tokenid}:not-a-uuid` })).toBe("token-refused");
+    await ac.updateToken(SYSTEM_ACTOR, "alice@pbs", "ci", { enable: false });
+    expect(await ac.authenticate({ authorization: header })).toBe("token-refused");
+    await ac.updateToken(SYSTEM_ACTOR, "alice@pbs", "ci", { enable: true });
+    expect(await ac.authenticate({ authorization: header })).toMatchObject({ authid: token.tokenid });
+    const rotated = await ac.updateToken(SYSTEM_ACTOR, "alice@pbs", "ci", { regenerate: true });
+    expect(await ac.authenticate({ authorization: header })).toBe("token-refused");
+    expect(await ac.authenticate({ authorization: `PBSAPIToken=${token.tokenid}:${rotated?.secret}` })).toMatchObject({
+      authid: token.tokenid,
+    });
+    await ac.deleteToken(SYSTEM_ACTOR, "alice@pbs", "ci");
+    expect(await ac.authenticate({ authorization: header })).toBe("token-refused");
+  });
+
+  it("gives every request of a token the same frozen caller, parsed from the id that authenticated", async () => {
+    const { ac, token } = await setUp();
+    const header = `PBSAPIToken=${token.tokenid}:${token.value}`;
+    const first = await ac.authenticate({ authorization: header });
+    const second = ac.authenticate({ authorization: header });
+    const third = ac.authenticate({ authorization: `PBSAPIToken ${token.tokenid}:${token.value}` });
+    expect(second).toBe(first);
+    expect(third).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first).toEqual({ authid: "alice@pbs!ci", userid: "alice@pbs", tokenName: "ci", via: "token" });
+  });
 });

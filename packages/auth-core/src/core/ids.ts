@@ -31,6 +31,7 @@ const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
  */
 const FORBIDDEN_IN_NAME = /[\s:/\p{C}\p{Z}]/u;
 const API_TOKEN_PREFIXES = ["PBSAPIToken=", "PBSAPIToken "] as const;
+const API_TOKEN_PREFIX_LENGTH = API_TOKEN_PREFIXES[0].length;
 
 export interface ParsedUserid {
   userid: string;
@@ -127,22 +128,46 @@ export function isTokenAuthid(authid: string): boolean {
   return parsed.ok && parsed.value.tokenName !== null;
 }
 
+/** A PBSAPIToken header cut at its first `:`, nothing checked yet but the shape. */
+export interface SplitApiTokenHeader {
+  /** Everything before the first `:`: the authid as sent, not yet parsed. */
+  authid: string;
+  /** Everything after it: the secret, still percent-encoded. */
+  encodedSecret: string;
+}
+
 /**
- * Parses `PBSAPIToken=<authid>:<secret>` (a space may replace `=`). Authids hold
- * no `:`, so the first one ends the authid and everything after it is the
- * percent-encoded secret.
+ * Cuts `PBSAPIToken=<authid>:<secret>` (a space may replace `=`) into its two raw
+ * parts. Authids hold no `:`, so the first one ends the authid and everything
+ * after it is the percent-encoded secret. Neither part is checked here: the
+ * authid goes to parseAuthid (or to a caller that parsed the same string before),
+ * the secret to decodeApiTokenSecret.
  */
-export function parseApiTokenCredential(header: string): Result<ParsedApiTokenCredential> {
+export function splitApiTokenHeader(header: string): Result<SplitApiTokenHeader> {
   if (header.length > API_TOKEN_HEADER_MAX_LENGTH) return err("authorization header is too long");
-  const prefix = API_TOKEN_PREFIXES.find((p) => header.startsWith(p));
-  if (prefix === undefined) return err("authorization header is not a PBSAPIToken");
-  const credential = header.slice(prefix.length).trim();
+  // Both prefixes have the same length; no find() callback on the per-request path.
+  const prefixed = header.startsWith(API_TOKEN_PREFIXES[0]) || header.startsWith(API_TOKEN_PREFIXES[1]);
+  if (!prefixed) return err("authorization header is not a PBSAPIToken");
+  const credential = header.slice(API_TOKEN_PREFIX_LENGTH).trim();
   const colon = credential.indexOf(":");
   if (colon < 0) return err("PBSAPIToken must be <authid>:<secret>");
-  const authid = parseAuthid(credential.slice(0, colon));
+  return ok({ authid: credential.slice(0, colon), encodedSecret: credential.slice(colon + 1) });
+}
+
+/** The secret of a split header, percent-decoded; null when the encoding is malformed or the secret empty. */
+export function decodeApiTokenSecret(encodedSecret: string): string | null {
+  const secret = decodePercentEncoded(encodedSecret);
+  return secret === null || secret.length === 0 ? null : secret;
+}
+
+/** Parses `PBSAPIToken=<authid>:<secret>`: splitApiTokenHeader, parseAuthid and decodeApiTokenSecret in turn. */
+export function parseApiTokenCredential(header: string): Result<ParsedApiTokenCredential> {
+  const split = splitApiTokenHeader(header);
+  if (!split.ok) return split;
+  const authid = parseAuthid(split.value.authid);
   if (!authid.ok) return authid;
   if (authid.value.tokenName === null) return err("PBSAPIToken authid is not a token");
-  const secret = decodePercentEncoded(credential.slice(colon + 1));
+  const secret = decodePercentEncoded(split.value.encodedSecret);
   if (secret === null) return err("PBSAPIToken secret has malformed percent-encoding");
   if (secret.length === 0) return err("PBSAPIToken secret is empty");
   return ok({ authid: authid.value.authid, userid: authid.value.userid, tokenName: authid.value.tokenName, secret });
