@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { isTokenAuthid, parseApiTokenHeader, parseAuthid, parseTokenName, parseUserid } from "./ids.js";
+import {
+  decodeApiTokenSecret,
+  isTokenAuthid,
+  parseApiTokenHeader,
+  parseAuthid,
+  parseTokenName,
+  parseUserid,
+  splitApiTokenHeader,
+} from "./ids.js";
 
 const SECRET = "0b5b8e5e-6a43-4f6f-9b0e-3f1c2a7d9e11";
 
@@ -219,5 +227,25 @@ describe("parseApiTokenHeader", () => {
 
   it("refuses an oversized header before decoding it", () => {
     expect(parseApiTokenHeader(`PBSAPIToken=alice@pbs!ci:${"%41".repeat(2000)}`).ok).toBe(false);
+  });
+});
+
+describe("splitApiTokenHeader and decodeApiTokenSecret", () => {
+  it("cut at the first colon after either prefix and leave both parts unchecked", () => {
+    expect(splitApiTokenHeader(`PBSAPIToken=alice@pbs!ci:${SECRET}`)).toEqual({
+      ok: true,
+      value: { authid: "alice@pbs!ci", encodedSecret: SECRET },
+    });
+    expect(splitApiTokenHeader(`PBSAPIToken  bob@pbs:a:b `)).toEqual({ ok: true, value: { authid: "bob@pbs", encodedSecret: "a:b" } });
+    for (const header of ["Basic abc", "PBSAPIToken=no-colon", `PBSAPITOKEN=alice@pbs!ci:${SECRET}`, `PBSAPIToken=${"a".repeat(1100)}:x`]) {
+      expect(splitApiTokenHeader(header).ok, header).toBe(false);
+    }
+  });
+
+  it("decode the secret, refusing malformed percent-encoding and an empty secret", () => {
+    expect(decodeApiTokenSecret(SECRET)).toBe(SECRET);
+    expect(decodeApiTokenSecret("a%3Ab")).toBe("a:b");
+    expect(decodeApiTokenSecret("%E0%A4%A")).toBeNull();
+    expect(decodeApiTokenSecret("")).toBeNull();
   });
 });
