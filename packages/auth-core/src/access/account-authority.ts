@@ -62,7 +62,17 @@ export function holdsEveryPrivilegeOf(config: AccessConfig, actorAuthid: string,
   const owner = actorAuthid.includes("!") ? actorAuthid.slice(0, actorAuthid.lastIndexOf("!")) : actorAuthid;
   const relevant = new Set([actorAuthid, owner, targetUserid]);
   const acl: AclEntry[] = config.acl.filter((entry) => relevant.has(entry.ugid));
-  const narrowed: AccessConfig = { users: config.users, tokens: config.tokens, acl };
+  // Privileges are computed from the ACL alone: the maps are passed through unread,
+  // so a layered snapshot's flat maps are not built for this (store/config-layers.ts).
+  const narrowed: AccessConfig = {
+    get users() {
+      return config.users;
+    },
+    get tokens() {
+      return config.tokens;
+    },
+    acl,
+  };
   const paths = new Set(["/", ...acl.map((entry) => entry.path)]);
   for (const path of paths) {
     const held = computePrivileges(narrowed, actorAuthid, path);

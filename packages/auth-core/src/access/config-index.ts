@@ -7,6 +7,7 @@
  */
 import { compareStrings, ownerOfTokenId } from "./config-queries.js";
 import { SliceYielder, sortInSlices } from "../guard/cooperative.js";
+import { readMapValuesInSlices } from "../store/config-layers.js";
 import type { AccessConfig, AclEntry, TokenRecord, UserRecord } from "../core/model.js";
 
 /** Sorted listings of one config, for paging, filtering and the per-owner token lists. */
@@ -69,8 +70,18 @@ function indexAclByUgid(acl: readonly AclEntry[]): Map<string, AclEntry[]> {
 
 async function buildListIndex(config: AccessConfig): Promise<ConfigListIndex> {
   const yielder = new SliceYielder();
-  const users = await sortInSlices(Object.values(config.users), (a, b) => compareStrings(a.userid, b.userid), yielder);
-  const tokens = await sortInSlices(Object.values(config.tokens), (a, b) => compareStrings(a.tokenid, b.tokenid), yielder);
+  // A layered PostgreSQL snapshot gives its records in slices: Object.values of a
+  // 100,000-key object holds the loop 80-100 ms (config-layers.ts).
+  const users = await sortInSlices(
+    await readMapValuesInSlices(config, "users", yielder),
+    (a, b) => compareStrings(a.userid, b.userid),
+    yielder,
+  );
+  const tokens = await sortInSlices(
+    await readMapValuesInSlices(config, "tokens", yielder),
+    (a, b) => compareStrings(a.tokenid, b.tokenid),
+    yielder,
+  );
   const tokensByOwner = new Map<string, TokenRecord[]>();
   for (const token of tokens) {
     // Tokens arrive sorted, so every owner's list is sorted too.

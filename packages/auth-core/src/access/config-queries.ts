@@ -9,13 +9,15 @@ import { NotFoundError } from "../core/errors.js";
 import { isTokenAuthid } from "../core/ids.js";
 import type { AccessConfig, AccessState, TokenRecord, UserRecord } from "../core/model.js";
 import { TICKET_MAX_SKEW_S } from "../crypto/ticket.js";
+import { readTokenRecord, readUserRecord } from "../store/config-layers.js";
 
 function isLive(record: { enable: boolean; expire: number }, nowS: number): boolean {
   return record.enable && (record.expire === 0 || record.expire > nowS);
 }
 
 export function isUserActive(config: AccessConfig, userid: string, nowS: number): boolean {
-  const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
+  // Through the layers of a PostgreSQL snapshot, never its flat map (config-layers.ts).
+  const user = readUserRecord(config, userid);
   return user !== undefined && isLive(user, nowS);
 }
 
@@ -35,19 +37,19 @@ export function sessionsEndedAt(nowS: number): number {
  * more than the ticket format's clock-skew allowance ahead.
  */
 export function ticketTimeFor(config: AccessConfig, userid: string, nowS: number): number {
-  const floor = (Object.hasOwn(config.users, userid) ? config.users[userid]?.ticketsNotBefore : undefined) ?? 0;
+  const floor = readUserRecord(config, userid)?.ticketsNotBefore ?? 0;
   return floor > nowS && floor <= nowS + TICKET_MAX_SKEW_S ? floor : nowS;
 }
 
 /** A ticket issued at `issuedAt` still stands: its user is active and did not end its sessions since (issue 15, finding 7). */
 export function isTicketLive(config: AccessConfig, userid: string, issuedAt: number, nowS: number): boolean {
-  const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
+  const user = readUserRecord(config, userid);
   return user !== undefined && isLive(user, nowS) && issuedAt >= (user.ticketsNotBefore ?? 0);
 }
 
 /** The token and its owning user both exist, are enabled and have not expired. */
 export function isTokenActive(config: AccessConfig, token: AuthContext, nowS: number): boolean {
-  const record = Object.hasOwn(config.tokens, token.authid) ? config.tokens[token.authid] : undefined;
+  const record = readTokenRecord(config, token.authid);
   return record !== undefined && isLive(record, nowS) && isUserActive(config, token.userid, nowS);
 }
 
@@ -78,13 +80,13 @@ export function toTokenView(token: TokenRecord): TokenView {
 }
 
 export function requireUser(config: AccessConfig, userid: string): UserRecord {
-  const user = Object.hasOwn(config.users, userid) ? config.users[userid] : undefined;
+  const user = readUserRecord(config, userid);
   if (user === undefined) throw new NotFoundError(`no such user '${userid}'`);
   return user;
 }
 
 export function requireToken(config: AccessConfig, tokenid: string): TokenRecord {
-  const token = Object.hasOwn(config.tokens, tokenid) ? config.tokens[tokenid] : undefined;
+  const token = readTokenRecord(config, tokenid);
   if (token === undefined) throw new NotFoundError(`no such token '${tokenid}'`);
   return token;
 }

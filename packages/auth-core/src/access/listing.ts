@@ -9,6 +9,7 @@ import { compareStrings } from "./config-queries.js";
 import { filterInSlices, SliceYielder, sortInSlices } from "../guard/cooperative.js";
 import { invalidParameter } from "../core/input-rules.js";
 import type { AccessConfig, TokenRecord, UserRecord } from "../core/model.js";
+import { readUserRecord } from "../store/config-layers.js";
 
 /** How a token stands, from its own and its owner's enable and expiry; the console shows this instead of guessing. */
 import type { TokenStatus } from "./types.js";
@@ -93,7 +94,7 @@ function isLive(record: { enable: boolean; expire: number }, nowS: number): bool
 export function computeTokenStatus(config: AccessConfig, token: TokenRecord, ownerUserid: string, nowS: number): TokenStatus {
   if (!token.enable) return "disabled";
   if (token.expire !== 0 && token.expire <= nowS) return "expired";
-  const owner = Object.hasOwn(config.users, ownerUserid) ? config.users[ownerUserid] : undefined;
+  const owner = readUserRecord(config, ownerUserid);
   if (owner === undefined || !owner.enable) return "owner-disabled";
   if (!isLive(owner, nowS)) return "owner-expired";
   return "active";

@@ -10,6 +10,8 @@
  */
 import { QuotaExceededError } from "../core/errors.js";
 import type { TokenRecord } from "../core/model.js";
+import { LayeredMap, readConfigLayers } from "../store/config-layers.js";
+import type { AccessConfig } from "../core/model.js";
 import { DRAFT_BASE } from "../store/state-draft.js";
 
 export interface TokenQuotas {
@@ -34,23 +36,53 @@ const countsByMap = new WeakMap<object, MapCounts>();
 
 type TokenMap = Readonly<Record<string, TokenRecord>>;
 
+/** What a quota is counted over: a token map (plain, frozen or a draft's) or a layered snapshot's tokens (config-layers.ts). */
+export type TokenCountSource = TokenMap | LayeredMap<TokenRecord>;
+
+/** The tokens of a snapshot to count, without building a layered snapshot's flat map. */
+export function tokensToCount(config: AccessConfig): TokenCountSource {
+  return readConfigLayers(config)?.tokens ?? config.tokens;
+}
+
 /**
  * How many tokens `tokens` holds in all and for `userid`. A draft map with no change
  * yet is counted over its frozen base (state-draft.ts, DRAFT_BASE); a frozen map is
- * counted once per user; anything else is counted afresh.
+ * counted once per user; a layered snapshot's map as its root's counts plus its
+ * changes (O(changes)); anything else is counted afresh.
  */
-export function countTokens(tokens: TokenMap, userid: string): TokenCount {
-  const draftBase = (tokens as { [DRAFT_BASE]?: TokenMap | null })[DRAFT_BASE];
-  const map = draftBase ?? tokens;
+export function countTokens(tokens: TokenCountSource, userid: string): TokenCount {
+  const draftBase = tokens instanceof LayeredMap ? undefined : (tokens as { [DRAFT_BASE]?: TokenCountSource | null })[DRAFT_BASE];
+  const source = draftBase ?? tokens;
+  if (!(source instanceof LayeredMap)) return countRecord(source, userid);
+  const layers = source.readLayers();
+  if (layers === null) return countRecord(source.flatten(), userid);
+  let { total, owned } = countRecord(layers.root, userid, layers.rootKeys);
+  const prefix = `${userid}!`;
+  for (const [tokenid, token] of layers.delta) {
+    const before = Object.hasOwn(layers.root, tokenid);
+    const step = token === null ? (before ? -1 : 0) : before ? 0 : 1;
+    total += step;
+    if (tokenid.startsWith(prefix)) owned += step;
+  }
+  return { total, owned };
+}
+
+/** Counts over `keys` when known: a loop over an array, not a 20-40 ms enumeration of a 100,000-key object. */
+function countRecord(map: TokenMap, userid: string, keys?: readonly string[]): TokenCount {
   const memo = Object.isFrozen(map) ? countsByMap.get(map) : undefined;
   const memoOwned = memo?.ownedBy.get(userid);
   if (memo !== undefined && memoOwned !== undefined) return { total: memo.total, owned: memoOwned };
   let total = 0;
   let owned = 0;
   const prefix = `${userid}!`;
-  for (const tokenid in map) {
-    total++;
-    if (tokenid.startsWith(prefix)) owned++;
+  if (keys === undefined) {
+    for (const tokenid in map) {
+      total++;
+      if (tokenid.startsWith(prefix)) owned++;
+    }
+  } else {
+    total = keys.length;
+    for (const tokenid of keys) if (tokenid.startsWith(prefix)) owned++;
   }
   if (Object.isFrozen(map)) {
     const counts = memo ?? { total, ownedBy: new Map<string, number>() };
@@ -61,7 +93,7 @@ export function countTokens(tokens: TokenMap, userid: string): TokenCount {
 }
 
 /** Refuses one more token for `userid` past either quota, with a 4xx that says which. */
-export function requireTokenQuota(tokens: TokenMap, userid: string, quotas: TokenQuotas): void {
+export function requireTokenQuota(tokens: TokenCountSource, userid: string, quotas: TokenQuotas): void {
   const { total, owned } = countTokens(tokens, userid);
   if (owned >= quotas.maxTokensPerUser) {
     throw new QuotaExceededError(

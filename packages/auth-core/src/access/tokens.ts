@@ -5,7 +5,7 @@ import { deleteTokenFromState, ownerOfTokenId, requireToken, requireUser, toToke
 import { readConfigListIndex } from "./config-index.js";
 import { mapInSlices } from "../guard/cooperative.js";
 import { ConflictError } from "../core/errors.js";
-import { requireTokenQuota } from "./token-quota.js";
+import { requireTokenQuota, tokensToCount } from "./token-quota.js";
 import {
   requireDeletable,
   requireExpire,
@@ -196,6 +196,6 @@ export class Tokens {
 
   /** Refuses a new token past the per-user or the total quota (finding 6; access/token-quota.ts). */
   private requireTokenQuota(config: AccessConfig, userid: string): void {
-    requireTokenQuota(config.tokens, userid, { maxTokensPerUser: this.maxTokensPerUser, maxTokens: this.maxTokens });
+    requireTokenQuota(tokensToCount(config), userid, { maxTokensPerUser: this.maxTokensPerUser, maxTokens: this.maxTokens });
   }
 }

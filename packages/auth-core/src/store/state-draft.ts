@@ -15,6 +15,8 @@
  * its draft, as `mutate` already requires (synchronous, no side effects).
  */
 import type { AccessConfig, AccessState, AclEntry, TokenRecord, UserRecord } from "../core/model.js";
+import type { LayeredMap } from "./config-layers.js";
+import { readConfigLayers } from "./config-layers.js";
 
 /** The hash maps a draft can read lazily. */
 export type HashPart = "tokenHashes" | "passwordHashes";
@@ -57,7 +59,11 @@ export interface StateDraft {
 
 const DELETED = Symbol("deleted");
 
-/** Lets digest code see that a draft map still is exactly its frozen base (config-digests.ts). */
+/**
+ * Lets digest and quota code see that a draft map still is exactly its frozen base
+ * (config-digests.ts, token-quota.ts): the frozen map, or the LayeredMap of a
+ * layered snapshot (config-layers.ts).
+ */
 export const DRAFT_BASE = Symbol("draftBase");
 
 interface MapSource<V> {
@@ -140,6 +146,12 @@ function recordSource<V>(record: Readonly<Record<string, V>>): MapSource<V> {
   };
 }
 
+/** A snapshot's users or tokens: read through its layers when it has them, so a draft never builds the flat map to look one up. */
+function configSource<V extends object>(layered: LayeredMap<V> | undefined, read: () => Readonly<Record<string, V>>): MapSource<V> {
+  if (layered === undefined) return recordSource(read());
+  return { get: (key) => layered.get(key), keys: () => Object.keys(read()) };
+}
+
 function hashSource(part: HashPart, loaded: LoadedHashes): MapSource<string> {
   return {
     get(key) {
@@ -161,8 +173,11 @@ function hashSource(part: HashPart, loaded: LoadedHashes): MapSource<string> {
  * A draft over a frozen config and loaded hash rows. `base` is never modified.
  */
 export function createStateDraft(base: AccessConfig, hashes: { tokenHashes: LoadedHashes; passwordHashes: LoadedHashes }): StateDraft {
-  const users = createDraftMap(recordSource(base.users), (user) => ({ ...user }), base.users);
-  const tokens = createDraftMap(recordSource(base.tokens), (token) => ({ ...token }), base.tokens);
+  const layers = readConfigLayers(base);
+  const usersSource = configSource(layers?.users, () => base.users);
+  const tokensSource = configSource(layers?.tokens, () => base.tokens);
+  const users = createDraftMap(usersSource, (user) => ({ ...user }), layers?.users ?? base.users);
+  const tokens = createDraftMap(tokensSource, (token) => ({ ...token }), layers?.tokens ?? base.tokens);
   const tokenHashes = createDraftMap(hashSource("tokenHashes", hashes.tokenHashes), (hash) => hash, null);
   const passwordHashes = createDraftMap(hashSource("passwordHashes", hashes.passwordHashes), (hash) => hash, null);
   const state: AccessState = {
@@ -174,8 +189,8 @@ export function createStateDraft(base: AccessConfig, hashes: { tokenHashes: Load
     state,
     readChanges(): DraftChanges {
       return {
-        users: readMapChanges(state.config.users, users, recordSource(base.users), isSameRecord),
-        tokens: readMapChanges(state.config.tokens, tokens, recordSource(base.tokens), isSameRecord),
+        users: readMapChanges(state.config.users, users, usersSource, isSameRecord),
+        tokens: readMapChanges(state.config.tokens, tokens, tokensSource, isSameRecord),
         tokenHashes: readMapChanges(state.tokenHashes, tokenHashes, hashSource("tokenHashes", hashes.tokenHashes), Object.is),
         passwordHashes: readMapChanges(
           state.passwordHashes,

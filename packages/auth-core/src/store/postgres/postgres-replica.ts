@@ -9,7 +9,8 @@ import type { PostgresGenerationListener } from "./postgres-listener.js";
 import { parseConfigColumns, parseConfigRows, parseGenerationsRow } from "./postgres-rows.js";
 import type { PostgresSql } from "./postgres-sql.js";
 import type { DraftChanges } from "../state-draft.js";
-import { applyConfigChanges, freezeConfig } from "../state-draft.js";
+import { freezeConfig } from "../state-draft.js";
+import { layerConfigChanges } from "../config-layers.js";
 
 /** The config as this node last read it, at a config generation: frozen and shared (decision 014). */
 export interface ConfigReplica {
@@ -23,6 +24,8 @@ export class PostgresConfigReplica {
   /** Full reads of the config since open, for tests and metrics: a change named in its notification needs none. */
   fullConfigReads = 0;
   partialConfigReads = 0;
+  /** The whole-config read in flight, which callers that arrive meanwhile share. */
+  private wholeRead: Promise<ConfigReplica> | null = null;
 
   constructor(
     private readonly listener: PostgresGenerationListener,
@@ -48,6 +51,24 @@ export class PostgresConfigReplica {
       // The rows are as of `read`, which is at least `target`: labelled `target`, they are never older than it says.
       return this.install(target, parseConfigRows(row, this.sql.schema, names));
     }
+    // A read already in flight is shared when it is new enough; one started before
+    // `target` was seen may not be, and then this caller reads again, after it.
+    const shared = await this.readWhole(queryable);
+    if (shared.generation >= target) return shared;
+    return await this.queryWhole(queryable);
+  }
+
+  /** The whole config, read once for every caller that asks while the read is in flight. */
+  private readWhole(queryable: Pool | PoolClient): Promise<ConfigReplica> {
+    if (this.wholeRead !== null) return this.wholeRead;
+    const read = this.queryWhole(queryable).finally(() => {
+      if (this.wholeRead === read) this.wholeRead = null;
+    });
+    this.wholeRead = read;
+    return read;
+  }
+
+  private async queryWhole(queryable: Pool | PoolClient): Promise<ConfigReplica> {
     const { rows } = await queryable.query<Record<string, unknown>>(this.sql.readConfig);
     const row = expectGenerationsRow(rows[0], this.sql);
     const config = freezeConfig(parseConfigColumns(row, this.sql.schema));
@@ -70,7 +91,8 @@ export class PostgresConfigReplica {
     const latest = this.replica;
     if (latest === null) throw new Error("installReplica: no replica to apply changes to");
     if (latest.generation >= generation) return latest;
-    this.replica = { generation, config: applyConfigChanges(latest.config, changes) };
+    // O(changes): the new snapshot layers the rows on the old one's maps (decision 037).
+    this.replica = { generation, config: layerConfigChanges(latest.config, changes) };
     return this.replica;
   }
 }
