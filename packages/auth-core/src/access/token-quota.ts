@@ -55,7 +55,7 @@ export function countTokens(tokens: TokenCountSource, userid: string): TokenCoun
   const source = draftBase ?? tokens;
   if (!(source instanceof LayeredMap)) return countRecord(source, userid);
   const layers = source.readLayers();
-  if (layers === null) return countRecord(source.flatten(), userid);
+  if (layers === null) return countRecord(source.flatten(), userid, source.readFlatKeys() ?? undefined);
   let { total, owned } = countRecord(layers.root, userid, layers.rootKeys);
   const prefix = `${userid}!`;
   for (const [tokenid, token] of layers.delta) {

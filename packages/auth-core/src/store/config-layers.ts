@@ -39,6 +39,13 @@ export class LayeredMap<V extends object> {
     private delta: ReadonlyMap<string, V | null>,
   ) {}
 
+  /** A map that is flat already, with its keys in order: a whole read's, so nothing enumerates it later. */
+  static ofFlat<V extends object>(flat: RecordMap<V>, keys: readonly string[]): LayeredMap<V> {
+    const map = new LayeredMap<V>(EMPTY, null, NO_CHANGES);
+    map.setFlat(flat, keys);
+    return map;
+  }
+
   /** The record stored under `key`, without building the flat map. */
   get(key: string): V | undefined {
     const flat = this.flat;
@@ -58,6 +65,11 @@ export class LayeredMap<V extends object> {
     if (this.flat !== null) return null;
     this.rootKeys ??= Object.keys(this.root);
     return { root: this.root, rootKeys: this.rootKeys, delta: this.delta };
+  }
+
+  /** The flat map's keys in order when the map is flat and they are known, else null. Shared: never edit it. */
+  readFlatKeys(): readonly string[] | null {
+    return this.flat === null ? null : this.flatKeys;
   }
 
   /** The flat frozen map, built now (synchronously, O(n)) if compaction has not finished. */
@@ -203,6 +215,24 @@ export function readUserRecord(config: AccessConfig, userid: string): UserRecord
   if (layers !== undefined) return layers.users.get(userid);
   const users = config.users;
   return Object.hasOwn(users, userid) ? users[userid] : undefined;
+}
+
+/**
+ * A whole read's frozen config as a snapshot that knows its keys (in the maps'
+ * order, as the rows were read): its listing index and digests then never enumerate
+ * the 100,000-key objects in one piece, and the next change layers on it.
+ */
+export function snapshotWholeRead(config: AccessConfig, keys: { users: readonly string[]; tokens: readonly string[] }): AccessConfig {
+  const users = LayeredMap.ofFlat(config.users, keys.users);
+  const tokens = LayeredMap.ofFlat(config.tokens, keys.tokens);
+  return Object.freeze(
+    Object.defineProperties({} as AccessConfig, {
+      users: { value: config.users, enumerable: true },
+      tokens: { value: config.tokens, enumerable: true },
+      acl: { value: config.acl, enumerable: true },
+      [LAYERS]: { value: { users, tokens } satisfies ConfigLayers },
+    }),
+  );
 }
 
 /** What a snapshot step changed: a record per key (null when deleted), and the new ACL or null. */
