@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { aclEntriesOf, readConfigListIndex } from "./config-index.js";
+import { aclEntriesOf, listIndexStats, readConfigListIndex } from "./config-index.js";
+import { layerConfigChanges, snapshotWholeRead } from "../store/config-layers.js";
+import { freezeConfig } from "../store/state-draft.js";
 import type { AccessConfig, AclEntry, TokenRecord, UserRecord } from "../core/model.js";
 import { emptyAccessConfig } from "../core/model.js";
 
@@ -65,5 +67,72 @@ describe("aclEntriesOf", () => {
     expect(aclEntriesOf(config, "alice@pbs")).toHaveLength(1);
     config.acl.push(entry("/b"));
     expect(aclEntriesOf(config, "alice@pbs")).toHaveLength(2);
+  });
+});
+
+describe("readConfigListIndex on layered PostgreSQL snapshots", () => {
+  function wholeRead(users: UserRecord[], tokens: TokenRecord[]): AccessConfig {
+    const config = freezeConfig(configOf(users, tokens));
+    return snapshotWholeRead(config, { users: Object.keys(config.users), tokens: Object.keys(config.tokens) });
+  }
+
+  function step(tokens: [string, TokenRecord | null][], users: [string, UserRecord | null][] = [], acl: AclEntry[] | null = null) {
+    return { users: new Map(users), tokens: new Map(tokens), acl };
+  }
+
+  /** What a full build over the same content gives (a fresh, unfrozen copy is never memoized or carried). */
+  async function rebuilt(config: AccessConfig) {
+    const index = await readConfigListIndex({ users: { ...config.users }, tokens: { ...config.tokens }, acl: [...config.acl] });
+    return {
+      users: index.users,
+      tokens: index.tokens,
+      owners: Object.fromEntries(index.users.map((u) => [u.userid, index.tokensByOwner.get(u.userid)])),
+    };
+  }
+
+  async function shapeOf(config: AccessConfig) {
+    const index = await readConfigListIndex(config);
+    return {
+      users: index.users,
+      tokens: index.tokens,
+      owners: Object.fromEntries(index.users.map((u) => [u.userid, index.tokensByOwner.get(u.userid)])),
+    };
+  }
+
+  it("carries the previous snapshot's index forward by the changed rows instead of sorting everything again", async () => {
+    const s0 = wholeRead([user("a@pbs"), user("b@pbs"), user("c@pbs")], [token("a@pbs!x"), token("b@pbs!x"), token("c@pbs!x")]);
+    await readConfigListIndex(s0);
+    const s1 = layerConfigChanges(
+      s0,
+      step(
+        [
+          ["b@pbs!a", token("b@pbs!a")],
+          ["c@pbs!x", null],
+          ["a@pbs!x", { ...token("a@pbs!x"), comment: "new" }],
+        ],
+        [["bb@pbs", user("bb@pbs")]],
+      ),
+    );
+    const s2 = layerConfigChanges(s1, step([["bb@pbs!t", token("bb@pbs!t")]]));
+    const before = { ...listIndexStats };
+    expect(await shapeOf(s1)).toEqual(await rebuilt(s1));
+    expect(await shapeOf(s2)).toEqual(await rebuilt(s2));
+    // Two carried forward; the two full builds are the references' own.
+    expect(listIndexStats.carried - before.carried).toBe(2);
+    expect(listIndexStats.built - before.built).toBe(2);
+    expect((await readConfigListIndex(s2)).tokensByOwner.get("c@pbs")).toBeUndefined();
+    expect((await readConfigListIndex(s2)).tokensByOwner.get("b@pbs")?.map((t) => t.tokenid)).toEqual(["b@pbs!a", "b@pbs!x"]);
+  });
+
+  it("builds afresh when the ACL changed or the previous snapshot has no index", async () => {
+    const s0 = wholeRead([user("a@pbs")], [token("a@pbs!x")]);
+    const s1 = layerConfigChanges(s0, step([["a@pbs!y", token("a@pbs!y")]]));
+    const s2 = layerConfigChanges(s1, step([], [], [entry("/zeta")]));
+    const before = { ...listIndexStats };
+    expect((await readConfigListIndex(s1)).tokens).toHaveLength(2);
+    const index = await readConfigListIndex(s2);
+    expect(index.aclPaths).toEqual(["/", "/zeta"]);
+    expect(listIndexStats.carried - before.carried).toBe(0);
+    expect(listIndexStats.built - before.built).toBe(2);
   });
 });

@@ -194,6 +194,19 @@ const LAYERS = Symbol("configLayers");
 interface ConfigLayers {
   users: LayeredMap<UserRecord>;
   tokens: LayeredMap<TokenRecord>;
+  /**
+   * The snapshot this one was made from and what changed since (its records are the
+   * ones this snapshot holds), so indexes can be carried forward instead of rebuilt.
+   * Weak: a chain of snapshots must not stay alive through it.
+   */
+  previous: { config: WeakRef<AccessConfig>; step: ConfigStep } | null;
+}
+
+/** The snapshot `config` was made from, if still alive, and the changes between them. */
+export function readPreviousSnapshot(config: AccessConfig): { config: AccessConfig; step: ConfigStep } | null {
+  const previous = readConfigLayers(config)?.previous;
+  const older = previous?.config.deref();
+  return previous === null || previous === undefined || older === undefined ? null : { config: older, step: previous.step };
 }
 
 /** The layers of a layered snapshot, undefined for a plain config (or a draft). */
@@ -230,7 +243,7 @@ export function snapshotWholeRead(config: AccessConfig, keys: { users: readonly 
       users: { value: config.users, enumerable: true },
       tokens: { value: config.tokens, enumerable: true },
       acl: { value: config.acl, enumerable: true },
-      [LAYERS]: { value: { users, tokens } satisfies ConfigLayers },
+      [LAYERS]: { value: { users, tokens, previous: null } satisfies ConfigLayers },
     }),
   );
 }
@@ -250,15 +263,21 @@ export interface ConfigStep {
  */
 export function layerConfigChanges(base: AccessConfig, changes: ConfigStep): AccessConfig {
   const baseLayers = readConfigLayers(base);
-  const users = layerMap(baseLayers?.users, base, "users", changes.users);
-  const tokens = layerMap(baseLayers?.tokens, base, "tokens", changes.tokens);
-  const acl = changes.acl === null ? base.acl : (Object.freeze(changes.acl.map((entry) => Object.freeze({ ...entry }))) as AclEntry[]);
+  const step: ConfigStep = {
+    users: freezeChanges(changes.users),
+    tokens: freezeChanges(changes.tokens),
+    acl: changes.acl === null ? null : Object.freeze(changes.acl.map((entry) => Object.freeze({ ...entry }))),
+  };
+  const users = layerMap(baseLayers?.users, base, "users", step.users);
+  const tokens = layerMap(baseLayers?.tokens, base, "tokens", step.tokens);
+  const acl = step.acl === null ? base.acl : (step.acl as AclEntry[]);
+  const previous = { config: new WeakRef(base), step };
   const config = Object.freeze(
     Object.defineProperties({} as AccessConfig, {
       users: { get: () => users.flatten(), enumerable: true },
       tokens: { get: () => tokens.flatten(), enumerable: true },
       acl: { value: acl, enumerable: true },
-      [LAYERS]: { value: { users, tokens } satisfies ConfigLayers },
+      [LAYERS]: { value: { users, tokens, previous } satisfies ConfigLayers },
     }),
   );
   compactor.schedule(users, tokens);
