@@ -32,6 +32,15 @@ export interface ServerOptions {
   dataDir?: string;
 }
 
+/**
+ * Extra node flags for the server from BENCH_SERVER_NODE_ARGS (space-separated), for
+ * example `--cpu-prof --cpu-prof-dir=/tmp/prof`: node refuses `--cpu-prof` in
+ * NODE_OPTIONS, and a profile of the server is what a scale finding needs.
+ */
+function serverNodeArgs(): string[] {
+  return (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+}
+
 export async function findFreePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();
@@ -48,7 +57,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "gatehouse-bench-"));
   const port = await findFreePort();
-  const child = spawn(process.execPath, [join(REPO_ROOT, "apps/bff/dist/main.js")], {
+  const child = spawn(process.execPath, [...serverNodeArgs(), join(REPO_ROOT, "apps/bff/dist/main.js")], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
