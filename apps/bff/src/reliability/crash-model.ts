@@ -50,7 +50,7 @@ export interface StoredState {
   tokenHashes: Record<string, string>;
 }
 
-/** The file store's write order (file-store.ts writeChangedParts). */
+/** The file store's rename order (file-store.ts writeChanges). */
 export const PART_ORDER = ["tokenShadow", "passwordShadow", "users", "acl"] as const;
 export type StoredPart = (typeof PART_ORDER)[number];
 

@@ -51,17 +51,6 @@ describe("MemoryAccessStore test hooks", () => {
     expect(store.reads).toMatchObject({ readTokenHash: 1, readConfig: 2, readPasswordHash: 0, mutate: 0 });
   });
 
-  it("an async change is refused and writes nothing", async () => {
-    const store = new MemoryAccessStore();
-    await expect(
-      store.mutate(async (state) => {
-        state.tokenHashes["alice@pbs!ci"] = "hash";
-        await Promise.resolve();
-      }),
-    ).rejects.toThrow(/synchronous/);
-    expect(await store.readTokenHash("alice@pbs!ci")).toBeUndefined();
-  });
-
   it("a sibling handle shares data and versions but closes on its own", async () => {
     const store = new MemoryAccessStore();
     const sibling = store.openSibling();

@@ -232,6 +232,17 @@ export function describeAccessStoreContract(name: string, openStore: () => Promi
       expect(Object.keys((await store.readConfig()).config.users).sort()).toEqual(["alice@pbs", "carol@pbs"]);
     });
 
+    it("an async change is refused and writes nothing", async () => {
+      const { store } = await open();
+      await expect(
+        store.mutate(async (state) => {
+          state.tokenHashes["alice@pbs!ci"] = fakeHash("one");
+          await Promise.resolve();
+        }),
+      ).rejects.toThrow(/synchronous/);
+      expect(await store.readTokenHash("alice@pbs!ci")).toBeUndefined();
+    });
+
     it("fifty concurrent mutations from one process all apply", async () => {
       const { store } = await open();
       const count = 50;

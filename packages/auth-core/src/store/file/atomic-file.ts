@@ -29,23 +29,60 @@ export function isAtomicTempFileName(name: string): boolean {
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode: number }): Promise<void> {
+  const prepared = await prepareAtomicWrite(path, data, options);
+  await prepared.commit();
+}
+
+/** A written, fsynced temp file that becomes `path` on commit (see prepareAtomicWrite). */
+export interface PreparedWrite {
+  /** stampIdentity of the file `path` will be once committed: a rename keeps inode, size and mtime. */
+  readonly identity: string;
+  /** Renames the temp file over `path` and fsyncs the directory. */
+  commit(): Promise<void>;
+  /** Removes the temp file; harmless after commit. */
+  abort(): Promise<void>;
+}
+
+/**
+ * The first half of writeFileAtomic: the temp file is written and fsynced, and its
+ * identity is known before anything replaces `path`, so the file store can journal
+ * what the new file will be before readers can see it (decision 036).
+ */
+export async function prepareAtomicWrite(path: string, data: string | Uint8Array, options: { mode: number }): Promise<PreparedWrite> {
   const tempPath = makeTempPath(path);
   let handle: FileHandle | undefined;
+  let identity: string;
   try {
     handle = await open(tempPath, "wx", options.mode);
     // The creation mode is filtered by the umask; a secret file must end up exactly 0600.
     await handle.chmod(options.mode);
     await handle.writeFile(data);
     await handle.sync();
+    identity = stampIdentity(formatStamp(await handle.stat({ bigint: true })));
     await handle.close();
     handle = undefined;
-    await rename(tempPath, path);
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(tempPath).catch(() => undefined);
     throw error;
   }
-  await syncDirectory(dirname(path));
+  let done = false;
+  return {
+    identity,
+    async commit() {
+      try {
+        await rename(tempPath, path);
+      } catch (error) {
+        await unlink(tempPath).catch(() => undefined);
+        throw error;
+      }
+      done = true;
+      await syncDirectory(dirname(path));
+    },
+    async abort() {
+      if (!done) await unlink(tempPath).catch(() => undefined);
+    },
+  };
 }
 
 /** Makes a rename or create in `dir` durable. */
@@ -83,6 +120,16 @@ export function readFileStamp(path: string): string {
   const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
   if (!stat) return ABSENT_STAMP;
   return formatStamp(stat);
+}
+
+/**
+ * The part of a stamp a rename keeps: inode, size and mtime, without the ctime (a
+ * rename moves it on most file systems). Journal records name files by it.
+ */
+export function stampIdentity(stamp: string): string {
+  if (stamp === ABSENT_STAMP) return stamp;
+  const cut = stamp.lastIndexOf(".");
+  return cut < 0 ? stamp : stamp.slice(0, cut);
 }
 
 function formatStamp(stat: { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }): string {

@@ -11,12 +11,15 @@
  *   generations.bin  the two generation counters    store.lock   the lock directory
  *   audit.jsonl    the audit log, rotated to audit.jsonl.1.. (audit-file-log.ts)
  *   last-used.json id -> last use, outside the generations (last-used.ts)
+ *   changes.jsonl  the change journal: what each mutation changed (change-journal.ts, decision 036)
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ROLE_IDS } from "../../core/roles.js";
 import type { LastUse } from "../last-used.js";
 import type { AccessState, AclEntry, TokenRecord, UserRecord } from "../../core/model.js";
+import type { DraftChanges } from "../state-draft.js";
+import type { SliceYielder } from "../../guard/cooperative.js";
 
 export const STORE_FILES = {
   users: "user.json",
@@ -29,6 +32,7 @@ export const STORE_FILES = {
   generations: "generations.bin",
   lock: "store.lock",
   lastUsed: "last-used.json",
+  journal: "changes.jsonl",
 } as const;
 
 export const SECRET_FILE_MODE = 0o600;
@@ -38,12 +42,12 @@ export const DATA_DIR_MODE = 0o700;
 // --- on-disk shapes -------------------------------------------------------------
 
 /** "__proto__" as a map key would set a prototype instead of an entry. */
-const mapKey = z
+export const mapKey = z
   .string()
   .min(1)
   .refine((key) => key !== "__proto__", "reserved key");
 
-const userRecordSchema = z.object({
+export const userRecordSchema = z.object({
   userid: z.string().min(1),
   enable: z.boolean(),
   expire: z.number().int().nonnegative(),
@@ -55,7 +59,7 @@ const userRecordSchema = z.object({
   created: z.number().int().nonnegative().optional(),
 });
 
-const tokenRecordSchema = z.object({
+export const tokenRecordSchema = z.object({
   tokenid: z.string().min(1),
   enable: z.boolean(),
   expire: z.number().int().nonnegative(),
@@ -80,7 +84,7 @@ const usersFileSchema = z.object({
   tokens: keyedBy(tokenRecordSchema, (t) => t.tokenid),
 });
 
-const aclFileSchema = z.array(
+export const aclFileSchema = z.array(
   z.object({
     path: z.string().min(1),
     ugid: z.string().min(1),
@@ -101,7 +105,7 @@ function safeJsonParse(bytes: Buffer): unknown {
   }
 }
 
-interface UsersFile {
+export interface UsersFile {
   users: Record<string, UserRecord>;
   tokens: Record<string, TokenRecord>;
 }
@@ -267,7 +271,7 @@ export function serializeState(state: AccessState): SerializedState {
 }
 
 /** SHA-256 over the stored bytes; the NUL separator cannot occur inside JSON text. */
-export function computeConfigDigest(usersBytes: Uint8Array, aclBytes: Uint8Array): string {
+export function computeConfigDigest(usersBytes: string | Uint8Array, aclBytes: string | Uint8Array): string {
   return createHash("sha256").update(usersBytes).update("\0").update(aclBytes).digest("hex");
 }
 
@@ -292,4 +296,197 @@ export function parseLastUsedFile(bytes: Buffer): Map<string, LastUse> {
   for (const [id, use] of Object.entries(parsed.data))
     uses.set(id, use.source === undefined ? { time: use.time } : { time: use.time, source: use.source });
   return uses;
+}
+
+// --- checks and rendering of one change (decision 036) ---------------------------
+
+function invalidChange(file: string, where: string, message: string): TypeError {
+  return new TypeError(`mutate produced an invalid ${file} at ${where}: ${message}`);
+}
+
+function checkMapKey(file: string, where: string, key: string): void {
+  if (!mapKey.safeParse(key).success) throw invalidChange(file, where, "invalid key");
+}
+
+function checkRecord<T extends { [k: string]: unknown }>(
+  file: string,
+  where: string,
+  key: string,
+  value: unknown,
+  isExact: (value: unknown, key: string) => boolean,
+  schema: z.ZodType<T>,
+  idOf: (value: T) => string,
+): T {
+  checkMapKey(file, where, key);
+  if (isExact(value, key)) return value as T;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.map(String).join(".");
+    throw invalidChange(file, path ? `${where}.${path}` : where, issue?.message ?? "invalid");
+  }
+  if (idOf(parsed.data) !== key) throw invalidChange(file, where, "key does not match the id inside the record");
+  return parsed.data;
+}
+
+/**
+ * What serializeState checked for a whole state, for the records one change
+ * touched: each must be what the store could read back. Returns the changes with
+ * records as the schemas return them (unknown fields dropped). A change that fails
+ * is a programming error, refused before anything is written.
+ */
+export function checkDraftChanges(changes: DraftChanges): DraftChanges {
+  const users = new Map<string, UserRecord | null>();
+  for (const [key, value] of changes.users) {
+    users.set(
+      key,
+      value === null
+        ? null
+        : checkRecord(STORE_FILES.users, `users.${key}`, key, value, isExactUserRecord, userRecordSchema, (u) => u.userid),
+    );
+  }
+  const tokens = new Map<string, TokenRecord | null>();
+  for (const [key, value] of changes.tokens) {
+    tokens.set(
+      key,
+      value === null
+        ? null
+        : checkRecord(STORE_FILES.users, `tokens.${key}`, key, value, isExactTokenRecord, tokenRecordSchema, (t) => t.tokenid),
+    );
+  }
+  const checkHashes = (file: string, map: ReadonlyMap<string, string | null>): Map<string, string | null> => {
+    for (const [key, hash] of map) {
+      checkMapKey(file, key, key);
+      if (hash !== null && (typeof hash !== "string" || hash.length === 0)) throw invalidChange(file, key, "expected a non-empty string");
+    }
+    return new Map(map);
+  };
+  let acl: AclEntry[] | null = null;
+  if (changes.acl !== null) {
+    const parsed = aclFileSchema.safeParse(changes.acl);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalidChange(STORE_FILES.acl, issue?.path.map(String).join(".") ?? "?", issue?.message ?? "invalid");
+    }
+    acl = parsed.data;
+  }
+  return {
+    users,
+    tokens,
+    acl,
+    tokenHashes: checkHashes(STORE_FILES.tokenShadow, changes.tokenHashes),
+    passwordHashes: checkHashes(STORE_FILES.passwordShadow, changes.passwordHashes),
+  };
+}
+
+/** Entries rendered per JSON.stringify call: about a millisecond of work at a time. */
+const RENDER_CHUNK = 500;
+
+/** One record of user.json as serializePart renders it inside its map: two levels deep. */
+function renderUsersEntry(key: string, record: unknown): string {
+  return `    ${JSON.stringify(key)}: ${JSON.stringify(record, null, 2).replaceAll("\n", "\n    ")}`;
+}
+
+/**
+ * user.json as rendered entries, one string per user and token, kept by a process
+ * that writes the file: a change re-renders only its records, and the file is the
+ * entries joined (decision 036). The entries follow the value's key order: a Map
+ * keeps a replaced key in place and appends a new one, as the object does.
+ */
+export class RenderedUsersFile {
+  private constructor(
+    private readonly users: Map<string, string>,
+    private readonly tokens: Map<string, string>,
+  ) {}
+
+  /** Renders every record of `value`, 500 at a time, giving the event loop back between slices. */
+  static async build(value: UsersFile, yielder: SliceYielder): Promise<RenderedUsersFile> {
+    const section = async (name: "users" | "tokens", map: Readonly<Record<string, unknown>>): Promise<Map<string, string>> => {
+      const entries = new Map<string, string>();
+      const keys = Object.keys(map);
+      const head = `{\n  ${JSON.stringify(name)}: {\n`.length;
+      const tail = "\n  }\n}".length;
+      for (let i = 0; i < keys.length; i += RENDER_CHUNK) {
+        const slice = keys.slice(i, i + RENDER_CHUNK);
+        const chunk: Record<string, unknown> = {};
+        for (const key of slice)
+          Object.defineProperty(chunk, key, { value: map[key], enumerable: true, writable: true, configurable: true });
+        const text = JSON.stringify({ [name]: chunk }, null, 2);
+        // A literal newline never occurs inside a JSON string, and fields sit deeper: this splits exactly between records.
+        const pieces = text.slice(head, text.length - tail).split(/,\n(?= {4}")/);
+        if (pieces.length === slice.length) slice.forEach((key, index) => entries.set(key, pieces[index] ?? ""));
+        else for (const key of slice) entries.set(key, renderUsersEntry(key, map[key]));
+        const pause = yielder.yieldIfDue();
+        if (pause !== undefined) await pause;
+      }
+      return entries;
+    };
+    return new RenderedUsersFile(await section("users", value.users), await section("tokens", value.tokens));
+  }
+
+  /** Re-renders the changed records; null deletes. */
+  update(changes: { users: Iterable<[string, UserRecord | null]>; tokens: Iterable<[string, TokenRecord | null]> }): void {
+    for (const [key, record] of changes.users) {
+      if (record === null) this.users.delete(key);
+      else this.users.set(key, renderUsersEntry(key, record));
+    }
+    for (const [key, record] of changes.tokens) {
+      if (record === null) this.tokens.delete(key);
+      else this.tokens.set(key, renderUsersEntry(key, record));
+    }
+  }
+
+  /** The file: serializePart of the value, byte for byte, joined in slices. */
+  async render(yielder: SliceYielder): Promise<string> {
+    const section = async (name: string, entries: Map<string, string>): Promise<string> => {
+      const label = `  ${JSON.stringify(name)}: `;
+      if (entries.size === 0) return `${label}{}`;
+      const pieces: string[] = [];
+      let batch: string[] = [];
+      for (const entry of entries.values()) {
+        batch.push(entry);
+        if (batch.length === RENDER_CHUNK * 4) {
+          pieces.push(batch.join(",\n"));
+          batch = [];
+          const pause = yielder.yieldIfDue();
+          if (pause !== undefined) await pause;
+        }
+      }
+      if (batch.length > 0) pieces.push(batch.join(",\n"));
+      return `${label}{\n${pieces.join(",\n")}\n  }`;
+    };
+    const users = await section("users", this.users);
+    const tokens = await section("tokens", this.tokens);
+    return `{\n${users},\n${tokens}\n}\n`;
+  }
+}
+
+/**
+ * A hash map with `changes` applied (null deletes), rendered exactly as
+ * serializePart renders the same object, in slices like renderUsersFile.
+ */
+export async function renderHashMap(
+  base: ReadonlyMap<string, string>,
+  changes: ReadonlyMap<string, string | null>,
+  yielder: SliceYielder,
+): Promise<string> {
+  const lines: string[] = [];
+  for (const [key, hash] of base) {
+    const next = changes.has(key) ? changes.get(key) : hash;
+    if (next !== null && next !== undefined) lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(next)}`);
+    const pause = yielder.tick();
+    if (pause !== undefined) await pause;
+  }
+  for (const [key, hash] of changes) {
+    if (hash !== null && !base.has(key)) lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(hash)}`);
+  }
+  return lines.length === 0 ? "{}\n" : `{\n${lines.join(",\n")}\n}\n`;
+}
+
+/** Applies hash changes in place, in the order renderHashMap renders them. */
+export function applyHashChanges(map: Map<string, string>, changes: ReadonlyMap<string, string | null>): void {
+  for (const [key, hash] of changes) {
+    if (hash === null) map.delete(key);
+    else map.set(key, hash);
+  }
 }
