@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ROLE_IDS } from "../../core/roles.js";
 import type { LastUse } from "../last-used.js";
-import type { AccessState, AclEntry, TokenRecord, UserRecord } from "../../core/model.js";
+import type { AclEntry, TokenRecord, UserRecord } from "../../core/model.js";
 import type { DraftChanges } from "../state-draft.js";
 import type { SliceYielder } from "../../guard/cooperative.js";
 
@@ -226,7 +226,7 @@ export function serializePart(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-// --- parsed-file cache ------------------------------------------------------------
+// --- versions and digests ---------------------------------------------------------
 
 /** Stat stamps of the files behind the versions, shared by the readVersions calls of one event-loop turn. */
 export interface VersionStamps {
@@ -235,57 +235,9 @@ export interface VersionStamps {
   acl: string;
 }
 
-export interface LoadedPart<T> {
-  /** Generation + stamp the value was read under. */
-  key: string;
-  value: T;
-  /** The stored bytes; empty for a missing file. */
-  bytes: Buffer;
-}
-
-export type SerializedState = Record<StoredPart, string>;
-
-/**
- * Validates a state against the on-disk schemas and renders each part. A change
- * that produced something the store could not read back is a programming error,
- * and it fails here, before anything is written.
- */
-export function serializeState(state: AccessState): SerializedState {
-  const render = <T>(part: StoredPart, schema: z.ZodType<T>, value: unknown): string => {
-    const isExactly = PARTS[part].isExactly;
-    if (isExactly?.(value) === true) return serializePart(value);
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.map(String).join(".") ?? "?";
-      throw new TypeError(`mutate produced an invalid ${PARTS[part].file} at ${where}: ${issue?.message ?? "invalid"}`);
-    }
-    return serializePart(parsed.data);
-  };
-  return {
-    users: render("users", usersFileSchema, { users: state.config.users, tokens: state.config.tokens }),
-    acl: render("acl", aclFileSchema, state.config.acl),
-    passwordShadow: render("passwordShadow", hashMapSchema, state.passwordHashes),
-    tokenShadow: render("tokenShadow", hashMapSchema, state.tokenHashes),
-  };
-}
-
 /** SHA-256 over the stored bytes; the NUL separator cannot occur inside JSON text. */
 export function computeConfigDigest(usersBytes: string | Uint8Array, aclBytes: string | Uint8Array): string {
   return createHash("sha256").update(usersBytes).update("\0").update(aclBytes).digest("hex");
-}
-
-/** Keys added, removed or given another value. */
-export function diffHashMaps(before: Record<string, string>, after: Record<string, string>): Set<string> {
-  const changed = new Set<string>();
-  for (const key of Object.keys(after)) if (!Object.hasOwn(before, key) || before[key] !== after[key]) changed.add(key);
-  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) changed.add(key);
-  return changed;
-}
-
-export function readOwn(map: Record<string, string>, key: string): string | undefined {
-  // Own properties only: an authid such as "constructor" must not reach the prototype.
-  return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
 /** A damaged last-use file loses only last-use times, never access: it reads as empty. */
@@ -330,8 +282,7 @@ function checkRecord<T extends { [k: string]: unknown }>(
 }
 
 /**
- * What serializeState checked for a whole state, for the records one change
- * touched: each must be what the store could read back. Returns the changes with
+ * The schemas' checks, for the records one change touched: each must be what the store could read back. Returns the changes with
  * records as the schemas return them (unknown fields dropped). A change that fails
  * is a programming error, refused before anything is written.
  */
@@ -463,7 +414,7 @@ export class RenderedUsersFile {
 
 /**
  * A hash map with `changes` applied (null deletes), rendered exactly as
- * serializePart renders the same object, in slices like renderUsersFile.
+ * serializePart renders the same object, in slices like RenderedUsersFile.
  */
 export async function renderHashMap(
   base: ReadonlyMap<string, string>,
