@@ -19,6 +19,7 @@ import type { SecretHasher } from "../crypto/password-hash.js";
 import { isMessageOfType, spawnTsChild } from "../test-support/child-process.js";
 import { computeFakeHash, FakeHasher } from "../test-support/fake-hasher.js";
 import { MemoryAccessStore } from "../test-support/memory-store.js";
+import type { ViolationDetail } from "../test-support/token-verifier-child.js";
 
 // Hoisted above the imports by vitest, so the facade's cache sees the spy.
 vi.mock("node:crypto", async (importOriginal) => {
@@ -95,9 +96,21 @@ async function verifyAcrossRotation(
 
 interface ChildReport {
   violations: number;
+  /** "seq <n> <kind> <path>" -> count. */
+  violationsByCause: Record<string, number>;
+  /** The first violation of each cause, in full. */
+  violationDetails: ViolationDetail[];
   checkedRetired: number;
   acceptedCurrent: number;
   verifications: number;
+  metrics: unknown;
+}
+
+/** The child's report as the failure message: each violation in full, so a CI log alone explains it. */
+function describeReport(report: ChildReport): string {
+  const lines = report.violationDetails.map((detail, i) => `  violation ${i + 1}: ${JSON.stringify(detail)}`);
+  const { violationDetails: _details, type: _type, ...counts } = report as ChildReport & { type?: string };
+  return [`I1 child report: ${JSON.stringify(counts)}`, ...lines].join("\n");
 }
 
 describe("I1: revocation is immediate across processes", () => {
@@ -116,43 +129,43 @@ describe("I1: revocation is immediate across processes", () => {
     let seq = 0;
     // Sent only after the mutation has returned; the ack means the child has run
     // verifications under the new state, so every mutation is actually exercised.
-    const announce = async (retired: string[], next: string | null) => {
+    const announce = async (kind: string, retired: string[], next: string | null) => {
       seq += 1;
-      child.send({ type: "state", seq, current: next, retired });
+      child.send({ type: "state", seq, kind, current: next, retired });
       const expected = seq;
       await child.nextMessage((m) => isMessageOfType("ack")(m) && (m as { seq: number }).seq === expected, 20_000);
     };
-    await announce([], current);
+    await announce("create-token", [], current);
 
     for (let i = 0; i < ROTATIONS; i += 1) {
       const next = await regenerate(ac);
-      await announce([current], next);
+      await announce("rotate", [current], next);
       current = next;
     }
     for (let i = 0; i < REVOCATIONS_PER_KIND; i += 1) {
       await ac.deleteToken(SYSTEM_ACTOR, "alice@pbs", "ci");
-      await announce([current], null);
+      await announce("delete-token", [current], null);
       current = (await ac.createToken(SYSTEM_ACTOR, "alice@pbs", "ci", {})).value;
-      await announce([], current);
+      await announce("create-token", [], current);
     }
     for (let i = 0; i < REVOCATIONS_PER_KIND; i += 1) {
       await ac.updateToken(SYSTEM_ACTOR, "alice@pbs", "ci", { enable: false });
-      await announce([current], null);
+      await announce("disable-token", [current], null);
       current = await regenerate(ac);
       await ac.updateToken(SYSTEM_ACTOR, "alice@pbs", "ci", { enable: true });
-      await announce([], current);
+      await announce("rotate-then-enable-token", [], current);
     }
     for (let i = 0; i < REVOCATIONS_PER_KIND; i += 1) {
       await ac.updateUser(SYSTEM_ACTOR, "alice@pbs", { enable: false });
-      await announce([current], null);
+      await announce("disable-user", [current], null);
       current = await regenerate(ac);
       await ac.updateUser(SYSTEM_ACTOR, "alice@pbs", { enable: true });
-      await announce([], current);
+      await announce("rotate-then-enable-user", [], current);
     }
 
     child.send({ type: "stop" });
     const report = (await child.nextMessage(isMessageOfType("report"), 20_000)) as ChildReport;
-    expect(report.violations).toBe(0);
+    expect(report.violations, describeReport(report)).toBe(0);
     // Not vacuous: retired secrets were tried after each revocation was known, and the live ones worked.
     expect(report.checkedRetired).toBeGreaterThanOrEqual(ROTATIONS + 3 * REVOCATIONS_PER_KIND);
     expect(report.acceptedCurrent).toBeGreaterThan(0);
