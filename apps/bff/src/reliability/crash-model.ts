@@ -50,7 +50,7 @@ export interface StoredState {
   tokenHashes: Record<string, string>;
 }
 
-/** The file store's rename order (file-store.ts writeChanges). */
+/** The file store's rename order (store/file/file-mutation.ts, FileMutationWriter.writeChanges). */
 export const PART_ORDER = ["tokenShadow", "passwordShadow", "users", "acl"] as const;
 export type StoredPart = (typeof PART_ORDER)[number];
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SliceYielder } from "../../guard/cooperative.js";
-import { checkDraftChanges, renderHashMap, RenderedUsersFile, serializePart } from "./file-format.js";
+import { checkDraftChanges, serializePart } from "./file-format.js";
+import { renderHashMap, RenderedUsersFile } from "./file-render.js";
 import type { UsersFile } from "./file-format.js";
 
 function usersFile(count: number): UsersFile {
