@@ -3,41 +3,30 @@
  * process verified before, under the store's current versions, is answered
  * synchronously from the caches; anything else goes through the throttles and the
  * hash gate (the slow path), and a success is cached only as I1, I2 and I6 allow.
+ * The hash check itself and the background refresh are in token-secret-verifier.ts.
  */
 import { nowEpochSeconds } from "../core/clock.js";
 import { isTicketLive, isTokenActive } from "./config-queries.js";
 import { LRUCache } from "lru-cache";
 import { decodeApiTokenSecret, parseAuthid, parseUserid, splitApiTokenHeader } from "../core/ids.js";
 import { verifyAgainstDummyHash } from "../crypto/password-hash.js";
-import { classifyCryptHash } from "../crypto/legacy-crypt-hash.js";
 import { TokenSecretCache } from "../cache/secret-cache.js";
 import { SecretCacheSync } from "../cache/secret-cache-sync.js";
 import type { StoreVersions } from "../store/store.js";
 import { whenResolved, type MaybePromise } from "../core/maybe-promise.js";
 import { isWellFormedTokenSecret } from "../crypto/token-secret.js";
-import { isPreviousSecretLive, splitStoredTokenHash } from "./token-rotation.js";
+import { isPreviousSecretLive } from "./token-rotation.js";
+import { TokenSecretVerifier } from "./token-secret-verifier.js";
 import type { AccessControlOptions, AuthContext, AuthenticationRefusal, AuthenticationRequest } from "./types.js";
 
 import type { AccessServices } from "./services.js";
 import { NO_STORED_HASH } from "./services.js";
 
-/** What one slow-path token verification found, shared by every request it was collapsed with. */
-interface TokenVerification {
-  valid: boolean;
-  /** Versions read after the hash was checked: the fresh config the result is re-checked against. */
-  versionsAfter: StoreVersions;
-  /** The stored hash the secret was checked against; undefined when the token had none. */
-  checkedHash: string | undefined;
-  /** Valid only as the secret a rotation with overlap replaced: its deadline is checked again. */
-  viaPreviousSecret: boolean;
-}
-
 export class Authenticator {
   readonly secretCache: TokenSecretCache;
   private readonly secretSync: SecretCacheSync;
   private readonly tokenCacheEnabled: boolean;
-  /** Token ids whose cached secret is being verified again in the background. */
-  private readonly refreshingTokens = new Set<string>();
+  private readonly verifier: TokenSecretVerifier;
   /**
    * The caller each token id that authenticated here names, so a token in steady
    * use skips the id parse and the frozen context it would build (about a seventh
@@ -54,6 +43,7 @@ export class Authenticator {
     this.tokenCacheEnabled = options.disableTokenCache !== true;
     this.secretCache = new TokenSecretCache({ ttlMs: services.tokenCacheTtlMs });
     this.secretSync = new SecretCacheSync(this.secretCache, options.store);
+    this.verifier = new TokenSecretVerifier(services, this.secretCache, this.secretSync, this.tokenCacheEnabled);
   }
 
   /**
@@ -162,7 +152,7 @@ export class Authenticator {
     if (cached !== "miss") {
       this.services.metrics.tokenCacheHits++;
       this.services.lastUsed.note(context.authid, nowMs, source);
-      if (cached === "hit-due") this.refreshCachedSecret(context.authid, secret, versions);
+      if (cached === "hit-due") this.verifier.refreshInBackground(context.authid, secret, versions);
       return context;
     }
     this.services.metrics.tokenCacheMisses++;
@@ -220,8 +210,8 @@ export class Authenticator {
       return null;
     }
     const verification = await this.services.runTimedOnGate(
-      this.collapseKeyFor(context.authid, secret, versions),
-      () => this.verifyTokenSecret(context.authid, secret),
+      this.verifier.collapseKeyFor(context.authid, secret, versions),
+      () => this.verifier.verify(context.authid, secret),
       this.services.sourceOwner(source),
     );
     // Enable and expiry are checked again against a config read after the hash:
@@ -262,78 +252,6 @@ export class Authenticator {
         this.services.throttle.recordFailure(throttleId, source, fingerprint, NO_STORED_HASH);
         return null;
       });
-  }
-
-  /**
-   * Verifies a cached secret again in the background before its entry expires, so a
-   * token in steady use never has its requests wait for argon2 at the TTL. At most
-   * one refresh per token runs at a time. A refresh that finds the secret no longer
-   * valid (an edit no version showed, I3) drops the entry at once, sooner than the
-   * TTL would; one that the full gate turns away is simply tried on a later hit.
-   */
-  private refreshCachedSecret(authid: string, secret: string, versions: StoreVersions): void {
-    if (this.refreshingTokens.has(authid)) return;
-    this.refreshingTokens.add(authid);
-    this.services.metrics.tokenCacheRefreshes++;
-    this.services
-      .runTimedOnGate(this.collapseKeyFor(authid, secret, versions), () => this.verifyTokenSecret(authid, secret))
-      .then(
-        (verification) => {
-          if (!verification.valid) this.secretCache.forget(authid);
-        },
-        () => {
-          // Gate full or store unreadable: the entry keeps its TTL and a later hit retries.
-        },
-      )
-      .finally(() => this.refreshingTokens.delete(authid));
-  }
-
-  /**
-   * Identical concurrent requests share one argon2 run. The secrets version is part
-   * of the key: a request that started after a rotation saw a newer version, so it
-   * can never join a verification that may have read the old hash (I1).
-   */
-  private collapseKeyFor(authid: string, secret: string, versions: StoreVersions): string | null {
-    // The uncached baseline must pay one hash per request, or the bench would flatter it.
-    if (!this.tokenCacheEnabled) return null;
-    return `${authid}\0${versions.secrets}\0${this.secretCache.fingerprint(authid, secret)}`;
-  }
-
-  private async verifyTokenSecret(authid: string, secret: string): Promise<TokenVerification> {
-    // Noted before the hash is read, with the cache caught up to at least that
-    // version: if this token changes from here on, a later catch-up names it and the
-    // result, which may describe a secret that no longer exists, is not cached (I2).
-    // Changes to other tokens do not stop the insert (I6).
-    const versionsBefore = await this.services.readVersions();
-    if (this.tokenCacheEnabled) await this.secretSync.catchUp(versionsBefore.secrets);
-    const sequenceBefore = this.secretCache.sequence;
-    const hash = await this.services.store.readTokenHash(authid);
-    const hashes = hash === undefined ? undefined : splitStoredTokenHash(hash);
-    let valid = hashes !== undefined && (await this.services.verifyStoredHash(hashes.current, secret));
-    // The secret replaced by a rotation with overlap (decision 031): checked only
-    // while its deadline has not passed, and never cached, so every use compares
-    // the clock with the deadline and none outlives it.
-    let viaPreviousSecret = false;
-    if (!valid && hashes?.previous !== undefined && (await this.isPreviousSecretLiveNow(authid))) {
-      valid = viaPreviousSecret = await this.services.verifyStoredHash(hashes.previous, secret);
-    }
-    // A secret imported from PBS is re-hashed on its first success; the rotation-like
-    // change means this result is not cached, and the next request verifies argon2id.
-    if (valid && !viaPreviousSecret && hashes !== undefined && classifyCryptHash(hashes.current) === "sha256-crypt") {
-      await this.services.upgradeLegacyHash("token", authid, hashes.current, secret);
-    }
-    const versionsAfter = await this.services.readVersions();
-    if (valid && !viaPreviousSecret && this.tokenCacheEnabled) {
-      await this.secretSync.catchUp(versionsAfter.secrets);
-      this.secretCache.insertUnlessChangedSince(authid, secret, sequenceBefore, this.services.clock.nowMs());
-    }
-    return { valid, versionsAfter, checkedHash: hash, viaPreviousSecret };
-  }
-
-  private async isPreviousSecretLiveNow(authid: string): Promise<boolean> {
-    const { config } = await this.services.readCurrentConfig();
-    const token = Object.hasOwn(config.tokens, authid) ? config.tokens[authid] : undefined;
-    return isPreviousSecretLive(token, nowEpochSeconds(this.services.clock));
   }
 }
 
