@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { AccessConfig, TokenRecord, UserRecord } from "../core/model.js";
 import { isTokenActive, requireToken } from "../access/config-queries.js";
 import { isSameConfigPart } from "../access/config-digests.js";
@@ -110,6 +110,41 @@ describe("layerConfigChanges", () => {
     expect(readConfigLayers(after)?.users).toBe(readConfigLayers(config)?.users);
     await settleCompaction();
     expect(Object.keys(after.tokens)).toHaveLength(34);
+  });
+
+  it("waits for changes to pause before compacting a small delta, and compacts a large one at once", async () => {
+    await settleCompaction();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      let config = wholeRead(20);
+      const before = layerStats.slicedFlattens;
+      // A steady stream of small changes, each arriving before the quiet time is over.
+      for (let i = 0; i < 10; i++) {
+        config = layerConfigChanges(config, step([[`u${i}@pbs!extra`, token(`u${i}@pbs!extra`)]]));
+        await vi.advanceTimersByTimeAsync(500);
+        // Real event-loop turns too: a compaction that did not wait would run in them.
+        for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(layerStats.slicedFlattens).toBe(before);
+      expect(readConfigLayers(config)?.tokens.pendingChanges).toBe(10);
+      // Quiet: the newest snapshot is compacted.
+      await vi.advanceTimersByTimeAsync(1000);
+      await settleCompaction();
+      expect(layerStats.slicedFlattens).toBeGreaterThan(before);
+      expect(readConfigLayers(config)?.tokens.isFlat).toBe(true);
+      // 1,024 changes in one step need no pause.
+      const many: [string, TokenRecord][] = [];
+      for (let i = 0; i < 1024; i++) many.push([`bulk${i}@pbs!ci`, token(`bulk${i}@pbs!ci`)]);
+      const bulk = layerConfigChanges(config, step(many));
+      const beforeBulk = layerStats.slicedFlattens;
+      // No timer is advanced: the build runs on setImmediate turns alone (bounded by count).
+      for (let turn = 0; turn < 10_000 && !(readConfigLayers(bulk)?.tokens.isFlat ?? true); turn++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(layerStats.slicedFlattens).toBeGreaterThan(beforeBulk);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("counts quotas from the old map's counts and the changed rows, without building the new map", async () => {

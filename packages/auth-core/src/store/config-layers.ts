@@ -1,21 +1,14 @@
 /**
  * Config snapshots that apply a change without copying the whole map
- * (docs/decisions/037-layered-config-snapshots.md).
- *
- * A PostgreSQL node brings its replica forward by the rows a change named. Copying
- * the 100,000-key users or tokens object for that (`{...base}`: the object is in
- * V8's dictionary mode) held the event loop about 90 ms per change. A layered
- * snapshot is instead a frozen, complete `root` map plus a small `delta` of the
- * records changed since, and it is the new version at once (I1: a request that
- * read the new version is judged on it): lookups read the delta first, then the
- * root. The flat map is built in slices in the background (compaction), one at a
- * time and always for the newest snapshot, so the plain `config.users` and
- * `config.tokens` are usually ready when a listing or a digest wants them. A
- * reader that asks for them before that gets them built synchronously: correct,
- * and no slower than the copy it replaces.
- *
- * The hot path (`readTokenRecord`, `readUserRecord`) never builds the flat map: one
- * symbol-keyed property read tells a layered snapshot from a plain one.
+ * (docs/decisions/037-layered-config-snapshots.md). Copying a 100,000-key users or
+ * tokens object (`{...base}`, dictionary mode) held the event loop about 90 ms per
+ * change. A layered snapshot is a frozen, complete `root` plus a small `delta` of the
+ * records changed since; it is the new version at once (I1), and lookups read the
+ * delta, then the root. The flat map is built in slices in the background
+ * (compaction) once changes pause or the delta grows large; a reader of
+ * `config.users` or `config.tokens` before that gets it built synchronously. The hot
+ * path (`readTokenRecord`, `readUserRecord`) never builds it: one symbol-keyed
+ * property read tells a layered snapshot from a plain one.
  */
 import type { AccessConfig, AclEntry, TokenRecord, UserRecord } from "../core/model.js";
 import { SliceYielder } from "../guard/cooperative.js";
@@ -53,6 +46,11 @@ export class LayeredMap<V extends object> {
     const changed = this.delta.get(key);
     if (changed !== undefined) return changed ?? undefined;
     return Object.hasOwn(this.root, key) ? this.root[key] : undefined;
+  }
+
+  /** Changes held in the delta, waiting for compaction; 0 once flat. */
+  get pendingChanges(): number {
+    return this.flat === null ? this.delta.size : 0;
   }
 
   /** True once the flat map exists. */
@@ -306,33 +304,54 @@ function setOwn<V>(target: Record<string, V>, key: string, value: V): void {
   else target[key] = value;
 }
 
+// A delta this large is compacted at once; a smaller one waits until no change came for
+// the quiet time. A lookup through the layers costs 10-30 ns more than a flat one, but
+// a new 100,000-key map per burst of a steady stream of changes put the cached-token
+// p99 at 2.5-2.8x the quiet one (docs/performance.md, session 6).
+const COMPACT_AT_PENDING_CHANGES = 1024;
+const COMPACT_AFTER_QUIET_MS = 1000;
+
 /**
- * Builds flat maps in the background, one at a time: when one is done, the newest
- * snapshot's maps are rebased on it and compacted next. Snapshots superseded
- * meanwhile are skipped (a reader of one still gets a correct flat map, built on
- * demand).
+ * Builds flat maps in the background, one at a time, then rebases the newest
+ * snapshot's maps on it. Superseded snapshots are skipped (a reader of one still
+ * gets a correct flat map, built on demand).
  */
 class Compactor {
   private newest: LayeredMap<object>[] = [];
   running: Promise<void> | null = null;
+  private quietTimer: NodeJS.Timeout | null = null;
 
   schedule(...maps: LayeredMap<object>[]): void {
     this.newest = maps;
-    this.running ??= this.run().finally(() => (this.running = null));
+    if (this.running !== null) return;
+    if (maps.some((map) => map.pendingChanges >= COMPACT_AT_PENDING_CHANGES)) return this.start();
+    if (this.quietTimer !== null) clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.start(), COMPACT_AFTER_QUIET_MS).unref();
+  }
+
+  /** Starts any compaction that waits for quiet now; for tests. */
+  flush = (): void => void (this.quietTimer !== null && this.start());
+
+  private start(): void {
+    if (this.quietTimer !== null) clearTimeout(this.quietTimer);
+    this.quietTimer = null;
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+      // Changes that arrived during the build wait for their own quiet moment.
+      if (this.newest.some((map) => !map.isFlat)) this.schedule(...this.newest);
+    });
   }
 
   private async run(): Promise<void> {
     // Not inside the change that scheduled it: installing a snapshot stays O(changes).
     await new Promise((resolve) => setImmediate(resolve));
-    for (;;) {
-      const pending = this.newest.find((map) => !map.isFlat);
-      if (pending === undefined) return;
-      const layers = pending.readLayers();
-      await pending.flattenInSlices();
-      if (layers === null) continue;
-      // A newer map of the same part shares this one's root: rebase it on the flat map.
-      for (const map of this.newest) map.rebase(layers.root, pending, layers.delta);
-    }
+    const pending = this.newest.find((map) => !map.isFlat);
+    if (pending === undefined) return;
+    const layers = pending.readLayers();
+    await pending.flattenInSlices();
+    if (layers === null) return;
+    // A newer map of the same part shares this one's root: rebase it on the flat map.
+    for (const map of this.newest) map.rebase(layers.root, pending, layers.delta);
   }
 }
 
@@ -340,7 +359,11 @@ const compactor = new Compactor();
 
 /** Settles once background compaction has nothing left to do; for tests. */
 export async function settleCompaction(): Promise<void> {
-  while (compactor.running !== null) await compactor.running;
+  for (;;) {
+    compactor.flush();
+    if (compactor.running === null) return;
+    await compactor.running;
+  }
 }
 
 /** The flat maps of `config`, built in slices when it is a layered snapshot that is not flat yet. */
