@@ -64,6 +64,13 @@ const TEST_TIMEOUT_MS = 600_000;
 const SEED = Number(process.env.GATEHOUSE_FUZZ_SEED ?? 6006);
 
 const EXPECTED_FILES = new Set<string>(Object.values(STORE_FILES));
+/**
+ * The second-factor store's file and lock (tfa/tfa-file-store.ts). Deleting a user
+ * also drops their factors under `tfa.lock`, so a kill can land while that lock is
+ * held; it is broken like store.lock once stale (the same StoreLock, store-lock.test.ts).
+ */
+const SECOND_FACTOR_FILE = "tfa.json";
+const SECOND_FACTOR_LOCK = "tfa.lock";
 const TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
 
 const tempDirs: string[] = [];
@@ -152,8 +159,12 @@ function readDataDir(dataDir: string): { state: StoredState; lockLeft: boolean }
       expect(statSync(join(dataDir, name)).isDirectory(), "store.lock is proper-lockfile's directory").toBe(true);
       continue;
     }
+    if (name === SECOND_FACTOR_LOCK) {
+      expect(statSync(join(dataDir, name)).isDirectory(), "tfa.lock is proper-lockfile's directory").toBe(true);
+      continue;
+    }
     // A crashed writer's temp file is expected; the next openFileStore removes it.
-    if (TEMP_FILE.test(name)) continue;
+    if (TEMP_FILE.test(name) || name === SECOND_FACTOR_FILE) continue;
     expect(EXPECTED_FILES.has(name) || isAuditFileName(name), `unexpected file ${name} in the data dir`).toBe(true);
   }
   createPrivateKey(readFileSync(join(dataDir, STORE_FILES.ticketPrivateKey)));
